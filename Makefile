@@ -1,0 +1,33 @@
+# Two entry points, as the README says: `make run` (demo) and `make test` (every test).
+HTMX_VERSION := 2.0.8
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup
+
+run: setup
+	INYETT_INSTALLATION=$${INYETT_INSTALLATION:-test} $(BIN)/flask --app app demo
+
+test: setup /usr/bin/chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+setup: $(VENV)/installed static/vendor/htmx.min.js
+
+$(VENV)/installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# htmx comes from the npm registry at a pinned version; npm checks the package's integrity.
+static/vendor/htmx.min.js: Makefile
+	mkdir -p static/vendor
+	cd static/vendor && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
+		&& tar -xzf htmx.org-$(HTMX_VERSION).tgz --strip-components=2 package/dist/htmx.min.js \
+		&& rm htmx.org-$(HTMX_VERSION).tgz
+	touch $@
+
+/usr/bin/chromium:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

@@ -1,0 +1,68 @@
+"""Inyettkopplingen: connects an accounts-payable ledger to Inyett Payment Control."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from inyett import cli
+from inyett import errors
+from inyett import formatting
+from inyett import security
+from inyett.config import load_config
+from inyett.extensions import csrf
+from inyett.extensions import db
+from inyett.extensions import login_manager
+from inyett.extensions import migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    security.register(app)
+    formatting.register(app)
+    cli.register(app)
+    register_template_globals(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message_category = "info"
+
+    from inyett.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from inyett.views import auth
+    from inyett.views import home
+    from inyett.views import settings
+
+    for blueprint in (auth.bp, home.bp, settings.bp):
+        app.register_blueprint(blueprint)
+
+
+def register_template_globals(app: Flask) -> None:
+    @app.context_processor
+    def installation():
+        return {"test_installation": app.config["INSTALLATION"] == "test"}

@@ -1,0 +1,75 @@
+"""Deploy-time configuration: defaults, then `instance/config.py` (or a test config), then
+`INYETT_*` environment variables. Admin-editable settings live in the database instead."""
+
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from flask import Flask
+
+DEFAULTS = {
+    # "production" or "test": a test installation shows the Testmiljö badge and may use
+    # Inyett's test environment. Set at deploy time, never in the UI.
+    "INSTALLATION": "production",
+    # Both point at the built-in simulator so that nothing leaves the machine until an
+    # admin configures Inyett's real addresses.
+    "API_URL": "http://127.0.0.1:5001",
+    "TEST_API_URL": "http://127.0.0.1:5001/test",
+    "API_VERSION": "3",
+    "AUTH_HEADER": "Authorization",
+    "AUTH_SCHEME": "Bearer",
+    "HTTP_TIMEOUT_SECONDS": 10.0,
+    # The connection test needs a country in the URL; any profile country will do.
+    "CONNECTION_TEST_COUNTRY": "SE",
+    "DATABASE_URL": None,
+    "SECRET_KEY": None,
+    "ENCRYPTION_KEY": None,
+    # werkzeug's default; the test suite sets a cheap method to stay fast.
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+}
+
+INSTALLATIONS = ("production", "test")
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Fill `app.config` in the documented order and derive what the extensions need."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    app.config.from_prefixed_env("INYETT")
+    _normalise(app)
+
+
+def _normalise(app: Flask) -> None:
+    config = app.config
+    # from_prefixed_env parses values as JSON, so "3" arrives as an int.
+    config["API_VERSION"] = str(config["API_VERSION"])
+    config["INSTALLATION"] = str(config["INSTALLATION"]).strip().lower()
+    if config["INSTALLATION"] not in INSTALLATIONS:
+        raise RuntimeError(
+            f"INSTALLATION must be one of {', '.join(INSTALLATIONS)}, not {config['INSTALLATION']!r}"
+        )
+    instance = Path(app.instance_path)
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (
+        f"sqlite:///{instance / 'inyettkopplingen.sqlite3'}"
+    )
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _read_or_create(instance / "secret_key", secrets.token_hex(32))
+    if not config["ENCRYPTION_KEY"]:
+        config["ENCRYPTION_KEY"] = _read_or_create(
+            instance / "encryption.key", Fernet.generate_key().decode()
+        )
+
+
+def _read_or_create(path: Path, new_value: str) -> str:
+    """Return the secret stored at `path`, writing `new_value` there (owner-only) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(new_value)
+    return path.read_text().strip()

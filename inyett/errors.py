@@ -1,0 +1,48 @@
+"""Error answers in Swedish: whole pages for navigations, fragments for htmx requests."""
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from inyett.htmx import is_htmx_request
+
+MESSAGES = {
+    400: ("Felaktig begäran", "Begäran gick inte att tolka."),
+    403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
+    404: ("Sidan finns inte", "Sidan du söker finns inte eller har flyttats."),
+    405: ("Fel metod", "Den här adressen tar inte emot den sortens begäran."),
+    413: ("För stor begäran", "Det du skickade är för stort."),
+    422: ("Ogiltiga uppgifter", "Uppgifterna kunde inte tas emot."),
+    429: ("För många försök", "Vänta en stund och försök sedan igen."),
+    500: ("Något gick fel", "Ett oväntat fel inträffade. Försök igen, eller kontakta IT."),
+}
+
+STALE_PAGE = (
+    "Sidan har varit öppen för länge eller saknar säkerhetstoken. Ladda om sidan och försök igen."
+)
+
+
+def render_error(status: int, message: str | None = None):
+    title, default_message = MESSAGES.get(status, MESSAGES[500])
+    template = "partials/error.html" if is_htmx_request() else "errors/error.html"
+    return (
+        render_template(template, status=status, title=title, message=message or default_message),
+        status,
+    )
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_error(400, STALE_PAGE)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error")
+        return render_error(500)

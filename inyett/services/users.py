@@ -1,0 +1,43 @@
+"""Users: creating them and checking their passwords."""
+
+from sqlalchemy import select
+
+from inyett.extensions import db
+from inyett.models import ROLES
+from inyett.models import User
+from inyett.services import audit
+
+
+class UserRejected(Exception):
+    """The user cannot be created as asked; `str(exc)` is a Swedish reason."""
+
+
+def authenticate(username: str, password: str, address: str | None) -> User | None:
+    """Return the enabled user with this username and password, auditing either outcome."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_enabled or not user.check_password(password):
+        audit.record("login_failed", username[:80], f"Misslyckad inloggning från {address}")
+        db.session.commit()
+        return None
+    audit.record("login", user.username, f"Inloggad från {address}")
+    db.session.commit()
+    return user
+
+
+def create_user(username: str, role: str, password: str, full_name: str = "") -> User:
+    """Create a user with a hashed password, or raise UserRejected."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise UserRejected("Användarnamnet ska ha 1–80 tecken.")
+    if role not in ROLES:
+        raise UserRejected(f"Okänd roll {role!r}. Välj en av: {', '.join(ROLES)}.")
+    if len(password) < 10:
+        raise UserRejected("Lösenordet ska ha minst 10 tecken.")
+    if db.session.scalar(select(User).where(User.username == username)) is not None:
+        raise UserRejected(f"Det finns redan en användare som heter {username}.")
+    user = User(username=username, role=role, full_name=full_name)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record("user", "system", f"Användaren {username} skapad med rollen {ROLES[role]}")
+    db.session.commit()
+    return user

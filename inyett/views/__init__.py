@@ -1,0 +1,1 @@
+"""Blueprints. Views stay thin: parse the request, call a service, render or redirect."""

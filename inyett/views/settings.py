@@ -1,0 +1,97 @@
+"""Systeminställningar › Tjänster och API:er › Inyett API (admins only)."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+
+from inyett.access import roles_required
+from inyett.forms import InyettSettingsForm
+from inyett.services import settings as settings_service
+from inyett.services.settings import ConnectionTestResult
+from inyett.services.settings import SettingsChange
+from inyett.services.settings import SettingsRejected
+
+bp = Blueprint("settings", __name__, url_prefix="/systeminstallningar")
+
+
+@bp.get("/inyett-api")
+@roles_required("admin")
+def inyett_api():
+    """The settings page showing the saved values (never the key itself)."""
+    settings = settings_service.get_settings()
+    form = InyettSettingsForm(obj=settings, api_key="")
+    return _render_page(form, settings)
+
+
+@bp.post("/inyett-api")
+@roles_required("admin")
+def save_inyett_api():
+    """Save the settings; invalid input re-renders the page with messages on the fields (422)."""
+    settings = settings_service.get_settings()
+    form = InyettSettingsForm()
+    if form.validate_on_submit():
+        try:
+            changed = settings_service.save_settings(
+                _change_from(form), actor=current_user.username
+            )
+        except SettingsRejected as rejected:
+            for name, message in rejected.errors.items():
+                form[name].errors.append(message)
+        else:
+            flash(
+                "Inställningarna är sparade." if changed else "Inget var ändrat.",
+                "success",
+            )
+            return redirect(url_for("settings.inyett_api"))
+    return _render_page(form, settings), 422
+
+
+@bp.post("/inyett-api/testa-uppkoppling")
+@roles_required("admin")
+def test_connection():
+    """Test the saved settings; the fragment replaces the result next to the button."""
+    settings = settings_service.get_settings()
+    form = InyettSettingsForm()
+    if not form.validate_on_submit() or settings_service.differs_from_saved(
+        settings, _change_from(form)
+    ):
+        return render_template(
+            "partials/settings/connection-test.html",
+            settings=settings,
+            notice=settings_service.UNSAVED_CHANGES_MESSAGE,
+        )
+    result: ConnectionTestResult = settings_service.test_connection(actor=current_user.username)
+    return render_template(
+        "partials/settings/connection-test.html", settings=settings, result=result
+    )
+
+
+def _change_from(form: InyettSettingsForm) -> SettingsChange:
+    return SettingsChange(
+        api_key=form.api_key.data or None,
+        batch_reference=form.batch_reference.data or "",
+        one_payment_per_batch=form.one_payment_per_batch.data,
+        active=form.active.data,
+        use_test_environment=form.use_test_environment.data,
+    )
+
+
+def _render_page(form: InyettSettingsForm, settings):
+    saved_state = {
+        "api_key": "",
+        "batch_reference": settings.batch_reference,
+    }
+    checkboxes = ["one_payment_per_batch", "active"]
+    if settings_service.is_test_installation():
+        checkboxes.append("use_test_environment")
+    saved_state.update({name: "y" for name in checkboxes if getattr(settings, name)})
+    return render_template(
+        "settings/inyett-api.html",
+        form=form,
+        settings=settings,
+        saved_state=saved_state,
+        test_installation=settings_service.is_test_installation(),
+    )

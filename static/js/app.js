@@ -1,0 +1,35 @@
+// One place that tells the user, in Swedish, when an htmx request fails, so that a click
+// never silently does nothing.
+(function () {
+  "use strict";
+
+  function showError(html, isText) {
+    var box = document.getElementById("global-error");
+    if (!box) return;
+    if (isText) {
+      box.textContent = html;
+    } else {
+      box.innerHTML = html;
+    }
+    box.hidden = false;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("global-error");
+    if (box) box.hidden = true;
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    // Our error fragments are rendered by the server from templates, hence safe to insert.
+    if (xhr.getResponseHeader("Content-Type", "").indexOf("text/html") === 0 && xhr.responseText.length < 2000) {
+      showError(xhr.responseText, false);
+    } else {
+      showError("Något gick fel (HTTP " + xhr.status + "). Ladda om sidan och försök igen.", true);
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showError("Servern svarar inte. Kontrollera nätverket och försök igen.", true);
+  });
+})();

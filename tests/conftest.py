@@ -1,0 +1,99 @@
+import re
+
+import pytest
+from cryptography.fernet import Fernet
+
+from inyett import create_app
+from inyett.extensions import db
+from inyett.models import Company
+from inyett.models import DebtorAccount
+from inyett.services import users
+
+PASSWORD = "ett-långt-lösenord"
+INYETT_URL = "https://inyett.example"
+INYETT_TEST_URL = "https://test.inyett.example"
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "SECRET_KEY": "test-secret",
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "API_URL": INYETT_URL,
+        "TEST_API_URL": INYETT_TEST_URL,
+        "HTTP_TIMEOUT_SECONDS": 2,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        for username, role in (("admin", "admin"), ("betalare", "payer"), ("attestant", "attester")):
+            users.create_user(username, role, PASSWORD, username.capitalize())
+        company = Company(name="Testbolaget AB", orgnr="5560360793", country="SE")
+        company.debtor_accounts.append(
+            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+        )
+        db.session.add(company)
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def test_installation_app(tmp_path):
+    app = make_app(tmp_path, INSTALLATION="test")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token(client, path="/logga-in") -> str:
+    """The CSRF token a browser would have, read from a page as the browser gets it."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_PATTERN.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="admin", password=PASSWORD):
+        token = csrf_token(self.client)
+        return self.client.post(
+            "/logga-in", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def post(self, path, data=None, headers=None, token_from=None):
+        """POST as the logged-in user's browser would: with the page's CSRF token."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_token(self.client, token_from or "/"))
+        return self.client.post(path, data=data, headers=headers or {})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
