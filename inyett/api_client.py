@@ -6,9 +6,9 @@ show and to log: the API key is never part of a message.
 
 from dataclasses import dataclass
 from dataclasses import field
-from email.utils import parsedate_to_datetime
 from datetime import UTC
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import requests
@@ -82,6 +82,13 @@ class RequestRejected(InyettError):
         self.status = status
         self.reason = reason
         super().__init__(f"Inyett avvisade anropet (HTTP {status}): {reason}")
+
+
+class NotConfigured(InyettError):
+    retryable = True
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
 
 
 class UnexpectedAnswer(InyettError):

@@ -2,6 +2,7 @@
 
 import sys
 import threading
+import time
 
 import click
 from flask import current_app
@@ -61,6 +62,28 @@ def demo_command(port: int, simulator_port: int) -> None:
     click.echo(f"Inyett-simulatorn svarar på http://127.0.0.1:{simulator_port}")
     click.echo(f"Inyettkopplingen: öppna http://127.0.0.1:{port} i webbläsaren (Ctrl+C avslutar).")
     create_server(current_app._get_current_object(), host="127.0.0.1", port=port).run()
+
+
+@inyett_group.command("send-pending")
+@click.option(
+    "--wait",
+    default=0.0,
+    show_default=True,
+    help="Sekunder att vänta på Inyetts svar innan kommandot slutar.",
+)
+def send_pending_command(wait: float) -> None:
+    """Send queued batches to Inyett, fetch answers and delete undone batches (for cron)."""
+    from inyett.services import outbox
+    from inyett.services.settings import client_for_batch
+
+    deadline = time.monotonic() + wait
+    handled = outbox.process_due(client_for_batch)
+    while outbox.unfinished_count() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        handled += outbox.process_due(client_for_batch)
+    click.echo(
+        f"{handled} steg utförda hos Inyett; {outbox.unfinished_count()} batchar är inte klara."
+    )
 
 
 def register(app) -> None:

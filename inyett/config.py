@@ -21,6 +21,8 @@ DEFAULTS = {
     "HTTP_TIMEOUT_SECONDS": 10.0,
     # The connection test needs a country in the URL; any profile country will do.
     "CONNECTION_TEST_COUNTRY": "SE",
+    # Send to Inyett from a thread in the app process; tests drive the outbox themselves.
+    "OUTBOX_WORKER": True,
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "ENCRYPTION_KEY": None,
@@ -29,6 +31,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Flask-WTF would look for Flask-Babel; the forms name their locale themselves.
+    "WTF_I18N_ENABLED": False,
 }
 
 INSTALLATIONS = ("production", "test")

@@ -1,12 +1,16 @@
 """Database models. Times are stored as timezone-aware UTC."""
 
 from datetime import UTC
+from datetime import date
 from datetime import datetime
+from decimal import Decimal
 
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
+from sqlalchemy import LargeBinary
+from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import TypeDecorator
 from sqlalchemy.orm import Mapped
@@ -140,3 +144,155 @@ class AuditEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     actor: Mapped[str] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(String(1000))
+
+
+class Supplier(db.Model):
+    """A payee (leverantör) of one company, with the account its invoices are paid to."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(70))
+    orgnr: Mapped[str | None] = mapped_column(String(12))
+    country: Mapped[str] = mapped_column(String(2))
+    account_type: Mapped[str] = mapped_column(String(4))
+    account: Mapped[str] = mapped_column(String(34))
+
+    company: Mapped[Company] = relationship()
+
+
+class SupplierInvoice(db.Model):
+    """An open supplier invoice (leverantörsfaktura) waiting to be paid."""
+
+    __tablename__ = "supplier_invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    invoice_number: Mapped[str] = mapped_column(String(35))
+    ocr: Mapped[str | None] = mapped_column(String(25))
+    message: Mapped[str | None] = mapped_column(String(140))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    due_date: Mapped[date]
+    # open -> in_payment (in a payment file) -> back to open when the payment is undone
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+
+    company: Mapped[Company] = relationship()
+    supplier: Mapped[Supplier] = relationship()
+
+
+class PaymentFile(db.Model):
+    """A pain.001 file created from a company's payment proposal (betalning till fil)."""
+
+    __tablename__ = "payment_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    debtor_account_id: Mapped[int] = mapped_column(ForeignKey("debtor_accounts.id"))
+    message_id: Mapped[str] = mapped_column(String(35), unique=True)
+    payment_date: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80))
+    xml: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    company: Mapped[Company] = relationship()
+    debtor_account: Mapped[DebtorAccount] = relationship()
+    payments: Mapped[list["Payment"]] = relationship(
+        back_populates="payment_file", order_by="Payment.id"
+    )
+
+
+class InyettBatch(db.Model):
+    """A batch for Inyett: the outbox row that is sent, polled for warnings, or deleted.
+
+    `external_id` and `one_payment_per_batch` are fixed when the batch is made, so that later
+    setting changes never break an undo.
+    """
+
+    __tablename__ = "inyett_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(35), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    country: Mapped[str] = mapped_column(String(2))
+    debtor_account: Mapped[str] = mapped_column(String(34))
+    one_payment_per_batch: Mapped[bool]
+    test_environment: Mapped[bool] = mapped_column(default=False)
+    # queued -> awaiting_answer -> answered; failed (with last_error); delete_queued -> deleted
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    company: Mapped[Company] = relationship()
+    payments: Mapped[list["Payment"]] = relationship(back_populates="batch", order_by="Payment.id")
+
+
+class Payment(db.Model):
+    """One supplier payment: a copy of what was paid, its Inyett state and its attestation."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Our payment id: EndToEndId in the file and the transaction externalId at Inyett.
+    external_id: Mapped[str] = mapped_column(String(35), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("supplier_invoices.id"), index=True)
+    payment_file_id: Mapped[int | None] = mapped_column(ForeignKey("payment_files.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("inyett_batches.id"), index=True)
+    supplier_name: Mapped[str] = mapped_column(String(70))
+    supplier_orgnr: Mapped[str | None] = mapped_column(String(12))
+    supplier_country: Mapped[str] = mapped_column(String(2))
+    account_type: Mapped[str] = mapped_column(String(4))
+    account: Mapped[str] = mapped_column(String(34))
+    invoice_number: Mapped[str] = mapped_column(String(35))
+    ocr: Mapped[str | None] = mapped_column(String(25))
+    message: Mapped[str | None] = mapped_column(String(140))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_date: Mapped[date] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80))
+    # awaiting_attest -> attested; undone (left its file)
+    status: Mapped[str] = mapped_column(String(16), default="awaiting_attest", index=True)
+    # inactive, queued, awaiting_answer, answered, failed, removed (see services.payments)
+    inyett_state: Mapped[str] = mapped_column(String(16), index=True)
+    inyett_error: Mapped[str | None] = mapped_column(String(500))
+    warning_count: Mapped[int] = mapped_column(default=0, index=True)
+    attested_by: Mapped[str | None] = mapped_column(String(80))
+    attested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    warnings_acknowledged: Mapped[bool] = mapped_column(default=False)
+    # Bumped on every change, so that two attesters acting at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    company: Mapped[Company] = relationship()
+    invoice: Mapped[SupplierInvoice] = relationship()
+    payment_file: Mapped[PaymentFile | None] = relationship(back_populates="payments")
+    batch: Mapped[InyettBatch | None] = relationship(back_populates="payments")
+    warnings: Mapped[list["PaymentWarning"]] = relationship(
+        back_populates="payment", order_by="PaymentWarning.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PaymentWarning(db.Model):
+    """A warning Inyett raised on a payment, kept with Inyett's own words."""
+
+    __tablename__ = "payment_warnings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(1000))
+    category: Mapped[str] = mapped_column(String(40))
+
+    payment: Mapped[Payment] = relationship(back_populates="warnings")

@@ -24,6 +24,7 @@ def make_app(tmp_path, **overrides):
         "TEST_API_URL": INYETT_TEST_URL,
         "HTTP_TIMEOUT_SECONDS": 2,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "OUTBOX_WORKER": False,
     }
     config.update(overrides)
     app = create_app(config)

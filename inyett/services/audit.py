@@ -10,6 +10,7 @@ KINDS = {
     "connection_test": "Test av uppkoppling",
     "inyett_send": "Skickat till Inyett",
     "inyett_delete": "Borttaget hos Inyett",
+    "ledger": "Reskontra",
     "payment_file": "Betalfil",
     "attest": "Attest",
     "undo": "Ångra",

@@ -9,6 +9,7 @@ from flask import current_app
 from inyett import secret_box
 from inyett.api_client import InyettClient
 from inyett.api_client import InyettError
+from inyett.api_client import NotConfigured
 from inyett.extensions import db
 from inyett.models import InyettSettings
 from inyett.models import utcnow
@@ -123,17 +124,24 @@ def _changed_fields(settings: InyettSettings, change: SettingsChange) -> dict[st
 def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "på" if value else "av"
-    return f"\"{value}\""
+    return f'"{value}"'
 
 
 def _replace(change: SettingsChange, **fields) -> SettingsChange:
     return SettingsChange(**{**change.__dict__, **fields})
 
 
-def make_client(settings: InyettSettings) -> InyettClient:
-    """Return a client for the saved settings: key, environment and deploy-time addresses."""
+def uses_test_environment(settings: InyettSettings) -> bool:
+    """True when calls go to Inyett's test environment (only ever on a test installation)."""
+    return is_test_installation() and settings.use_test_environment
+
+
+def make_client(settings: InyettSettings, *, test_environment: bool | None = None) -> InyettClient:
+    """Return a client for the saved key and the deploy-time addresses; by default for the
+    environment the settings choose, or for the one a stored batch was sent to."""
     config = current_app.config
-    test_environment = is_test_installation() and settings.use_test_environment
+    if test_environment is None:
+        test_environment = uses_test_environment(settings)
     return InyettClient(
         config["TEST_API_URL"] if test_environment else config["API_URL"],
         secret_box.decrypt(settings.api_key_ciphertext),
@@ -144,6 +152,17 @@ def make_client(settings: InyettSettings) -> InyettClient:
         test_environment=test_environment,
         session=_http_session(),
     )
+
+
+def client_for_batch(batch) -> InyettClient:
+    """A client for the environment the batch was made for; raises NotConfigured without a key."""
+    settings = get_settings()
+    if not settings.has_api_key:
+        raise NotConfigured("Ingen API-nyckel är sparad i Systeminställningar › Inyett API.")
+    try:
+        return make_client(settings, test_environment=batch.test_environment)
+    except secret_box.SecretUnreadable as exc:
+        raise NotConfigured(STORED_KEY_UNREADABLE) from exc
 
 
 def _http_session() -> requests.Session:
@@ -171,4 +190,3 @@ def test_connection(*, actor: str) -> ConnectionTestResult:
     audit.record("connection_test", actor, message)
     db.session.commit()
     return ConnectionTestResult(ok=ok, message=message, at=settings.last_test_at)
-

@@ -1,0 +1,116 @@
+"""The attestation list: filtering, searching and paging payments without loading them all."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from decimal import InvalidOperation
+
+from babel.numbers import NumberFormatError
+from babel.numbers import parse_decimal
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from inyett.extensions import db
+from inyett.models import Payment
+
+PAGE_SIZE = 50
+FILTERS = {
+    "": "Alla",
+    "varningar": "Med varningar",
+    "utan-varningar": "Utan varningar",
+    "vantar": "Väntar på svar",
+}
+STATUSES = {"att-attestera": "Att attestera", "attesterade": "Attesterade"}
+
+
+@dataclass(frozen=True)
+class PaymentQuery:
+    company_id: int | None = None
+    search: str = ""
+    filter: str = ""
+    status: str = "att-attestera"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "PaymentQuery":
+        """Read the query from URL arguments, ignoring values that make no sense."""
+        company_id = args.get("bolag", type=int)
+        page = args.get("sida", default=1, type=int)
+        filter_ = args.get("filter", "")
+        status = args.get("status", "att-attestera")
+        return cls(
+            company_id=company_id if company_id and company_id > 0 else None,
+            search=args.get("sok", "")[:100].strip(),
+            filter=filter_ if filter_ in FILTERS else "",
+            status=status if status in STATUSES else "att-attestera",
+            page=min(max(page, 1), 100_000),
+        )
+
+    def url_args(self, **changes) -> dict:
+        """Arguments for url_for that reproduce this query (with `changes`)."""
+        values = {
+            "bolag": self.company_id,
+            "sok": self.search,
+            "filter": self.filter,
+            "status": self.status if self.status != "att-attestera" else "",
+            "sida": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    payments: list[Payment]
+    total: int
+    query: PaymentQuery
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def find_payments(query: PaymentQuery) -> PaymentPage:
+    """One page of payments matching the query, with the total count."""
+    conditions = [Payment.status == ("attested" if query.status == "attesterade" else "awaiting_attest")]
+    if query.company_id:
+        conditions.append(Payment.company_id == query.company_id)
+    if query.filter == "varningar":
+        conditions.append(Payment.warning_count > 0)
+    elif query.filter == "utan-varningar":
+        conditions += [Payment.inyett_state == "answered", Payment.warning_count == 0]
+    elif query.filter == "vantar":
+        conditions.append(Payment.inyett_state.in_(("queued", "awaiting_answer")))
+    if query.search:
+        conditions.append(_search_condition(query.search))
+    total = db.session.scalar(select(func.count(Payment.id)).where(*conditions))
+    payments = db.session.scalars(
+        select(Payment)
+        .where(*conditions)
+        .options(selectinload(Payment.warnings), selectinload(Payment.batch))
+        .order_by(Payment.payment_date, Payment.payment_file_id, Payment.id)
+        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return PaymentPage(payments=list(payments), total=total, query=query)
+
+
+def _search_condition(text: str):
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = [
+        Payment.supplier_name.ilike(pattern, escape="\\"),
+        Payment.invoice_number.ilike(pattern, escape="\\"),
+    ]
+    amount = _as_amount(text)
+    if amount is not None:
+        matches.append(Payment.amount == amount)
+    return or_(*matches)
+
+
+def _as_amount(text: str) -> Decimal | None:
+    try:
+        value = parse_decimal(text, locale="sv_SE", strict=False)
+    except (NumberFormatError, InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() and abs(value) < Decimal("1e12") else None

@@ -1,0 +1,322 @@
+"""Payments to file: from open invoices to a pain.001 file whose payments are queued for Inyett,
+and undoing a payment again."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from inyett import pain001
+from inyett.extensions import db
+from inyett.models import Company
+from inyett.models import InyettBatch
+from inyett.models import InyettSettings
+from inyett.models import Payment
+from inyett.models import PaymentFile
+from inyett.models import SupplierInvoice
+from inyett.models import utcnow
+from inyett.services import audit
+from inyett.services import outbox
+from inyett.services import settings as settings_service
+
+INYETT_STATES = {
+    "inactive": "Ej kontrollerad (kopplingen är inte aktiv)",
+    "queued": "Ej skickad – köad",
+    "withdrawn": "Ej skickad (ångrad innan den skickades)",
+    "awaiting_answer": "Väntar på svar från Inyett",
+    "answered": "Svar mottaget",
+    "failed": "Fel",
+    "removed": "Borttagen hos Inyett",
+}
+
+
+class PaymentRejected(Exception):
+    """The request cannot be carried out; `str(exc)` is a Swedish reason for the user."""
+
+
+CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
+
+
+def commit_or_explain() -> None:
+    """Commit; when another user changed the same payment first, say so instead of failing."""
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise PaymentRejected(CHANGED_MEANWHILE) from exc
+
+
+@dataclass(frozen=True)
+class UndoPreview:
+    """What undoing a payment does at Inyett: which other payments leave with its batch."""
+
+    payment: Payment
+    deletes_batch_at_inyett: bool
+    co_removed: list[Payment]
+
+
+def create_payment_file(
+    company_id: int, invoice_ids: list[int], payment_date: date, *, actor: str, today: date
+) -> PaymentFile:
+    """Store the payments and their validated pain.001 file; queue them for Inyett if active."""
+    company = db.session.get(Company, company_id)
+    if company is None:
+        raise PaymentRejected("Bolaget finns inte.")
+    if not company.debtor_accounts:
+        raise PaymentRejected(f"{company.name} har inget eget konto att betala från.")
+    if payment_date < today:
+        raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
+    if payment_date.weekday() >= 5:
+        raise PaymentRejected("Betaldatum måste vara en bankdag (inte lördag eller söndag).")
+    invoices = _open_invoices(company, invoice_ids)
+    debtor_account = company.debtor_accounts[0]
+    payment_file = PaymentFile(
+        company=company,
+        debtor_account=debtor_account,
+        payment_date=payment_date,
+        created_by=actor,
+        message_id=_message_id(company, utcnow()),
+    )
+    db.session.add(payment_file)
+    settings = settings_service.get_settings()
+    payments = [_payment_for(invoice, payment_file, actor, settings.active) for invoice in invoices]
+    db.session.flush()
+    for payment in payments:
+        payment.external_id = _payment_external_id(settings.batch_reference, payment.id)
+    if settings.active:
+        _queue_batches(company, payment_file, payments, settings)
+    payment_file.xml = build_file(payment_file)
+    audit.record(
+        "payment_file",
+        actor,
+        f"Betalfil {payment_file.message_id} för {company.name}: {len(payments)} betalningar, "
+        f"betaldatum {payment_date.isoformat()}"
+        + ("" if settings.active else " (Inyett-kopplingen inte aktiv)"),
+    )
+    db.session.commit()
+    return payment_file
+
+
+def build_file(payment_file: PaymentFile) -> bytes | None:
+    """Build and validate the pain.001 of the file's remaining payments (None when empty)."""
+    payments = [p for p in payment_file.payments if p.status != "undone"]
+    if not payments:
+        return None
+    company = payment_file.company
+    account = payment_file.debtor_account
+    order = pain001.PaymentOrder(
+        message_id=payment_file.message_id,
+        created_at=payment_file.created_at or utcnow(),
+        debtor=pain001.Debtor(
+            name=company.name,
+            orgnr=company.orgnr,
+            country=company.country,
+            account_type=account.account_type,
+            account=account.account,
+            bic=account.bic,
+        ),
+        execution_date=payment_file.payment_date,
+        transfers=tuple(
+            pain001.CreditTransfer(
+                end_to_end_id=p.external_id,
+                amount=p.amount,
+                currency=p.currency,
+                creditor_name=p.supplier_name,
+                creditor_country=p.supplier_country,
+                creditor_orgnr=p.supplier_orgnr,
+                account_type=p.account_type,
+                account=p.account,
+                ocr=p.ocr,
+                message=p.message,
+                invoice_number=p.invoice_number,
+            )
+            for p in payments
+        ),
+    )
+    return pain001.build_valid(order)
+
+
+def preview_undo(payment: Payment) -> UndoPreview:
+    """Tell what undoing `payment` removes at Inyett, before the user confirms."""
+    batch = payment.batch
+    at_inyett = (
+        batch is not None
+        and batch.state in ("awaiting_answer", "answered", "failed")
+        and (batch.sent_at is not None or batch.attempts > 0)
+    )
+    co_removed = [p for p in batch.payments if p.id != payment.id] if at_inyett else []
+    return UndoPreview(payment=payment, deletes_batch_at_inyett=at_inyett, co_removed=co_removed)
+
+
+def undo_payment(
+    payment: Payment, *, actor: str, expected_version: int | None = None
+) -> UndoPreview:
+    """Take the payment out of its file and back to the open invoices, and delete its batch at
+    Inyett; payments sharing that batch are marked removed there and can be sent again."""
+    if payment.status == "undone":
+        raise PaymentRejected("Betalningen är redan ångrad.")
+    if payment.status == "attested":
+        raise PaymentRejected("Betalningen är attesterad och kan inte ångras.")
+    if expected_version is not None and payment.version != expected_version:
+        raise PaymentRejected(CHANGED_MEANWHILE)
+    batch = payment.batch
+    # Hold the batch like a worker does, so that it is not being sent while we change it.
+    if batch is not None and not outbox.claim(batch.id, f"undo-{payment.id}", utcnow()):
+        raise PaymentRejected(
+            "Betalningen skickas till Inyett just nu. Försök igen om en liten stund."
+        )
+    db.session.refresh(payment)
+    preview = preview_undo(payment)
+    payment.status = "undone"
+    payment.invoice.status = "open"
+    if batch is not None:
+        db.session.refresh(batch)
+        if preview.deletes_batch_at_inyett:
+            _queue_delete(batch, payment, preview.co_removed)
+        else:
+            payment.inyett_state = "withdrawn"
+            payment.batch = None
+            if not batch.payments:
+                batch.state = "deleted"
+        outbox.release(batch)
+    payment_file = payment.payment_file
+    payment.payment_file = None
+    payment_file.xml = build_file(payment_file)
+    audit.record("undo", actor, _undo_summary(payment, batch, preview))
+    commit_or_explain()
+    return preview
+
+
+def _queue_delete(batch: InyettBatch, payment: Payment, co_removed: list[Payment]) -> None:
+    batch.state = "delete_queued"
+    batch.attempts = 0
+    batch.next_attempt_at = utcnow()
+    batch.last_error = None
+    payment.inyett_state = "removed"
+    payment.batch = None
+    for other in co_removed:
+        other.inyett_state = "removed"
+        other.inyett_error = f"Batchen togs bort hos Inyett när {payment.external_id} ångrades."
+        other.batch = None
+
+
+def _undo_summary(payment: Payment, batch: InyettBatch | None, preview: UndoPreview) -> str:
+    summary = (
+        f"Ångrade {payment.external_id} ({payment.supplier_name}, "
+        f"{payment.amount} {payment.currency})"
+    )
+    if preview.deletes_batch_at_inyett:
+        summary += f"; batch {batch.external_id} tas bort hos Inyett"
+        if preview.co_removed:
+            summary += ", med " + ", ".join(p.external_id for p in preview.co_removed)
+    return summary
+
+
+def resend(payment: Payment, *, actor: str) -> None:
+    """ "Skicka igen": a failed payment's batch is queued again; a payment removed at Inyett
+    with a shared batch gets a batch of its own."""
+    if payment.status == "undone":
+        raise PaymentRejected("Betalningen är ångrad.")
+    if payment.inyett_state == "failed" and payment.batch is not None:
+        outbox.retry(payment.batch, actor=actor)
+        return
+    if payment.inyett_state != "removed":
+        raise PaymentRejected("Betalningen behöver inte skickas igen.")
+    settings = settings_service.get_settings()
+    if not settings.active:
+        raise PaymentRejected("Inyett-kopplingen är inte aktiv.")
+    _queue_batches(payment.company, payment.payment_file, [payment], settings, single=True)
+    payment.inyett_error = None
+    audit.record("inyett_send", actor, f"{payment.external_id} köad igen som egen batch")
+    db.session.commit()
+
+
+def _open_invoices(company: Company, invoice_ids: list[int]) -> list[SupplierInvoice]:
+    if not invoice_ids:
+        raise PaymentRejected("Välj minst en faktura att betala.")
+    invoices = list(
+        db.session.scalars(
+            select(SupplierInvoice)
+            .where(SupplierInvoice.id.in_(invoice_ids))
+            .where(SupplierInvoice.company_id == company.id)
+            .order_by(SupplierInvoice.id)
+        )
+    )
+    if len(invoices) != len(set(invoice_ids)):
+        raise PaymentRejected("En eller flera fakturor finns inte hos bolaget.")
+    taken = [i.invoice_number for i in invoices if i.status != "open"]
+    if taken:
+        raise PaymentRejected("Fakturorna " + ", ".join(taken) + " är redan med i en betalning.")
+    return invoices
+
+
+def _payment_for(
+    invoice: SupplierInvoice, payment_file: PaymentFile, actor: str, inyett_active: bool
+) -> Payment:
+    supplier = invoice.supplier
+    invoice.status = "in_payment"
+    payment = Payment(
+        external_id=f"tmp-{uuid.uuid4().hex}",
+        company=invoice.company,
+        invoice=invoice,
+        payment_file=payment_file,
+        supplier_name=supplier.name,
+        supplier_orgnr=supplier.orgnr,
+        supplier_country=supplier.country,
+        account_type=supplier.account_type,
+        account=supplier.account,
+        invoice_number=invoice.invoice_number,
+        ocr=invoice.ocr,
+        message=invoice.message,
+        amount=invoice.amount,
+        currency=invoice.currency,
+        payment_date=payment_file.payment_date,
+        created_by=actor,
+        inyett_state="queued" if inyett_active else "inactive",
+    )
+    db.session.add(payment)
+    return payment
+
+
+def _queue_batches(
+    company: Company,
+    payment_file: PaymentFile,
+    payments: list[Payment],
+    settings: InyettSettings,
+    *,
+    single: bool = False,
+) -> None:
+    """Put the payments in new batches: one each, or one for all, as the settings say now."""
+    one_per_batch = single or settings.one_payment_per_batch
+    groups = [[p] for p in payments] if one_per_batch else [payments]
+    for group in groups:
+        batch = InyettBatch(
+            company=company,
+            country=company.country,
+            debtor_account=payment_file.debtor_account.account,
+            one_payment_per_batch=one_per_batch,
+            test_environment=settings_service.uses_test_environment(settings),
+        )
+        db.session.add(batch)
+        db.session.flush()
+        batch.external_id = _batch_external_id(settings.batch_reference, batch.id)
+        for payment in group:
+            payment.batch = batch
+            payment.inyett_state = "queued"
+            payment.inyett_error = None
+
+
+def _batch_external_id(reference: str, number: int) -> str:
+    return f"{reference}-{number}" if reference else str(number)
+
+
+def _payment_external_id(reference: str, number: int) -> str:
+    return f"{reference}-P{number}" if reference else f"P{number}"
+
+
+def _message_id(company: Company, now: datetime) -> str:
+    # Unique without a counter: company, second and a random tail, within pain.001's 35.
+    return f"IK{company.id}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,92 @@
+"""Ledger data and outbox driving shared by the payment and attestation tests."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from inyett import secret_box
+from inyett.extensions import db
+from inyett.models import Company
+from inyett.models import Supplier
+from inyett.models import SupplierInvoice
+from inyett.services import outbox
+from inyett.services import payments
+from inyett.services.settings import client_for_batch
+from inyett.services.settings import get_settings
+
+API_KEY = "test-nyckel-0123456789"
+PAYMENT_DATE = date(2026, 11, 26)  # a Thursday
+TODAY = date(2026, 11, 24)
+
+SUPPLIERS = [
+    # name, orgnr, account type, account, invoice number, ocr, amount
+    ("Skatteverket", "2021005448", "BGNR", "50501055", "F-1001", "1234567806", "18450.00"),
+    ("Plusgirobolaget AB", "5560360793", "PGNR", "1234566", "F-1002", None, "999.50"),
+    ("Bankbolaget AB", "5560473521", "BBAN", "50001234560", "F-1003", "123455", "1234.00"),
+    ("Iban AB", "2120000142", "IBAN", "SE4550000000058398257466", "F-1004", None, "0.10"),
+]
+
+
+def activate_inyett(batch_reference="Acme", one_payment_per_batch=True, active=True):
+    settings = get_settings()
+    settings.api_key_ciphertext = secret_box.encrypt(API_KEY)
+    settings.batch_reference = batch_reference
+    settings.one_payment_per_batch = one_payment_per_batch
+    settings.active = active
+    db.session.commit()
+
+
+def add_invoices(company_name="Testbolaget AB") -> list[int]:
+    company = db.session.scalar(select(Company).where(Company.name == company_name))
+    ids = []
+    for name, orgnr, account_type, account, number, ocr, amount in SUPPLIERS:
+        supplier = Supplier(
+            company=company,
+            name=name,
+            orgnr=orgnr,
+            country="SE",
+            account_type=account_type,
+            account=account,
+        )
+        invoice = SupplierInvoice(
+            company=company,
+            supplier=supplier,
+            invoice_number=number,
+            ocr=ocr,
+            message=None if ocr else f"Faktura {number}",
+            amount=Decimal(amount),
+            currency="SEK",
+            due_date=PAYMENT_DATE,
+        )
+        db.session.add(invoice)
+        db.session.flush()
+        ids.append(invoice.id)
+    db.session.commit()
+    return ids
+
+
+def create_file(invoice_ids, actor="betalare"):
+    company = db.session.scalar(select(Company).where(Company.name == "Testbolaget AB"))
+    return payments.create_payment_file(
+        company.id, invoice_ids, PAYMENT_DATE, actor=actor, today=TODAY
+    )
+
+
+def drain(rounds=5) -> int:
+    """Run the outbox as the worker would, ignoring back-off waits, until nothing is left."""
+    from datetime import timedelta
+
+    from inyett.models import InyettBatch
+    from inyett.models import utcnow
+
+    handled = 0
+    for _ in range(rounds):
+        for batch in db.session.scalars(select(InyettBatch)):
+            batch.next_attempt_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        count = outbox.process_due(client_for_batch)
+        handled += count
+        if count == 0:
+            break
+    return handled

@@ -1,0 +1,337 @@
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import requests
+import responses
+from lxml import etree
+from responses import matchers
+from sqlalchemy import select
+
+from inyett.extensions import db
+from inyett.models import InyettBatch
+from inyett.models import Payment
+from inyett.models import SupplierInvoice
+from inyett.services import payments
+from inyett.services.payments import PaymentRejected
+from inyett.services.settings import get_settings
+from tests.conftest import INYETT_URL
+from tests.payments_helpers import API_KEY
+from tests.payments_helpers import PAYMENT_DATE
+from tests.payments_helpers import TODAY
+from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import add_invoices
+from tests.payments_helpers import create_file
+from tests.payments_helpers import drain
+
+BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+def batch_ids():
+    return [b.external_id for b in db.session.scalars(select(InyettBatch).order_by(InyettBatch.id))]
+
+
+def test_one_payment_per_batch_gives_each_payment_its_own_batch(ctx):
+    activate_inyett(batch_reference="AcmeProd")
+    payment_file = create_file(add_invoices())
+    assert batch_ids() == ["AcmeProd-1", "AcmeProd-2", "AcmeProd-3", "AcmeProd-4"]
+    assert {p.inyett_state for p in payment_file.payments} == {"queued"}
+    assert all(b.one_payment_per_batch for b in db.session.scalars(select(InyettBatch)))
+
+
+def test_one_batch_per_file_when_the_setting_is_off(ctx):
+    activate_inyett(batch_reference="AcmeProd", one_payment_per_batch=False)
+    payment_file = create_file(add_invoices())
+    assert batch_ids() == ["AcmeProd-1"]
+    assert {p.batch.external_id for p in payment_file.payments} == {"AcmeProd-1"}
+
+
+def test_without_a_reference_the_batch_id_is_the_running_number(ctx):
+    activate_inyett(batch_reference="")
+    create_file(add_invoices()[:2])
+    assert batch_ids() == ["1", "2"]
+
+
+def test_changing_the_reference_later_does_not_change_stored_ids(ctx):
+    activate_inyett(batch_reference="Gammal", one_payment_per_batch=False)
+    create_file(add_invoices()[:2])
+    activate_inyett(batch_reference="Ny", one_payment_per_batch=True)
+    batch = db.session.scalars(select(InyettBatch)).one()
+    assert batch.external_id == "Gammal-1"
+    assert batch.one_payment_per_batch is False
+
+
+def test_inactive_connection_creates_the_file_and_marks_payments_not_checked(ctx):
+    payment_file = create_file(add_invoices())
+    assert batch_ids() == []
+    assert {p.inyett_state for p in payment_file.payments} == {"inactive"}
+    assert payment_file.xml.startswith(b"<?xml")
+
+
+def test_the_file_is_a_valid_pain001_with_our_payment_ids_as_end_to_end_ids(ctx):
+    activate_inyett()
+    payment_file = create_file(add_invoices())
+    tree = etree.fromstring(payment_file.xml)
+    ids = tree.xpath("//p:CdtTrfTxInf/p:PmtId/p:EndToEndId/text()", namespaces=NS)
+    assert ids == [p.external_id for p in payment_file.payments]
+    assert tree.xpath("//p:GrpHdr/p:CtrlSum/text()", namespaces=NS) == ["20683.60"]
+    invoices = db.session.scalars(select(SupplierInvoice)).all()
+    assert {i.status for i in invoices} == {"in_payment"}
+
+
+def test_invoices_already_in_a_payment_cannot_be_paid_twice(ctx):
+    ids = add_invoices()
+    create_file(ids[:1])
+    with pytest.raises(PaymentRejected, match="redan med i en betalning"):
+        create_file(ids)
+
+
+@pytest.mark.parametrize(
+    ("payment_date", "message"),
+    [(date(2026, 11, 20), "bakåt i tiden"), (date(2026, 11, 28), "bankdag")],
+)
+def test_payment_dates_in_the_past_or_on_weekends_are_refused(ctx, payment_date, message):
+    ids = add_invoices()
+    company_id = db.session.get(SupplierInvoice, ids[0]).company_id
+    with pytest.raises(PaymentRejected, match=message):
+        payments.create_payment_file(company_id, ids, payment_date, actor="b", today=TODAY)
+    assert db.session.scalars(select(Payment)).all() == []
+
+
+@responses.activate
+def test_sending_posts_the_contracts_json_for_each_batch(ctx):
+    activate_inyett(batch_reference="Acme")
+    payment_file = create_file(add_invoices()[:1])
+    payment = payment_file.payments[0]
+    responses.post(
+        BATCHES,
+        json={"code": 200},
+        match=[
+            matchers.header_matcher({"Authorization": f"Bearer {API_KEY}"}),
+            matchers.json_params_matcher(
+                {
+                    "externalId": "Acme-1",
+                    "debtorAccount": "55555551",
+                    "transactions": [
+                        {
+                            "externalId": payment.external_id,
+                            "amount": "18450.00",
+                            "currency": "SEK",
+                            "creditorAccountType": "BGNR",
+                            "creditorAccount": "50501055",
+                            "creditorOrgNr": "2021005448",
+                            "ocr": "1234567806",
+                            "invoiceNr": "F-1001",
+                            "verNr": payment_file.message_id,
+                            "paymentdate": f"{PAYMENT_DATE.isoformat()}T00:00:00",
+                        }
+                    ],
+                }
+            ),
+        ],
+    )
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    drain(rounds=1)
+    assert payment.inyett_state == "awaiting_answer"
+
+
+@responses.activate
+def test_shared_batch_sends_all_payments_in_one_request(ctx):
+    activate_inyett(batch_reference="Acme", one_payment_per_batch=False)
+    create_file(add_invoices())
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    drain(rounds=1)
+    posts = [c for c in responses.calls if c.request.method == "POST"]
+    assert len(posts) == 1
+    assert len(json.loads(posts[0].request.body)["transactions"]) == 4
+
+
+@responses.activate
+def test_a_500_then_200_delivers_once(ctx):
+    activate_inyett()
+    payment_file = create_file(add_invoices()[:1])
+    responses.post(BATCHES, status=500)
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(
+        f"{BATCHES}/Acme-1/warnings",
+        json={"status": "Analysed", "transactions": [{"externalId": "x", "warnings": []}]},
+    )
+    drain()
+    posts = [c for c in responses.calls if c.request.method == "POST"]
+    assert len(posts) == 2
+    assert payment_file.payments[0].inyett_state == "answered"
+    assert payment_file.payments[0].warnings == []
+
+
+@responses.activate
+def test_a_timeout_then_already_exists_counts_as_delivered(ctx):
+    activate_inyett()
+    payment_file = create_file(add_invoices()[:1])
+    responses.post(BATCHES, body=requests.Timeout())
+    responses.post(BATCHES, status=409, json={"code": 409, "message": "Batch already exists"})
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    drain(rounds=2)
+    assert payment_file.payments[0].inyett_state == "awaiting_answer"
+    assert payment_file.payments[0].batch.state == "awaiting_answer"
+
+
+@responses.activate
+def test_a_400_ends_in_fel_with_inyetts_reason_and_no_retry(ctx):
+    activate_inyett()
+    payment_file = create_file(add_invoices()[:1])
+    responses.post(BATCHES, status=400, json={"code": 400, "message": "debtorAccount is invalid"})
+    drain()
+    payment = payment_file.payments[0]
+    assert payment.inyett_state == "failed"
+    assert "debtorAccount is invalid" in payment.inyett_error
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_429_waits_as_long_as_retry_after_says(ctx):
+    activate_inyett()
+    create_file(add_invoices()[:1])
+    responses.post(BATCHES, status=429, headers={"Retry-After": "120"})
+    from inyett.services import outbox
+    from inyett.services.settings import client_for_batch
+
+    outbox.process_due(client_for_batch)
+    batch = db.session.scalars(select(InyettBatch)).one()
+    wait = (batch.next_attempt_at - batch.created_at).total_seconds()
+    assert 115 < wait < 130
+    assert batch.state == "queued"
+
+
+@responses.activate
+def test_warnings_are_polled_until_analysed_and_stored_per_payment(ctx):
+    activate_inyett(one_payment_per_batch=False)
+    payment_file = create_file(add_invoices()[:2])
+    first, second = payment_file.payments
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    responses.get(
+        f"{BATCHES}/Acme-1/warnings",
+        json={
+            "status": "Analysed",
+            "transactions": [
+                {
+                    "externalId": first.external_id,
+                    "warnings": [
+                        {
+                            "code": "LimitAmount",
+                            "name": "Limit amount",
+                            "description": "Above the limit",
+                            "category": "Transaction",
+                        },
+                        {"code": "BrandNewCode", "name": "New", "description": "Something new"},
+                    ],
+                },
+                {"externalId": second.external_id, "warnings": []},
+            ],
+        },
+    )
+    drain()
+    assert [w.code for w in first.warnings] == ["LimitAmount", "BrandNewCode"]
+    assert first.warning_count == 2
+    assert second.inyett_state == "answered" and second.warnings == []
+
+
+def test_nothing_is_lost_when_the_app_restarts_between_commit_and_send(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        activate_inyett()
+        create_file(add_invoices()[:2])
+        db.engine.dispose()
+    fresh = make_app_without_setup(tmp_path, app.config)
+    with responses.RequestsMock() as mock:
+        mock.post(BATCHES, json={"code": 200})
+        result = fresh.test_cli_runner().invoke(args=["inyett", "send-pending"])
+    assert result.exit_code == 0, result.output
+    assert "2 steg utförda" in result.output
+    with fresh.app_context():
+        states = {p.inyett_state for p in db.session.scalars(select(Payment))}
+        db.engine.dispose()
+    assert states == {"awaiting_answer"}
+
+
+def make_app_without_setup(tmp_path, config):
+    from inyett import create_app
+
+    keys = ("TESTING", "DATABASE_URL", "SECRET_KEY", "ENCRYPTION_KEY", "API_URL", "TEST_API_URL",
+            "OUTBOX_WORKER", "PASSWORD_HASH_METHOD")
+    return create_app({key: config[key] for key in keys})
+
+
+@responses.activate
+def test_undo_with_one_payment_per_batch_deletes_only_its_batch(ctx):
+    activate_inyett()
+    payment_file = create_file(add_invoices()[:2])
+    first, second = payment_file.payments
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(
+        f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []}
+    )
+    responses.get(
+        f"{BATCHES}/Acme-2/warnings", json={"status": "Analysed", "transactions": []}
+    )
+    drain()
+    preview = payments.undo_payment(first, actor="attestant")
+    assert preview.deletes_batch_at_inyett and preview.co_removed == []
+    responses.delete(f"{BATCHES}/Acme-1", json={"code": 200})
+    drain()
+    deletes = [c.request.url for c in responses.calls if c.request.method == "DELETE"]
+    assert deletes == [f"{BATCHES}/Acme-1"]
+    assert second.inyett_state == "answered"
+    assert first.invoice.status == "open"
+    assert first.payment_file is None
+    tree = etree.fromstring(payment_file.xml)
+    assert tree.xpath("//p:EndToEndId/text()", namespaces=NS) == [second.external_id]
+
+
+@responses.activate
+def test_undo_in_a_shared_batch_removes_the_others_at_inyett_and_they_can_be_resent(ctx):
+    activate_inyett(one_payment_per_batch=False)
+    payment_file = create_file(add_invoices()[:3])
+    first, second, third = payment_file.payments
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+    drain()
+    assert [p.external_id for p in payments.preview_undo(first).co_removed] == [
+        second.external_id,
+        third.external_id,
+    ]
+    payments.undo_payment(first, actor="attestant")
+    responses.delete(f"{BATCHES}/Acme-1", json={"code": 200})
+    drain()
+    assert (second.inyett_state, third.inyett_state) == ("removed", "removed")
+    assert "Batchen togs bort hos Inyett" in second.inyett_error
+    assert second.payment_file is payment_file  # still paid, only no longer checked
+    payments.resend(second, actor="betalare")
+    assert second.batch.external_id == "Acme-2"
+    assert second.batch.one_payment_per_batch is True
+
+
+def test_undo_of_a_payment_never_sent_touches_nothing_at_inyett(ctx):
+    activate_inyett()
+    payment_file = create_file(add_invoices()[:1])
+    preview = payments.undo_payment(payment_file.payments[0], actor="attestant")
+    assert not preview.deletes_batch_at_inyett
+    assert db.session.scalars(select(InyettBatch)).one().state == "deleted"
+
+
+def test_amounts_are_exact_decimals(ctx):
+    activate_inyett()
+    payment_file = create_file(add_invoices())
+    assert sum(p.amount for p in payment_file.payments) == Decimal("20683.60")
+    assert get_settings().active
