@@ -8,6 +8,7 @@ from inyett import cli
 from inyett import errors
 from inyett import formatting
 from inyett import security
+from inyett import worker
 from inyett.config import load_config
 from inyett.extensions import csrf
 from inyett.extensions import db
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.register(app)
     formatting.register(app)
     cli.register(app)
+    worker.register(app)
     register_template_globals(app)
     return app
 
@@ -54,11 +56,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from inyett.views import attest
     from inyett.views import auth
     from inyett.views import home
+    from inyett.views import ledger
+    from inyett.views import payments
     from inyett.views import settings
 
-    for blueprint in (auth.bp, home.bp, settings.bp):
+    for blueprint in (auth.bp, home.bp, settings.bp, ledger.bp, payments.bp, attest.bp):
         app.register_blueprint(blueprint)
 
 

@@ -6,6 +6,9 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
+from inyett import account_numbers
+from inyett import warning_texts
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -23,6 +26,25 @@ def amount(value: Decimal | None) -> str:
     return format_decimal(value, format="#,##0.00", locale="sv_SE")
 
 
+def account_label(account_type: str) -> str:
+    """"Bankgiro", "Plusgiro", "Bankkonto" or "IBAN"."""
+    return account_numbers.ACCOUNT_TYPE_LABELS.get(account_type, account_type)
+
+
+def account(value: str, account_type: str, country: str = "SE") -> str:
+    """An account number written the way its owners write it, e.g. `5050-1055`."""
+    return account_numbers.format_account(account_type, value, country)
+
+
+def orgnr(value: str, country: str) -> str:
+    """`556036-0793` (SE) or `988 077 917` (NO)."""
+    return account_numbers.format_orgnr(value, country)
+
+
 def register(app) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(amount)
+    app.add_template_filter(account_label)
+    app.add_template_filter(account)
+    app.add_template_filter(orgnr)
+    app.add_template_global(warning_texts.describe, "describe_warning")

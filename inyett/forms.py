@@ -2,10 +2,18 @@
 in the services."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
 from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import SelectField
+from wtforms import SelectMultipleField
 from wtforms import PasswordField
 from wtforms import StringField
+from wtforms import widgets
 from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
@@ -13,15 +21,27 @@ from wtforms.validators import Regexp
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
 
+class SwedishForm(FlaskForm):
+    """WTForms' built-in messages (invalid choice, invalid date …) in Swedish."""
+
+    class Meta:
+        locales = ("sv",)
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ActionForm(FlaskForm):
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ActionForm(SwedishForm):
     """An empty form for bare POST buttons: it carries and checks the CSRF token only."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SwedishForm):
     username = StringField(
         "Användarnamn",
         filters=[strip],
@@ -39,7 +59,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class InyettSettingsForm(FlaskForm):
+class InyettSettingsForm(SwedishForm):
     api_key = PasswordField(
         "API-nyckel",
         filters=[strip],
@@ -69,3 +89,48 @@ class InyettSettingsForm(FlaskForm):
     )
     one_payment_per_batch = BooleanField("Skicka en betalning per batch")
     active = BooleanField("Aktiv")
+
+
+class PaymentProposalForm(SwedishForm):
+    """Betalningsförslag: a company's open invoices to pay on one date."""
+
+    company = SelectField("Bolag", coerce=int, validate_choice=True)
+    payment_date = DateField(
+        "Betaldatum", validators=[InputRequired("Ange betaldatum som ÅÅÅÅ-MM-DD.")]
+    )
+    invoice_ids = MultiCheckboxField("Fakturor", coerce=int, validate_choice=True)
+
+    def __init__(self, *args, companies=(), invoices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company.choices = [(c.id, c.name) for c in companies]
+        self.invoice_ids.choices = [(i.id, i.invoice_number) for i in invoices]
+
+
+class SupplierForm(SwedishForm):
+    """Ny leverantör. Number rules live in services.ledger, so forms and CSV share them."""
+
+    name = StringField("Leverantör", validators=[Length(max=200)])
+    orgnr = StringField("Organisationsnummer", validators=[Length(max=40)])
+    country = SelectField("Land", choices=[("SE", "Sverige"), ("NO", "Norge")])
+    account_type = SelectField(
+        "Betalsätt",
+        choices=[("BGNR", "Bankgiro"), ("PGNR", "Plusgiro"), ("BBAN", "Bankkonto"), ("IBAN", "IBAN")],
+    )
+    account = StringField("Kontonummer", validators=[Length(max=60)])
+
+
+class InvoiceForm(SwedishForm):
+    supplier = SelectField("Leverantör", coerce=int, validate_choice=True)
+    invoice_number = StringField("Fakturanr", validators=[Length(max=100)])
+    ocr = StringField("OCR", validators=[Length(max=60)])
+    message = StringField("Meddelande", validators=[Length(max=300)])
+    amount = StringField("Belopp", validators=[Length(max=40)])
+    currency = SelectField("Valuta", choices=[(c, c) for c in ("SEK", "NOK", "EUR")])
+    due_date = StringField("Förfallodatum", validators=[Length(max=20)])
+
+
+class ImportForm(SwedishForm):
+    file = FileField(
+        "CSV-fil",
+        validators=[FileRequired("Välj en CSV-fil."), FileAllowed(["csv", "txt"], "Välj en .csv-fil.")],
+    )

@@ -1,14 +1,21 @@
 """Systeminställningar › Tjänster och API:er › Inyett API (admins only)."""
 
 from flask import Blueprint
+from flask import abort
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import url_for
 from flask_login import current_user
 
+from inyett import worker
 from inyett.access import roles_required
+from inyett.extensions import db
+from inyett.forms import ActionForm
 from inyett.forms import InyettSettingsForm
+from inyett.models import InyettBatch
+from inyett.services import outbox
 from inyett.services import settings as settings_service
 from inyett.services.settings import ConnectionTestResult
 from inyett.services.settings import SettingsChange
@@ -67,6 +74,30 @@ def test_connection():
     return render_template(
         "partials/settings/connection-test.html", settings=settings, result=result
     )
+
+
+@bp.get("/inyett-ko")
+@roles_required("admin")
+def inyett_queue():
+    """The outbox: batches still on their way to Inyett, and those that failed."""
+    return render_template(
+        "settings/inyett-queue.html",
+        batches=outbox.unfinished_batches(),
+        states=outbox.BATCH_STATES,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/inyett-ko/<int:batch_id>/skicka-igen")
+@roles_required("admin")
+def retry_batch(batch_id: int):
+    """Skicka igen: queue a failed batch once more."""
+    batch = db.session.get(InyettBatch, batch_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        outbox.retry(batch, actor=current_user.username)
+        worker.notify(current_app)
+        flash(f"Batchen {batch.external_id} är köad igen.", "success")
+    return redirect(url_for("settings.inyett_queue"))
 
 
 def _change_from(form: InyettSettingsForm) -> SettingsChange:

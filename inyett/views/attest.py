@@ -1,0 +1,144 @@
+"""Attest av leverantörsbetalningar: the list, attest, bulk attest and undo, updated in place."""
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import render_template
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+
+from inyett import worker
+from inyett.access import roles_required
+from inyett.extensions import db
+from inyett.htmx import is_htmx_request
+from inyett.models import Company
+from inyett.models import Payment
+from inyett.services import attestation
+from inyett.services import payments as payment_service
+from inyett.services.payment_list import FILTERS
+from inyett.services.payment_list import STATUSES
+from inyett.services.payment_list import PaymentQuery
+from inyett.services.payment_list import find_payments
+from inyett.services.payments import PaymentRejected
+
+bp = Blueprint("attest", __name__, url_prefix="/attest")
+
+ATTESTERS = ("attester", "admin")
+
+
+@bp.get("")
+@roles_required(*ATTESTERS)
+def index():
+    """The payments awaiting attestation; htmx filter requests get just the list."""
+    page = find_payments(PaymentQuery.from_args(request.args))
+    template = "partials/attest/payment-list.html" if is_htmx_request() else "attest/index.html"
+    response = current_app.make_response(
+        render_template(
+            template,
+            page=page,
+            companies=db.session.scalars(select(Company).order_by(Company.name)).all(),
+            filters=FILTERS,
+            statuses=STATUSES,
+            **_row_helpers(),
+        )
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/<int:payment_id>")
+@roles_required(*ATTESTERS)
+def row(payment_id: int):
+    """One row; rows waiting for Inyett ask for themselves until the answer is there."""
+    return _render_row(_payment(payment_id))
+
+
+@bp.post("/<int:payment_id>/attestera")
+@roles_required(*ATTESTERS)
+def attest(payment_id: int):
+    """Attest one payment; the answer replaces its row."""
+    payment = _payment(payment_id)
+    try:
+        attestation.attest(
+            payment,
+            user=current_user,
+            acknowledged=request.form.get("acknowledged") == "y",
+            expected_version=request.form.get("version", type=int),
+        )
+    except PaymentRejected as rejected:
+        db.session.refresh(payment)
+        return _render_row(payment, error=str(rejected)), 409
+    return _render_row(payment)
+
+
+@bp.post("/attestera-markerade")
+@roles_required(*ATTESTERS)
+def attest_selected():
+    """Attest the selected rows together; the answer replaces the list."""
+    ids = [int(value) for value in request.form.getlist("payment_ids") if value.isdigit()]
+    payments = db.session.scalars(select(Payment).where(Payment.id.in_(ids))).all() if ids else []
+    error = None
+    try:
+        attestation.attest_many(list(payments), user=current_user)
+    except PaymentRejected as rejected:
+        db.session.rollback()
+        error = str(rejected)
+    page = find_payments(PaymentQuery.from_args(request.args))
+    return render_template(
+        "partials/attest/payment-list.html",
+        page=page,
+        bulk_error=error,
+        bulk_done=None if error else len(payments),
+        **_row_helpers(),
+    ), (409 if error else 200)
+
+
+@bp.get("/<int:payment_id>/angra")
+@roles_required(*ATTESTERS)
+def confirm_undo(payment_id: int):
+    """The inline confirmation: what undoing removes at Inyett."""
+    payment = _payment(payment_id)
+    return render_template(
+        "partials/attest/undo-confirmation.html",
+        preview=payment_service.preview_undo(payment),
+        p=payment,
+    )
+
+
+@bp.post("/<int:payment_id>/angra")
+@roles_required(*ATTESTERS)
+def undo(payment_id: int):
+    """Undo the payment; its row and the rows of co-removed payments are replaced."""
+    payment = _payment(payment_id)
+    try:
+        preview = payment_service.undo_payment(
+            payment,
+            actor=current_user.username,
+            expected_version=request.form.get("version", type=int),
+        )
+    except PaymentRejected as rejected:
+        db.session.refresh(payment)
+        return _render_row(payment, error=str(rejected)), 409
+    worker.notify(current_app)
+    return render_template(
+        "partials/attest/undone.html", p=payment, co_removed=preview.co_removed, **_row_helpers()
+    )
+
+
+def _payment(payment_id: int) -> Payment:
+    return db.session.get(Payment, payment_id) or abort(404)
+
+
+def _render_row(payment: Payment, error: str | None = None) -> str:
+    return render_template(
+        "partials/attest/payment-row.html", p=payment, error=error, **_row_helpers()
+    )
+
+
+def _row_helpers() -> dict:
+    return {
+        "why_not_attestable": attestation.why_not_attestable,
+        "needs_acknowledgement": attestation.needs_acknowledgement,
+        "waiting_states": attestation.WAITING_STATES,
+    }

@@ -1,0 +1,172 @@
+"""Reskontra: a company's suppliers and open invoices, entered by hand or imported from CSV."""
+
+from flask import Blueprint
+from flask import Response
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from inyett.access import roles_required
+from inyett.extensions import db
+from inyett.forms import ImportForm
+from inyett.forms import InvoiceForm
+from inyett.forms import SupplierForm
+from inyett.models import Company
+from inyett.models import Supplier
+from inyett.models import SupplierInvoice
+from inyett.services import ledger
+from inyett.services.ledger import InvoiceInput
+from inyett.services.ledger import LedgerRejected
+from inyett.services.ledger import SupplierInput
+
+bp = Blueprint("ledger", __name__, url_prefix="/reskontra")
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+@bp.get("")
+@roles_required("payer", "admin")
+def index():
+    """Suppliers and open invoices of one company, with the forms to add more."""
+    company = _company()
+    return _render(company)
+
+
+@bp.post("/leverantorer")
+@roles_required("payer", "admin")
+def add_supplier():
+    """Add a supplier; bad numbers are messages on their fields."""
+    company = _company()
+    form = SupplierForm()
+    if form.validate_on_submit():
+        try:
+            supplier = ledger.add_supplier(
+                company,
+                SupplierInput(
+                    form.name.data or "",
+                    form.orgnr.data or "",
+                    form.country.data or "",
+                    form.account_type.data or "",
+                    form.account.data or "",
+                ),
+                actor=current_user.username,
+            )
+        except LedgerRejected as rejected:
+            _attach(form, rejected)
+        else:
+            flash(f"Leverantören {supplier.name} är sparad.", "success")
+            return redirect(url_for("ledger.index", company=company.id))
+    return _render(company, supplier_form=form), 422
+
+
+@bp.post("/fakturor")
+@roles_required("payer", "admin")
+def add_invoice():
+    """Add an open invoice from one of the company's suppliers."""
+    company = _company()
+    form = InvoiceForm()
+    form.supplier.choices = _supplier_choices(company)
+    if form.validate_on_submit():
+        supplier = db.session.get(Supplier, form.supplier.data)
+        try:
+            invoice = ledger.add_invoice(
+                supplier,
+                InvoiceInput(
+                    form.invoice_number.data or "",
+                    form.ocr.data or "",
+                    form.message.data or "",
+                    form.amount.data or "",
+                    form.currency.data or "",
+                    form.due_date.data or "",
+                ),
+                actor=current_user.username,
+            )
+        except LedgerRejected as rejected:
+            _attach(form, rejected)
+        else:
+            flash(f"Faktura {invoice.invoice_number} är sparad.", "success")
+            return redirect(url_for("ledger.index", company=company.id))
+    return _render(company, invoice_form=form), 422
+
+
+@bp.post("/import")
+@roles_required("payer", "admin")
+def import_csv():
+    """Import invoices from CSV: every bad row is reported with its line, and none is stored."""
+    company = _company()
+    form = ImportForm()
+    import_errors = {}
+    if form.validate_on_submit():
+        raw = form.file.data.read(MAX_IMPORT_BYTES + 1)
+        if len(raw) > MAX_IMPORT_BYTES:
+            import_errors = {"fil": "Filen är större än 2 MB."}
+        else:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+            try:
+                count = ledger.import_invoices(company, text, actor=current_user.username)
+            except LedgerRejected as rejected:
+                import_errors = rejected.errors
+            else:
+                flash(f"{count} fakturor är importerade.", "success")
+                return redirect(url_for("ledger.index", company=company.id))
+    return _render(company, import_form=form, import_errors=import_errors), 422
+
+
+@bp.get("/exempel.csv")
+@roles_required("payer", "admin")
+def example_csv():
+    """The documented import format, as a file to start from."""
+    return Response(
+        ledger.CSV_EXAMPLE.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="fakturor-exempel.csv"'},
+    )
+
+
+def _company() -> Company:
+    companies = db.session.scalars(select(Company).order_by(Company.name)).all()
+    wanted = request.values.get("company", type=int)
+    return next((c for c in companies if c.id == wanted), companies[0])
+
+
+def _supplier_choices(company: Company):
+    suppliers = db.session.scalars(
+        select(Supplier).where(Supplier.company_id == company.id).order_by(Supplier.name)
+    )
+    return [(s.id, s.name) for s in suppliers]
+
+
+def _attach(form, rejected: LedgerRejected) -> None:
+    for name, message in rejected.errors.items():
+        form[name].errors = [*form[name].errors, message]
+
+
+def _render(company: Company, **forms):
+    invoice_form = forms.pop("invoice_form", None) or InvoiceForm(formdata=None)
+    invoice_form.supplier.choices = _supplier_choices(company)
+    return render_template(
+        "ledger/index.html",
+        company=company,
+        companies=db.session.scalars(select(Company).order_by(Company.name)).all(),
+        suppliers=db.session.scalars(
+            select(Supplier).where(Supplier.company_id == company.id).order_by(Supplier.name)
+        ).all(),
+        invoices=db.session.scalars(
+            select(SupplierInvoice)
+            .where(SupplierInvoice.company_id == company.id)
+            .where(SupplierInvoice.status == "open")
+            .order_by(SupplierInvoice.due_date)
+        ).all(),
+        supplier_form=forms.pop("supplier_form", None) or SupplierForm(formdata=None),
+        invoice_form=invoice_form,
+        import_form=forms.pop("import_form", None) or ImportForm(formdata=None),
+        import_errors=forms.pop("import_errors", {}),
+        columns=ledger.CSV_COLUMNS,
+    )

@@ -1,0 +1,228 @@
+import pytest
+import responses
+from sqlalchemy import select
+
+from inyett.extensions import db
+from inyett.models import AuditEntry
+from inyett.models import Payment
+from inyett.models import PaymentWarning
+from inyett.models import User
+from inyett.services import attestation
+from inyett.services.payment_list import PaymentQuery
+from inyett.services.payment_list import find_payments
+from inyett.services.payments import PaymentRejected
+from tests.conftest import INYETT_URL
+from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import add_invoices
+from tests.payments_helpers import create_file
+from tests.payments_helpers import drain
+
+BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+def user(name):
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def answered_file(warn_first=False):
+    """A file of four payments that Inyett has answered, the first with a warning if asked."""
+    activate_inyett()
+    payment_file = create_file(add_invoices())
+    for payment in payment_file.payments:
+        payment.inyett_state = "answered"
+    if warn_first:
+        first = payment_file.payments[0]
+        first.warnings = [
+            PaymentWarning(code="LimitAmount", name="Limit", description="d", category="Transaction")
+        ]
+        first.warning_count = 1
+    db.session.commit()
+    return payment_file
+
+
+def test_an_attester_attests_and_the_audit_says_so(ctx):
+    payment = answered_file().payments[1]
+    attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    assert payment.status == "attested"
+    assert payment.attested_by == "attestant"
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).one()
+    assert payment.external_id in entry.summary
+
+
+def test_warnings_require_an_explicit_acknowledgement_which_is_recorded(ctx):
+    payment = answered_file(warn_first=True).payments[0]
+    with pytest.raises(PaymentRejected, match="granskat varningarna"):
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    assert payment.status == "awaiting_attest"
+    attestation.attest(payment, user=user("attestant"), acknowledged=True)
+    assert payment.warnings_acknowledged is True
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).one()
+    assert "granskade varningar: LimitAmount" in entry.summary
+
+
+def test_the_creator_cannot_attest_their_own_payment(ctx):
+    activate_inyett()
+    payment = create_file(add_invoices()[:1], actor="admin").payments[0]
+    payment.inyett_state = "answered"
+    db.session.commit()
+    assert attestation.why_not_attestable(payment, user("admin")) == (
+        "Du skapade betalningen och kan inte attestera den själv."
+    )
+    with pytest.raises(PaymentRejected, match="Du skapade betalningen"):
+        attestation.attest(payment, user=user("admin"), acknowledged=True)
+
+
+def test_a_payment_waiting_for_inyett_cannot_be_attested_yet(ctx):
+    activate_inyett()
+    payment = create_file(add_invoices()[:1]).payments[0]
+    assert attestation.why_not_attestable(payment, user("attestant")) == "Väntar på svar från Inyett."
+
+
+def test_a_payment_inyett_could_not_check_needs_acknowledgement(ctx):
+    payment = answered_file().payments[0]
+    payment.inyett_state = "failed"
+    db.session.commit()
+    assert attestation.needs_acknowledgement(payment)
+
+
+def test_bulk_attest_is_all_or_nothing_and_refuses_unacknowledged_warnings(ctx):
+    payments = answered_file(warn_first=True).payments
+    with pytest.raises(PaymentRejected, match="Har varningar"):
+        attestation.attest_many(payments, user=user("attestant"))
+    assert {p.status for p in payments} == {"awaiting_attest"}
+    attestation.attest_many(payments[1:], user=user("attestant"))
+    assert [p.status for p in payments] == ["awaiting_attest", "attested", "attested", "attested"]
+
+
+def test_the_file_is_ready_only_when_every_remaining_payment_is_attested(ctx):
+    payment_file = answered_file()
+    for payment in payment_file.payments[:3]:
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    assert not attestation.file_is_ready(payment_file)
+    attestation.attest(payment_file.payments[3], user=user("attestant"), acknowledged=False)
+    assert attestation.file_is_ready(payment_file)
+
+
+def test_a_stale_version_loses_with_a_clear_message(ctx):
+    payment = answered_file().payments[0]
+    stale = payment.version
+    attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    with pytest.raises(PaymentRejected, match="Någon annan hann"):
+        attestation.attest(payment, user=user("attestant"), acknowledged=False,
+                           expected_version=stale)
+
+
+def test_filters_search_and_paging(ctx):
+    payment_file = answered_file(warn_first=True)
+    assert find_payments(PaymentQuery()).total == 4
+    assert find_payments(PaymentQuery(filter="varningar")).total == 1
+    assert find_payments(PaymentQuery(filter="utan-varningar")).total == 3
+    assert find_payments(PaymentQuery(search="plusgiro")).payments[0].invoice_number == "F-1002"
+    assert find_payments(PaymentQuery(search="F-1003")).total == 1
+    assert find_payments(PaymentQuery(search="1 234,00")).payments[0].invoice_number == "F-1003"
+    assert find_payments(PaymentQuery(search="100%_")).total == 0
+    assert find_payments(PaymentQuery(page=2)).payments == []
+    attestation.attest(payment_file.payments[1], user=user("attestant"), acknowledged=False)
+    assert find_payments(PaymentQuery(status="attesterade")).total == 1
+
+
+# Views
+
+
+def login_attester(client, auth):
+    auth.login("attestant")
+
+
+def test_the_attest_page_lists_payments_with_inyetts_answer(app, client, auth):
+    with app.app_context():
+        answered_file(warn_first=True)
+    login_attester(client, auth)
+    html = client.get("/attest").get_data(as_text=True)
+    assert "Attest av leverantörsbetalningar" in html
+    assert "Beloppsgräns" in html  # Swedish name of LimitAmount
+    assert "Inga varningar" in html
+    assert "18\xa0450,00 SEK" in html
+    assert "Bankgiro 5050-1055" in html
+
+
+def test_htmx_filter_requests_get_only_the_list(app, client, auth):
+    with app.app_context():
+        answered_file(warn_first=True)
+    login_attester(client, auth)
+    response = client.get("/attest?filter=varningar", headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert html.startswith('<section id="payment-list"')
+    assert "1 betalningar" in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_attest_view_replaces_the_row(app, client, auth):
+    with app.app_context():
+        payment_id = answered_file().payments[1].id
+    login_attester(client, auth)
+    response = auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'id="payment-{payment_id}"' in html
+    assert "Attesterad" in html
+
+
+def test_attest_view_without_acknowledgement_explains_in_the_row(app, client, auth):
+    with app.app_context():
+        payment_id = answered_file(warn_first=True).payments[0].id
+    login_attester(client, auth)
+    response = auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
+    assert response.status_code == 409
+    assert "Bekräfta att du har granskat varningarna" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["betalare"])
+def test_payers_cannot_reach_attestation(client, auth, username):
+    auth.login(username)
+    assert client.get("/attest").status_code == 403
+
+
+@responses.activate
+def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_rows(app, client, auth):
+    with app.app_context():
+        activate_inyett(one_payment_per_batch=False)
+        payment_file = create_file(add_invoices()[:3])
+        ids = [p.id for p in payment_file.payments]
+        responses.post(BATCHES, json={"code": 200})
+        responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+        drain()
+    login_attester(client, auth)
+    confirmation = client.get(f"/attest/{ids[0]}/angra", headers=HTMX).get_data(as_text=True)
+    assert "Inyett tar bort även dessa 2" in confirmation
+    assert "Plusgirobolaget AB" in confirmation and "Bankbolaget AB" in confirmation
+    html = auth.post(f"/attest/{ids[0]}/angra", headers=HTMX, token_from="/attest").get_data(
+        as_text=True
+    )
+    assert "Ångrad" in html
+    assert html.count('hx-swap-oob="outerHTML"') == 2
+    assert "Borttagen hos Inyett" in html
+    with app.app_context():
+        assert db.session.get(Payment, ids[1]).inyett_state == "removed"
+
+
+def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth):
+    with app.app_context():
+        payment_file = answered_file()
+        file_id = payment_file.id
+        payment_ids = [p.id for p in payment_file.payments]
+    login_attester(client, auth)
+    response = client.get(f"/betalningar/filer/{file_id}/pain001.xml")
+    assert response.status_code == 302
+    for payment_id in payment_ids:
+        auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
+    response = client.get(f"/betalningar/filer/{file_id}/pain001.xml")
+    assert response.status_code == 200
+    assert response.data.startswith(b"<?xml")
+    assert "attachment" in response.headers["Content-Disposition"]
