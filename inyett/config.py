@@ -56,7 +56,8 @@ def _normalise(app: Flask) -> None:
     config["INSTALLATION"] = str(config["INSTALLATION"]).strip().lower()
     if config["INSTALLATION"] not in INSTALLATIONS:
         raise RuntimeError(
-            f"INSTALLATION must be one of {', '.join(INSTALLATIONS)}, not {config['INSTALLATION']!r}"
+            f"INSTALLATION must be one of {', '.join(INSTALLATIONS)}, "
+            f"not {config['INSTALLATION']!r}"
         )
     instance = Path(app.instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (

@@ -1,5 +1,8 @@
 """Demo data: two companies, one user of each role, and settings pointing at the simulator."""
 
+from datetime import date
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from inyett import secret_box
@@ -7,6 +10,7 @@ from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.models import User
+from inyett.services import ledger
 from inyett.services import settings as settings_service
 from inyett.services import users
 
@@ -35,6 +39,77 @@ def seed() -> list[str]:
     return lines
 
 
+# Suppliers and open invoices; the comments name the simulator warning each one triggers when
+# paid (rules in inyett/simulator.py).
+DEMO_LEDGER = {
+    "SE": [
+        # supplier, orgnr, account type, account, [(invoice, ocr, message, amount, days to due)]
+        (
+            "Skatteverket",
+            "202100-5448",
+            "BGNR",
+            "5050-1055",
+            [("2026-1101", "1234567806", "", "18 450,00", 5)],
+        ),  # no warning
+        (
+            "Kontorsvaror i Norden AB",
+            "556036-0793",
+            "PGNR",
+            "12 34 56-6",
+            [("K-88", "", "Faktura K-88", "999,50", 7)],
+        ),  # no warning
+        (
+            "Bygg & Montage AB",
+            "556047-3521",
+            "BBAN",
+            "5000-1234560",
+            [
+                ("BM-5521", "123455", "", "12 500,00", 6),
+                ("BM-5521", "123455", "", "12 500,00", 6),  # DuplicatePaymentSameDay
+                ("BM-5522", "", "Slutfaktura", "145 000,00", 9),
+            ],
+        ),  # LimitAmount
+        (
+            "Städ & Service Jönsson",
+            "",
+            "BBAN",
+            "8327-9 1234567897",
+            [("S-100", "", "Städning november", "4 800,00", 4)],
+        ),  # LimitPrivateBankAccount
+        (
+            "Gamla Giro AB",
+            "556036-0793",
+            "BGNR",
+            "9999-9997",
+            [("GG-1", "1234574", "", "2 300,00", 8)],
+        ),  # GiroInactive, DeviatingAccountPattern
+        (
+            "Varningsbolaget AB",
+            "559999-9991",
+            "BGNR",
+            "160-9908",
+            [("V-7", "", "Konsulttjänster", "27 000,00", 3)],
+        ),  # SwedishCompanyWarningList
+    ],
+    "NO": [
+        (
+            "Oslo Kontorrekvisita AS",
+            "988 077 917",
+            "BBAN",
+            "8601.11.17947",
+            [("N-2001", "23456783", "", "7 450,00", 5)],
+        ),  # no warning
+        (
+            "Advarsel Handel AS",
+            "999 999 980",
+            "IBAN",
+            "NO93 8601 1117 947",
+            [("N-2002", "", "Faktura N-2002", "12 000,00", 6)],
+        ),  # NorwegianCompanyWarningList
+    ],
+}
+
+
 def _seed_companies() -> None:
     demo_se = Company(name="Demo Fastigheter AB", orgnr="5560360793", country="SE")
     demo_se.debtor_accounts.append(
@@ -45,6 +120,27 @@ def _seed_companies() -> None:
         DebtorAccount(account_type="BBAN", account="86011117947", currency="NOK")
     )
     db.session.add_all([demo_se, demo_no])
+    db.session.flush()
+    for company in (demo_se, demo_no):
+        for name, orgnr, account_type, account, invoices in DEMO_LEDGER[company.country]:
+            supplier = ledger.add_supplier(
+                company,
+                ledger.SupplierInput(name, orgnr, company.country, account_type, account),
+                actor="demo",
+            )
+            for number, ocr, message, amount, days in invoices:
+                ledger.add_invoice(
+                    supplier,
+                    ledger.InvoiceInput(
+                        number,
+                        ocr,
+                        message,
+                        amount,
+                        "NOK" if company.country == "NO" else "SEK",
+                        date.today() + timedelta(days=days),
+                    ),
+                    actor="demo",
+                )
 
 
 def _seed_settings() -> None:

@@ -27,7 +27,7 @@ def amount(value: Decimal | None) -> str:
 
 
 def account_label(account_type: str) -> str:
-    """"Bankgiro", "Plusgiro", "Bankkonto" or "IBAN"."""
+    """ "Bankgiro", "Plusgiro", "Bankkonto" or "IBAN"."""
     return account_numbers.ACCOUNT_TYPE_LABELS.get(account_type, account_type)
 
 

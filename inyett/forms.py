@@ -7,9 +7,10 @@ from flask_wtf.file import FileField
 from flask_wtf.file import FileRequired
 from wtforms import BooleanField
 from wtforms import DateField
+from wtforms import PasswordField
+from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import SelectMultipleField
-from wtforms import PasswordField
 from wtforms import StringField
 from wtforms import widgets
 from wtforms.validators import DataRequired
@@ -18,6 +19,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
+from inyett.account_numbers import ACCOUNT_TYPE_LABELS
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
 
@@ -68,7 +70,7 @@ class InyettSettingsForm(SwedishForm):
             Length(min=8, max=200, message="En API-nyckel från Inyett har 8–200 tecken."),
             Regexp(
                 r"^[\x21-\x7e]+$",
-                message="API-nyckeln får inte innehålla mellanslag eller specialtecken som å, ä, ö.",
+                message="API-nyckeln får inte innehålla mellanslag eller tecken som å, ä, ö.",
             ),
         ],
     )
@@ -102,8 +104,8 @@ class PaymentProposalForm(SwedishForm):
 
     def __init__(self, *args, companies=(), invoices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.company.choices = [(c.id, c.name) for c in companies]
-        self.invoice_ids.choices = [(i.id, i.invoice_number) for i in invoices]
+        self.company.choices = [SelectChoice(c.id, c.name) for c in companies]
+        self.invoice_ids.choices = [SelectChoice(i.id, i.invoice_number) for i in invoices]
 
 
 class SupplierForm(SwedishForm):
@@ -111,10 +113,12 @@ class SupplierForm(SwedishForm):
 
     name = StringField("Leverantör", validators=[Length(max=200)])
     orgnr = StringField("Organisationsnummer", validators=[Length(max=40)])
-    country = SelectField("Land", choices=[("SE", "Sverige"), ("NO", "Norge")])
+    country = SelectField(
+        "Land", choices=[SelectChoice("SE", "Sverige"), SelectChoice("NO", "Norge")]
+    )
     account_type = SelectField(
         "Betalsätt",
-        choices=[("BGNR", "Bankgiro"), ("PGNR", "Plusgiro"), ("BBAN", "Bankkonto"), ("IBAN", "IBAN")],
+        choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
     )
     account = StringField("Kontonummer", validators=[Length(max=60)])
 
@@ -125,12 +129,15 @@ class InvoiceForm(SwedishForm):
     ocr = StringField("OCR", validators=[Length(max=60)])
     message = StringField("Meddelande", validators=[Length(max=300)])
     amount = StringField("Belopp", validators=[Length(max=40)])
-    currency = SelectField("Valuta", choices=[(c, c) for c in ("SEK", "NOK", "EUR")])
+    currency = SelectField("Valuta", choices=[SelectChoice(c) for c in ("SEK", "NOK", "EUR")])
     due_date = StringField("Förfallodatum", validators=[Length(max=20)])
 
 
 class ImportForm(SwedishForm):
     file = FileField(
         "CSV-fil",
-        validators=[FileRequired("Välj en CSV-fil."), FileAllowed(["csv", "txt"], "Välj en .csv-fil.")],
+        validators=[
+            FileRequired("Välj en CSV-fil."),
+            FileAllowed(["csv", "txt"], "Välj en .csv-fil."),
+        ],
     )

@@ -33,7 +33,8 @@ def utcnow() -> datetime:
 
 
 class UtcDateTime(TypeDecorator):
-    """A datetime that always comes back timezone-aware UTC, also from SQLite (which drops the zone)."""
+    """A datetime that always comes back timezone-aware UTC, also from SQLite (which drops
+    the zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

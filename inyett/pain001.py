@@ -89,7 +89,8 @@ def build(order: PaymentOrder) -> bytes:
     by_currency = defaultdict(list)
     for transfer in order.transfers:
         by_currency[transfer.currency].append(transfer)
-    for number, (currency, transfers) in enumerate(sorted(by_currency.items()), start=1):
+    for number, currency in enumerate(sorted(by_currency), start=1):
+        transfers = by_currency[currency]
         _payment_information(initiation, order, f"{order.message_id[:30]}-{number}", transfers)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -10,7 +10,7 @@ the other not-deleted batches of the same environment and debtor account:
 
 | code | raised when |
 | --- | --- |
-| DuplicatePaymentSameDay | same creditor account, reference (OCR or invoice number) and amount, same day |
+| DuplicatePaymentSameDay | same creditor account, reference (OCR/invoice no.), amount and day |
 | DuplicatePaymentDifferentDays | the same, another day |
 | DuplicatePaymentReminder | same account and reference, amount up to 10 % above an earlier one |
 | InvalidPaymentNumber | OCR fails Luhn (SE), or KID fails MOD10 and MOD11 (NO) |
@@ -285,9 +285,8 @@ def _validate_batch(body) -> str | None:
             return f"transactions[{index}].amount must be a decimal string like 18450.00"
         if not isinstance(t.get("currency"), str) or not re.fullmatch(r"[A-Z]{3}", t["currency"]):
             return f"transactions[{index}].currency must be 3 capital letters"
-        if t.get("creditorAccountType") is None or not t.get("creditorAccount"):
-            if t.get("creditorAccountType") != "CASH":
-                return f"transactions[{index}].creditorAccount is required"
+        if t.get("creditorAccountType") != "CASH" and not t.get("creditorAccount"):
+            return f"transactions[{index}].creditorAccount is required"
     return None
 
 

@@ -27,9 +27,7 @@ class OutboxWorker:
         """Wake the worker now (starting it on first use)."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="inyett-outbox", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="inyett-outbox", daemon=True)
                 self._thread.start()
         self._wake.set()
 

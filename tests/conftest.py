@@ -30,7 +30,11 @@ def make_app(tmp_path, **overrides):
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        for username, role in (("admin", "admin"), ("betalare", "payer"), ("attestant", "attester")):
+        for username, role in (
+            ("admin", "admin"),
+            ("betalare", "payer"),
+            ("attestant", "attester"),
+        ):
             users.create_user(username, role, PASSWORD, username.capitalize())
         company = Company(name="Testbolaget AB", orgnr="5560360793", country="SE")
         company.debtor_accounts.append(
@@ -67,7 +71,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+CSRF_PATTERN = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"'
+)
 
 
 def csrf_token(client, path="/logga-in") -> str:

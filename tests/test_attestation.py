@@ -40,7 +40,9 @@ def answered_file(warn_first=False):
     if warn_first:
         first = payment_file.payments[0]
         first.warnings = [
-            PaymentWarning(code="LimitAmount", name="Limit", description="d", category="Transaction")
+            PaymentWarning(
+                code="LimitAmount", name="Limit", description="d", category="Transaction"
+            )
         ]
         first.warning_count = 1
     db.session.commit()
@@ -82,7 +84,9 @@ def test_the_creator_cannot_attest_their_own_payment(ctx):
 def test_a_payment_waiting_for_inyett_cannot_be_attested_yet(ctx):
     activate_inyett()
     payment = create_file(add_invoices()[:1]).payments[0]
-    assert attestation.why_not_attestable(payment, user("attestant")) == "Väntar på svar från Inyett."
+    assert (
+        attestation.why_not_attestable(payment, user("attestant")) == "Väntar på svar från Inyett."
+    )
 
 
 def test_a_payment_inyett_could_not_check_needs_acknowledgement(ctx):
@@ -115,8 +119,9 @@ def test_a_stale_version_loses_with_a_clear_message(ctx):
     stale = payment.version
     attestation.attest(payment, user=user("attestant"), acknowledged=False)
     with pytest.raises(PaymentRejected, match="Någon annan hann"):
-        attestation.attest(payment, user=user("attestant"), acknowledged=False,
-                           expected_version=stale)
+        attestation.attest(
+            payment, user=user("attestant"), acknowledged=False, expected_version=stale
+        )
 
 
 def test_filters_search_and_paging(ctx):
@@ -190,7 +195,9 @@ def test_payers_cannot_reach_attestation(client, auth, username):
 
 
 @responses.activate
-def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_rows(app, client, auth):
+def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_rows(
+    app, client, auth
+):
     with app.app_context():
         activate_inyett(one_payment_per_batch=False)
         payment_file = create_file(add_invoices()[:3])

@@ -35,10 +35,19 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
     auth.login("betalare")
     cases = [
         ({"company": "1", "payment_date": "2099-01-05"}, "Välj minst en faktura"),
-        ({"company": "1", "payment_date": "igår", "invoice_ids": invoice_ids[0]}, "Inte ett giltigt datum"),
+        (
+            {"company": "1", "payment_date": "igår", "invoice_ids": invoice_ids[0]},
+            "Inte ett giltigt datum",
+        ),
         ({"company": "1", "payment_date": "2099-01-04", "invoice_ids": invoice_ids[0]}, "bankdag"),
-        ({"company": "1", "payment_date": "2099-01-05", "invoice_ids": "999"}, "inte ett giltigt val"),
-        ({"company": "77", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[0]}, "Inte ett giltigt val"),
+        (
+            {"company": "1", "payment_date": "2099-01-05", "invoice_ids": "999"},
+            "inte ett giltigt val",
+        ),
+        (
+            {"company": "77", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[0]},
+            "Inte ett giltigt val",
+        ),
     ]
     for data, message in cases:
         response = auth.post(PROPOSAL, data, token_from=PROPOSAL)

@@ -268,8 +268,16 @@ def test_nothing_is_lost_when_the_app_restarts_between_commit_and_send(tmp_path)
 def make_app_without_setup(tmp_path, config):
     from inyett import create_app
 
-    keys = ("TESTING", "DATABASE_URL", "SECRET_KEY", "ENCRYPTION_KEY", "API_URL", "TEST_API_URL",
-            "OUTBOX_WORKER", "PASSWORD_HASH_METHOD")
+    keys = (
+        "TESTING",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "ENCRYPTION_KEY",
+        "API_URL",
+        "TEST_API_URL",
+        "OUTBOX_WORKER",
+        "PASSWORD_HASH_METHOD",
+    )
     return create_app({key: config[key] for key in keys})
 
 
@@ -279,12 +287,8 @@ def test_undo_with_one_payment_per_batch_deletes_only_its_batch(ctx):
     payment_file = create_file(add_invoices()[:2])
     first, second = payment_file.payments
     responses.post(BATCHES, json={"code": 200})
-    responses.get(
-        f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []}
-    )
-    responses.get(
-        f"{BATCHES}/Acme-2/warnings", json={"status": "Analysed", "transactions": []}
-    )
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+    responses.get(f"{BATCHES}/Acme-2/warnings", json={"status": "Analysed", "transactions": []})
     drain()
     preview = payments.undo_payment(first, actor="attestant")
     assert preview.deletes_batch_at_inyett and preview.co_removed == []

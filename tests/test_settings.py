@@ -50,8 +50,13 @@ def test_the_page_shows_the_fields_in_the_sheets_order_with_defaults(client, aut
     html = client.get(PAGE).get_data(as_text=True)
     positions = [
         html.index(label)
-        for label in ("API-nyckel", "Aktiv", "Testa uppkoppling", "Batchreferens",
-                      "Skicka en betalning per batch")
+        for label in (
+            "API-nyckel",
+            "Aktiv",
+            "Testa uppkoppling",
+            "Batchreferens",
+            "Skicka en betalning per batch",
+        )
     ]
     assert positions == sorted(positions)
     assert "Systeminställningar › Tjänster och API:er › Inyett API" in html
@@ -105,7 +110,9 @@ def test_active_cannot_be_switched_on_without_a_key(app, client, auth):
     auth.login()
     response = auth.post(PAGE, saved_form(active="y", batch_reference="Ref"))
     assert response.status_code == 422
-    assert "Lägg in en API-nyckel innan kopplingen kan vara aktiv." in response.get_data(as_text=True)
+    assert "Lägg in en API-nyckel innan kopplingen kan vara aktiv." in response.get_data(
+        as_text=True
+    )
     assert stored(app)["active"] is False
     assert stored(app)["batch_reference"] == ""
 
@@ -156,9 +163,7 @@ def test_settings_changes_are_audited_with_the_key_only_as_changed(app, client, 
     auth.login()
     auth.post(PAGE, saved_form(api_key=KEY, batch_reference="AcmeProd"))
     with app.app_context():
-        entry = db.session.scalars(
-            db.select(AuditEntry).where(AuditEntry.kind == "settings")
-        ).one()
+        entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.kind == "settings")).one()
     assert entry.actor == "admin"
     assert "API-nyckel ändrad" in entry.summary
     assert 'Batchreferens: "" → "AcmeProd"' in entry.summary

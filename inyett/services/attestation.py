@@ -65,7 +65,9 @@ def attest_many(payments: list[Payment], *, user: User) -> None:
         raise PaymentRejected("Markera de betalningar som ska attesteras.")
     for payment in payments:
         reason = why_not_attestable(payment, user) or (
-            "Har varningar som måste granskas en och en." if needs_acknowledgement(payment) else None
+            "Har varningar som måste granskas en och en."
+            if needs_acknowledgement(payment)
+            else None
         )
         if reason:
             raise PaymentRejected(f"{payment.supplier_name} ({payment.invoice_number}): {reason}")
@@ -73,7 +75,9 @@ def attest_many(payments: list[Payment], *, user: User) -> None:
         payment.status = "attested"
         payment.attested_by = user.username
         payment.attested_at = utcnow()
-        audit.record("attest", user.username, f"Attesterade {payment.external_id} (flera samtidigt)")
+        audit.record(
+            "attest", user.username, f"Attesterade {payment.external_id} (flera samtidigt)"
+        )
     commit_or_explain()
 
 

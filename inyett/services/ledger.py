@@ -192,12 +192,19 @@ def import_invoices(company: Company, text: str, *, actor: str) -> int:
             continue
         try:
             supplier = clean_supplier(
-                SupplierInput(row["leverantor"], row["orgnr"], row["land"], row["betalsatt"],
-                              row["konto"])
+                SupplierInput(
+                    row["leverantor"], row["orgnr"], row["land"], row["betalsatt"], row["konto"]
+                )
             )
             invoice = clean_invoice(
-                InvoiceInput(row["fakturanr"], row["ocr"], row["meddelande"], row["belopp"],
-                             row["valuta"], row["forfallodatum"]),
+                InvoiceInput(
+                    row["fakturanr"],
+                    row["ocr"],
+                    row["meddelande"],
+                    row["belopp"],
+                    row["valuta"],
+                    row["forfallodatum"],
+                ),
                 supplier["country"],
                 supplier["account_type"],
             )

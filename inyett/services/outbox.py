@@ -6,6 +6,7 @@ Workers claim a batch with one conditional UPDATE before touching it, so two wor
 or processes, on SQLite or PostgreSQL) never handle the same batch at once.
 """
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -21,7 +22,6 @@ from inyett.api_client import InyettClient
 from inyett.api_client import InyettError
 from inyett.extensions import db
 from inyett.models import InyettBatch
-from inyett.models import Payment
 from inyett.models import PaymentWarning
 from inyett.models import utcnow
 from inyett.services import audit
@@ -192,10 +192,9 @@ def _poll(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 
 
 def _delete(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
-    try:
+    # Already gone at Inyett is just as good: the goal is that Inyett no longer has it.
+    with contextlib.suppress(api_client.BatchNotFound):
         client.delete_batch(batch.country, batch.external_id)
-    except api_client.BatchNotFound:
-        pass  # already gone at Inyett: the goal is reached
     batch.state = "deleted"
     batch.last_error = None
     audit.record("inyett_delete", "system", f"Batch {batch.external_id} borttagen hos Inyett")

@@ -73,7 +73,9 @@ class PaymentPage:
 
 def find_payments(query: PaymentQuery) -> PaymentPage:
     """One page of payments matching the query, with the total count."""
-    conditions = [Payment.status == ("attested" if query.status == "attesterade" else "awaiting_attest")]
+    conditions = [
+        Payment.status == ("attested" if query.status == "attesterade" else "awaiting_attest")
+    ]
     if query.company_id:
         conditions.append(Payment.company_id == query.company_id)
     if query.filter == "varningar":

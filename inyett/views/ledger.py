@@ -9,6 +9,7 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from inyett.access import roles_required
 from inyett.extensions import db
@@ -140,7 +141,7 @@ def _supplier_choices(company: Company):
     suppliers = db.session.scalars(
         select(Supplier).where(Supplier.company_id == company.id).order_by(Supplier.name)
     )
-    return [(s.id, s.name) for s in suppliers]
+    return [SelectChoice(s.id, s.name) for s in suppliers]
 
 
 def _attach(form, rejected: LedgerRejected) -> None:

@@ -62,9 +62,7 @@ def proposal():
             form.form_errors.append(str(rejected))
         else:
             worker.notify(current_app)
-            flash(
-                f"Betalfilen är skapad med {len(payment_file.payments)} betalningar.", "success"
-            )
+            flash(f"Betalfilen är skapad med {len(payment_file.payments)} betalningar.", "success")
             return redirect(url_for("payments.payment_file", file_id=payment_file.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
@@ -76,9 +74,7 @@ def proposal():
 @roles_required("payer", "admin", "attester")
 def payment_files():
     """The payment files, newest first."""
-    files = db.session.scalars(
-        select(PaymentFile).order_by(PaymentFile.id.desc()).limit(200)
-    ).all()
+    files = db.session.scalars(select(PaymentFile).order_by(PaymentFile.id.desc()).limit(200)).all()
     return render_template("payments/files.html", files=files, file_is_ready=file_is_ready)
 
 
@@ -107,9 +103,7 @@ def download(file_id: int):
     return Response(
         payment_file.xml,
         mimetype="application/xml",
-        headers={
-            "Content-Disposition": f'attachment; filename="{payment_file.message_id}.xml"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{payment_file.message_id}.xml"'},
     )
 
 

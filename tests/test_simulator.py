@@ -1,0 +1,150 @@
+import pytest
+
+from inyett import simulator
+
+KEY = "sim-nyckel"
+TEST_KEY = "sim-test-nyckel"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+URL = "/3/SE/payment-control/batches"
+
+
+@pytest.fixture
+def sim():
+    app = simulator.create_app(
+        {
+            "INYETT_SIMULATOR_API_KEY": KEY,
+            "INYETT_SIMULATOR_TEST_API_KEY": TEST_KEY,
+            "INYETT_SIMULATOR_ANALYSIS_SECONDS": "0",
+        }
+    )
+    return app.test_client()
+
+
+def tx(external_id, **fields):
+    base = {
+        "externalId": external_id,
+        "amount": "1000.00",
+        "currency": "SEK",
+        "creditorAccountType": "BGNR",
+        "creditorAccount": "50501055",
+        "creditorOrgNr": "5560473521",
+        "ocr": "1234567806",
+        "paymentdate": "2026-11-26T00:00:00",
+    }
+    base.update(fields)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def send(sim, batch_id, *transactions, debtor="55555551"):
+    return sim.post(
+        URL,
+        headers=AUTH,
+        json={"externalId": batch_id, "debtorAccount": debtor, "transactions": list(transactions)},
+    )
+
+
+def warnings(sim, batch_id):
+    body = sim.get(f"{URL}/{batch_id}/warnings", headers=AUTH).get_json()
+    return {t["externalId"]: [w["code"] for w in t["warnings"]] for t in body["transactions"]}
+
+
+def test_keys_are_checked_per_environment(sim):
+    assert sim.post(URL, json={}).status_code == 401
+    assert sim.post(URL, headers={"Authorization": "Bearer fel"}, json={}).status_code == 401
+    response = sim.get(f"/test{URL}/x/warnings", headers=AUTH)
+    assert response.status_code == 403
+    assert "test environment" in response.get_json()["message"]
+    test_auth = {"Authorization": f"Bearer {TEST_KEY}"}
+    assert sim.get(f"/test{URL}/x/warnings", headers=test_auth).status_code == 404
+
+
+def test_create_duplicate_delete_and_unknown(sim):
+    assert send(sim, "B1", tx("T1")).get_json() == {"code": 200, "externalBatchId": "B1"}
+    assert send(sim, "B1", tx("T1")).status_code == 409
+    assert sim.delete(f"{URL}/B1", headers=AUTH).status_code == 200
+    assert sim.delete(f"{URL}/B1", headers=AUTH).status_code == 404
+    assert sim.get(f"{URL}/B1/warnings", headers=AUTH).status_code == 404
+    assert sim.get("/_simulator/batches").get_json()["production"][0]["deleted"] is True
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        tx("T", amount="1000"),
+        tx("T", amount="10,00"),
+        tx("T", currency="kr"),
+        tx("T", creditorAccount=None),
+    ],
+)
+def test_bad_transactions_get_400_with_the_field(sim, bad):
+    response = send(sim, "B", bad)
+    assert response.status_code == 400
+    assert "transactions[0]" in response.get_json()["message"]
+
+
+def test_pending_until_analysed():
+    app = simulator.create_app(
+        {"INYETT_SIMULATOR_API_KEY": KEY, "INYETT_SIMULATOR_ANALYSIS_SECONDS": "60"}
+    )
+    client = app.test_client()
+    send(client, "B1", tx("T1"))
+    body = client.get(f"{URL}/B1/warnings", headers=AUTH).get_json()
+    assert body["status"] == "Pending" and body["transactions"] == []
+
+
+def test_a_clean_payment_has_no_warnings(sim):
+    send(sim, "B1", tx("T1"))
+    assert warnings(sim, "B1") == {"T1": []}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "code"),
+    [
+        (tx("T1"), tx("T2"), "DuplicatePaymentSameDay"),
+        (tx("T1"), tx("T2", paymentdate="2026-11-27T00:00:00"), "DuplicatePaymentDifferentDays"),
+        (tx("T1"), tx("T2", amount="1050.00"), "DuplicatePaymentReminder"),
+        (
+            tx("T1"),
+            tx("T2", creditorAccount="1609908", ocr=None, invoiceNr="X"),
+            "DeviatingAccountPattern",
+        ),
+    ],
+)
+def test_rules_comparing_with_earlier_batches(sim, first, second, code):
+    send(sim, "B1", first)
+    send(sim, "B2", second)
+    assert code in warnings(sim, "B2")["T2"]
+
+
+@pytest.mark.parametrize(
+    ("transaction", "code"),
+    [
+        (tx("T", ocr="1234567807"), "InvalidPaymentNumber"),
+        (tx("T", amount="100000.01"), "LimitAmount"),
+        (tx("T", currency="USD"), "LimitCurrency"),
+        (
+            tx("T", creditorAccountType="BBAN", creditorAccount="50001234560", creditorOrgNr=None),
+            "LimitPrivateBankAccount",
+        ),
+        (tx("T", creditorAccount="99999997"), "GiroInactive"),
+        (tx("T", creditorOrgNr="5599999991"), "SwedishCompanyWarningList"),
+        (tx("T", creditorOrgNr="999999980"), "NorwegianCompanyWarningList"),
+        (tx("T", creditorAccountType="CASH", creditorAccount="-"), "LimitCash"),
+    ],
+)
+def test_rules_on_the_payment_itself(sim, transaction, code):
+    send(sim, "B1", transaction)
+    assert warnings(sim, "B1")["T"] == [code]
+
+
+def test_deleted_batches_are_left_out_of_duplicate_checks(sim):
+    send(sim, "B1", tx("T1"))
+    sim.delete(f"{URL}/B1", headers=AUTH)
+    send(sim, "B2", tx("T2"))
+    assert warnings(sim, "B2") == {"T2": []}
+
+
+def test_reset_forgets_everything(sim):
+    send(sim, "B1", tx("T1"))
+    sim.post("/_simulator/reset")
+    assert sim.get("/_simulator/batches").get_json() == {"production": [], "test": []}
