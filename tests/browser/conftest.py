@@ -1,0 +1,72 @@
+import pytest
+from playwright.sync_api import sync_playwright
+
+from inyett import simulator
+from tests.conftest import PASSWORD
+from tests.live_server import live_app
+from tests.live_server import serve
+
+SIMULATOR_KEY = "browser-nyckel-123456"
+# As root, Debian's chromium needs --no-sandbox; the rest keeps it off the (closed) network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def simulator_url():
+    app = simulator.create_app(
+        {"INYETT_SIMULATOR_API_KEY": SIMULATOR_KEY, "INYETT_SIMULATOR_ANALYSIS_SECONDS": "1.5"}
+    )
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def live(tmp_path, simulator_url):
+    with live_app(tmp_path, simulator_url) as served:
+        yield served
+
+
+@pytest.fixture
+def page(browser, live):
+    """A fresh browser context (no shared cookies or storage) on the live app."""
+    context = browser.new_context(base_url=live[1], viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    # Script errors and CSP violations; an HTTP 422 the page expects is not one.
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.console_errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def login(page, username):
+    page.goto("/logga-in")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")

@@ -1,0 +1,116 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from inyett import secret_box
+from inyett.extensions import db
+from inyett.models import Payment
+from inyett.services.outbox import process_due
+from inyett.services.settings import client_for_batch
+from inyett.services.settings import get_settings
+from tests.browser.conftest import SIMULATOR_KEY
+from tests.browser.conftest import login
+from tests.payments_helpers import add_invoices
+from tests.payments_helpers import create_file
+
+pytestmark = pytest.mark.browser
+
+
+def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True):
+    """A payment file of four payments sent to the simulator; ids in file order."""
+    app, _ = live
+    app.config["OUTBOX_WORKER"] = False  # the test decides when Inyett is asked
+    app.extensions["inyett_outbox_worker"].stop()
+    with app.app_context():
+        settings = get_settings()
+        settings.api_key_ciphertext = secret_box.encrypt(SIMULATOR_KEY)
+        settings.batch_reference = "B"
+        settings.one_payment_per_batch = one_payment_per_batch
+        settings.active = True
+        db.session.commit()
+        ids = [p.id for p in create_file(add_invoices()).payments]
+        process_due(client_for_batch)  # sent; the simulator answers Pending for a while
+        if wait_for_answers:
+            wait_until_answered(app)
+        db.session.remove()
+    return ids
+
+
+def wait_until_answered(app):
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        process_due(client_for_batch)
+        states = set(db.session.scalars(select(Payment.inyett_state)))
+        if states == {"answered"}:
+            return
+        time.sleep(0.3)
+    raise AssertionError("Inyett never answered")
+
+
+def row(page, payment_id):
+    return page.locator(f"#payment-{payment_id}")
+
+
+def test_attest_replaces_only_its_row(page, live):
+    ids = payments_in_file(live)
+    login(page, "attestant")
+    page.goto("/attest")
+    other_before = row(page, ids[2]).inner_html()
+    page.evaluate("window.notReloaded = true")
+    row(page, ids[1]).get_by_role("button", name="Attestera").click()
+    expect(row(page, ids[1])).to_contain_text("Attesterad")
+    assert row(page, ids[2]).inner_html() == other_before
+    assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
+
+
+def test_undo_confirmation_lists_co_removed_payments_and_replaces_their_rows(page, live):
+    ids = payments_in_file(live, one_payment_per_batch=False)
+    login(page, "attestant")
+    page.goto("/attest")
+    row(page, ids[0]).get_by_role("button", name="Ångra").click()
+    confirmation = row(page, ids[0])
+    expect(confirmation).to_contain_text("Inyett tar bort även dessa 3")
+    for name in ("Plusgirobolaget AB", "Bankbolaget AB", "Iban AB"):
+        expect(confirmation.locator(".co-removed")).to_contain_text(name)
+    confirmation.get_by_role("button", name="Ja, ångra").click()
+    expect(row(page, ids[0])).to_contain_text("Ångrad")
+    for other in ids[1:]:
+        expect(row(page, other)).to_contain_text("Borttagen hos Inyett")
+    assert page.console_errors == []
+
+
+def test_a_waiting_row_turns_into_warnings_without_reload(page, live):
+    app, _ = live
+    with app.app_context():
+        settings = get_settings()
+        settings.api_key_ciphertext = secret_box.encrypt(SIMULATOR_KEY)
+        settings.active = True
+        db.session.commit()
+    ids = payments_in_file(live, wait_for_answers=False)
+    login(page, "attestant")
+    page.goto("/attest")
+    expect(row(page, ids[0])).to_contain_text("Väntar på svar från Inyett")
+    page.evaluate("window.notReloaded = true")
+    with app.app_context():
+        wait_until_answered(app)
+        db.session.remove()
+    expect(row(page, ids[0])).to_contain_text("Inga varningar", timeout=10_000)
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_filter_updates_the_list_and_the_url(page, live):
+    payments_in_file(live)
+    login(page, "attestant")
+    page.goto("/attest")
+    expect(page.locator("#payment-list")).to_contain_text("4 betalningar")
+    page.fill("#search", "Plusgiro")
+    expect(page.locator("#payment-list")).to_contain_text("1 betalningar")
+    expect(page).to_have_url(re.compile(r"sok=Plusgiro"))
+    page.reload()
+    expect(page.locator("#search")).to_have_value("Plusgiro")
+    expect(page.locator("#payment-list")).to_contain_text("1 betalningar")

@@ -1,0 +1,91 @@
+import time
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from inyett import secret_box
+from inyett.extensions import db
+from inyett.models import Payment
+from inyett.services.settings import get_settings
+from tests.e2e.conftest import SIMULATOR_KEY
+from tests.payments_helpers import add_invoices
+
+pytestmark = pytest.mark.e2e
+
+HTMX = {"HX-Request": "true"}
+
+
+def prepare(app, one_payment_per_batch):
+    with app.app_context():
+        settings = get_settings()
+        settings.api_key_ciphertext = secret_box.encrypt(SIMULATOR_KEY)
+        settings.batch_reference = "E2E"
+        settings.one_payment_per_batch = one_payment_per_batch
+        settings.active = True
+        db.session.commit()
+        return add_invoices()
+
+
+def wait_for(condition, seconds=15.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def payment_states(app):
+    with app.app_context():
+        states = {p.invoice_number: p.inyett_state for p in db.session.scalars(select(Payment))}
+        db.session.remove()
+        return states
+
+
+def create_file(browserless, invoice_ids):
+    response = browserless.post(
+        "/betalningar/forslag",
+        {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids},
+        token_from="/betalningar/forslag",
+    )
+    assert "Betalfilen är skapad" in response.text
+
+
+def test_a_file_is_sent_and_warnings_arrive(live, browserless, simulator_url):
+    app, _ = live
+    invoice_ids = prepare(app, one_payment_per_batch=True)
+    browserless.login("betalare")
+    create_file(browserless, invoice_ids)
+    wait_for(lambda: set(payment_states(app).values()) == {"answered"})
+    held = requests.get(f"{simulator_url}/_simulator/batches", timeout=5).json()["production"]
+    assert sorted(b["externalId"] for b in held) == ["E2E-1", "E2E-2", "E2E-3", "E2E-4"]
+    browserless.session.cookies.clear()
+    browserless.login("attestant")
+    page = browserless.get("/attest").text
+    # Bankbolaget's plain bank account with an orgnr is fine; the IBAN payee is clean too.
+    assert page.count("Inga varningar") == 4
+
+
+def test_undo_in_shared_mode_removes_the_whole_batch_at_inyett(live, browserless, simulator_url):
+    app, _ = live
+    invoice_ids = prepare(app, one_payment_per_batch=False)
+    browserless.login("betalare")
+    create_file(browserless, invoice_ids[:3])
+    wait_for(lambda: set(payment_states(app).values()) == {"answered"})
+    with app.app_context():
+        first_id = db.session.scalars(select(Payment.id).order_by(Payment.id)).first()
+    browserless.session.cookies.clear()
+    browserless.login("attestant")
+    confirmation = browserless.get(f"/attest/{first_id}/angra", headers=HTMX).text
+    assert "Inyett tar bort även dessa 2" in confirmation
+    browserless.post(f"/attest/{first_id}/angra", {}, token_from="/attest", headers=HTMX)
+
+    def deleted_at_simulator():
+        held = requests.get(f"{simulator_url}/_simulator/batches", timeout=5).json()
+        return [b["deleted"] for b in held["production"]] == [True]
+
+    wait_for(deleted_at_simulator)
+    states = payment_states(app)
+    assert states == {"F-1001": "removed", "F-1002": "removed", "F-1003": "removed"}
