@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from inyett import cli
 from inyett import errors
@@ -18,6 +19,15 @@ from inyett.extensions import migrate
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` limited to what a database id can hold: a larger number is a 404, not an
+    integer overflow in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**62)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error pages, commands."""
     app = Flask(
@@ -28,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
     errors.register(app)

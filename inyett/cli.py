@@ -1,8 +1,10 @@
 """Commands: `flask --app app create-user`, `flask --app app inyett ...`, `flask --app app demo`."""
 
+import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -84,6 +86,47 @@ def send_pending_command(wait: float) -> None:
     click.echo(
         f"{handled} steg utförda hos Inyett; {outbox.unfinished_count()} batchar är inte klara."
     )
+
+
+@inyett_group.command("rotate-encryption-key")
+def rotate_encryption_key_command() -> None:
+    """Encrypt the stored API key with a new encryption key, and retire the old key."""
+    from cryptography.fernet import Fernet
+
+    from inyett.services import settings as settings_service
+
+    if os.environ.get("INYETT_ENCRYPTION_KEY"):
+        raise click.ClickException(
+            "Krypteringsnyckeln kommer från miljövariabeln INYETT_ENCRYPTION_KEY. Lägg den nya "
+            "nyckeln först i variabeln, kommaseparerad före den gamla, kör kommandot "
+            "reencrypt-secrets och ta sedan bort den gamla."
+        )
+    key_file = Path(current_app.instance_path) / "encryption.key"
+    old_keys = current_app.config["ENCRYPTION_KEY"]
+    new_key = Fernet.generate_key().decode()
+    # Both keys stay readable until the database is re-encrypted, so a crash in between
+    # loses nothing.
+    _write_secret(key_file, f"{new_key},{old_keys}")
+    current_app.config["ENCRYPTION_KEY"] = f"{new_key},{old_keys}"
+    count = settings_service.reencrypt_secrets(actor="cli")
+    _write_secret(key_file, new_key)
+    click.echo(f"Ny krypteringsnyckel i {key_file}; {count} hemligheter krypterades om.")
+
+
+@inyett_group.command("reencrypt-secrets")
+def reencrypt_secrets_command() -> None:
+    """Re-encrypt stored secrets with the first key in ENCRYPTION_KEY."""
+    from inyett.services import settings as settings_service
+
+    count = settings_service.reencrypt_secrets(actor="cli")
+    click.echo(f"{count} hemligheter krypterades om med den första nyckeln.")
+
+
+def _write_secret(path: Path, value: str) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.touch(mode=0o600)
+    temporary.write_text(value)
+    temporary.replace(path)
 
 
 def register(app) -> None:

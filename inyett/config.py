@@ -29,6 +29,13 @@ DEFAULTS = {
     # werkzeug's default; the test suite sets a cheap method to stay fast.
     "PASSWORD_HASH_METHOD": "scrypt",
     "SESSION_COOKIE_HTTPONLY": True,
+    # Set INYETT_SESSION_COOKIE_SECURE=true when the app is served over HTTPS.
+    "SESSION_COOKIE_SECURE": False,
+    # Logged out after this much inactivity (the session is refreshed on every request).
+    "PERMANENT_SESSION_LIFETIME": 30 * 60,
+    "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+    "LOGIN_MAX_FAILURES_PER_USER": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     # Flask-WTF would look for Flask-Babel; the forms name their locale themselves.

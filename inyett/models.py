@@ -297,3 +297,14 @@ class PaymentWarning(db.Model):
     category: Mapped[str] = mapped_column(String(40))
 
     payment: Mapped[Payment] = relationship(back_populates="warnings")
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept briefly so that guessing passwords can be slowed down."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    address: Mapped[str] = mapped_column(String(45), index=True)

@@ -78,7 +78,7 @@ CSRF_PATTERN = re.compile(
 
 def csrf_token(client, path="/logga-in") -> str:
     """The CSRF token a browser would have, read from a page as the browser gets it."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = CSRF_PATTERN.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1) or match.group(2)

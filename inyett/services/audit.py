@@ -1,6 +1,15 @@
 """The audit trail: an append-only record of what users and the system did."""
 
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlalchemy import select
+
 from inyett.extensions import db
+from inyett.formatting import STOCKHOLM
 from inyett.models import AuditEntry
 
 KINDS = {
@@ -16,6 +25,33 @@ KINDS = {
     "undo": "Ångra",
     "user": "Användare",
 }
+
+
+PAGE_SIZE = 100
+
+
+def find(kind: str | None, since: date | None, until: date | None, page: int) -> tuple[list, int]:
+    """One page of entries, newest first, and the number of matches. Dates are Swedish days."""
+    conditions = []
+    if kind in KINDS:
+        conditions.append(AuditEntry.kind == kind)
+    if since:
+        conditions.append(AuditEntry.at >= _start_of_swedish_day(since))
+    if until:
+        conditions.append(AuditEntry.at < _start_of_swedish_day(until + timedelta(days=1)))
+    total = db.session.scalar(select(func.count(AuditEntry.id)).where(*conditions))
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return list(entries), total
+
+
+def _start_of_swedish_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=STOCKHOLM)
 
 
 def record(kind: str, actor: str, summary: str) -> AuditEntry:

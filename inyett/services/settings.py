@@ -131,6 +131,17 @@ def _replace(change: SettingsChange, **fields) -> SettingsChange:
     return SettingsChange(**{**change.__dict__, **fields})
 
 
+def reencrypt_secrets(*, actor: str) -> int:
+    """Re-encrypt stored secrets with the newest encryption key; return how many."""
+    settings = get_settings()
+    if not settings.has_api_key:
+        return 0
+    settings.api_key_ciphertext = secret_box.reencrypt(settings.api_key_ciphertext)
+    audit.record("settings", actor, "API-nyckeln krypterades om med en ny krypteringsnyckel")
+    db.session.commit()
+    return 1
+
+
 def uses_test_environment(settings: InyettSettings) -> bool:
     """True when calls go to Inyett's test environment (only ever on a test installation)."""
     return is_test_installation() and settings.use_test_environment

@@ -1,10 +1,16 @@
 """Users: creating them and checking their passwords."""
 
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func
 from sqlalchemy import select
 
 from inyett.extensions import db
 from inyett.models import ROLES
+from inyett.models import LoginFailure
 from inyett.models import User
+from inyett.models import utcnow
 from inyett.services import audit
 
 
@@ -12,16 +18,37 @@ class UserRejected(Exception):
     """The user cannot be created as asked; `str(exc)` is a Swedish reason."""
 
 
+class TooManyAttempts(Exception):
+    """Too many failed logins for this user or from this address lately."""
+
+
 def authenticate(username: str, password: str, address: str | None) -> User | None:
-    """Return the enabled user with this username and password, auditing either outcome."""
+    """Return the enabled user with this username and password, auditing either outcome;
+    raise TooManyAttempts while the user or the address is locked out."""
+    address = (address or "okänd")[:45]
+    username = username[:80]
+    _refuse_when_locked_out(username, address)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_enabled or not user.check_password(password):
-        audit.record("login_failed", username[:80], f"Misslyckad inloggning från {address}")
+        db.session.add(LoginFailure(username=username, address=address))
+        audit.record("login_failed", username, f"Misslyckad inloggning från {address}")
         db.session.commit()
         return None
     audit.record("login", user.username, f"Inloggad från {address}")
     db.session.commit()
     return user
+
+
+def _refuse_when_locked_out(username: str, address: str) -> None:
+    config = current_app.config
+    since = utcnow() - timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"])
+    recent = select(func.count(LoginFailure.id)).where(LoginFailure.at >= since)
+    by_user = db.session.scalar(recent.where(LoginFailure.username == username))
+    by_address = db.session.scalar(recent.where(LoginFailure.address == address))
+    if by_user >= config["LOGIN_MAX_FAILURES_PER_USER"] or (
+        by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    ):
+        raise TooManyAttempts
 
 
 def create_user(username: str, role: str, password: str, full_name: str = "") -> User:

@@ -76,7 +76,12 @@ def attest(payment_id: int):
 @roles_required(*ATTESTERS)
 def attest_selected():
     """Attest the selected rows together; the answer replaces the list."""
-    ids = [int(value) for value in request.form.getlist("payment_ids") if value.isdigit()]
+    # Ids beyond 12 digits cannot exist and would overflow the database's integers.
+    ids = [
+        int(value)
+        for value in request.form.getlist("payment_ids")
+        if value.isascii() and value.isdigit() and len(value) <= 12
+    ]
     payments = db.session.scalars(select(Payment).where(Payment.id.in_(ids))).all() if ids else []
     error = None
     try:

@@ -7,6 +7,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
@@ -26,13 +27,23 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = users.authenticate(form.username.data, form.password.data, request.remote_addr)
+        try:
+            user = users.authenticate(form.username.data, form.password.data, request.remote_addr)
+        except users.TooManyAttempts:
+            form.password.errors.append(
+                "För många misslyckade försök. Vänta en kvart och försök igen."
+            )
+            return render_template("auth/login.html", form=form), 429
         if user is not None:
+            session.clear()  # a fresh session, so nothing from before the login carries over
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("Fel användarnamn eller lösenord.")
-    status = 422 if form.errors else 200
+    if form.errors:
+        status = 422
     return render_template("auth/login.html", form=form), status
 
 

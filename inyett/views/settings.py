@@ -1,11 +1,14 @@
 """Systeminställningar › Tjänster och API:er › Inyett API (admins only)."""
 
+from datetime import date
+
 from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_login import current_user
 
@@ -15,6 +18,7 @@ from inyett.extensions import db
 from inyett.forms import ActionForm
 from inyett.forms import InyettSettingsForm
 from inyett.models import InyettBatch
+from inyett.services import audit
 from inyett.services import outbox
 from inyett.services import settings as settings_service
 from inyett.services.settings import ConnectionTestResult
@@ -98,6 +102,35 @@ def retry_batch(batch_id: int):
         worker.notify(current_app)
         flash(f"Batchen {batch.external_id} är köad igen.", "success")
     return redirect(url_for("settings.inyett_queue"))
+
+
+@bp.get("/logg")
+@roles_required("admin")
+def audit_log():
+    """The audit trail, filtered by kind and by Swedish dates; read-only."""
+    kind = request.args.get("typ", "")
+    since = _date_arg("fran")
+    until = _date_arg("till")
+    page = min(max(request.args.get("sida", 1, type=int), 1), 100_000)
+    entries, total = audit.find(kind, since, until, page)
+    return render_template(
+        "settings/audit-log.html",
+        entries=entries,
+        total=total,
+        kinds=audit.KINDS,
+        kind=kind,
+        since=since,
+        until=until,
+        page=page,
+        pages=max(1, -(-total // audit.PAGE_SIZE)),
+    )
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
 
 
 def _change_from(form: InyettSettingsForm) -> SettingsChange:
