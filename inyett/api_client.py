@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 CONNECTION_TEST_BATCH_ID = "inyettkopplingen-uppkopplingstest-finns-inte"
 
@@ -110,6 +111,14 @@ class BatchWarnings:
     analysed: bool
     # externalId of each transaction -> its warnings (empty list: checked, no warnings)
     transactions: dict[str, list[InyettWarning]] = field(default_factory=dict)
+
+
+def new_http_session(pool_size: int) -> requests.Session:
+    """A session whose connection pool has room for `pool_size` parallel requests."""
+    session = requests.Session()
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, HTTPAdapter(pool_connections=4, pool_maxsize=pool_size))
+    return session
 
 
 class InyettClient:

@@ -78,11 +78,12 @@ def send_pending_command(wait: float) -> None:
     from inyett.services import outbox
     from inyett.services.settings import client_for_batch
 
+    concurrency = current_app.config["SEND_CONCURRENCY"]
     deadline = time.monotonic() + wait
-    handled = outbox.process_due(client_for_batch)
+    handled = outbox.process_due(client_for_batch, concurrency=concurrency)
     while outbox.unfinished_count() and time.monotonic() < deadline:
         time.sleep(0.5)
-        handled += outbox.process_due(client_for_batch)
+        handled += outbox.process_due(client_for_batch, concurrency=concurrency)
     click.echo(
         f"{handled} steg utförda hos Inyett; {outbox.unfinished_count()} batchar är inte klara."
     )

@@ -23,6 +23,8 @@ DEFAULTS = {
     "CONNECTION_TEST_COUNTRY": "SE",
     # Send to Inyett from a thread in the app process; tests drive the outbox themselves.
     "OUTBOX_WORKER": True,
+    # Parallel requests to Inyett per sender (see bench/README.md for the measurement).
+    "SEND_CONCURRENCY": 4,
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "ENCRYPTION_KEY": None,
@@ -70,6 +72,9 @@ def _normalise(app: Flask) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (
         f"sqlite:///{instance / 'inyettkopplingen.sqlite3'}"
     )
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Wait for a busy database instead of failing at once; the sender and requests write.
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _read_or_create(instance / "secret_key", secrets.token_hex(32))
     if not config["ENCRYPTION_KEY"]:

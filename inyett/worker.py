@@ -42,7 +42,9 @@ class OutboxWorker:
             self._wake.clear()
             try:
                 with self.app.app_context():
-                    outbox.process_due(client_for_batch)
+                    outbox.process_due(
+                        client_for_batch, concurrency=self.app.config["SEND_CONCURRENCY"]
+                    )
                     db.session.remove()
             except Exception:  # noqa: BLE001 - the worker must outlive a bad moment (e.g. a locked DB)
                 self.app.logger.exception("Outbox worker round failed")

@@ -9,9 +9,11 @@ or processes, on SQLite or PostgreSQL) never handle the same batch at once.
 import contextlib
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -85,17 +87,33 @@ def due_batch_ids(now: datetime, limit: int = 100) -> list[int]:
     )
 
 
-def process_due(make_client: ClientFactory, now: Callable[[], datetime] = utcnow) -> int:
-    """Handle every batch that is due now; return how many were handled."""
+def process_due(
+    make_client: ClientFactory, now: Callable[[], datetime] = utcnow, concurrency: int = 1
+) -> int:
+    """Handle every batch that is due now, `concurrency` at a time; return how many."""
     owner = uuid.uuid4().hex
-    handled = 0
-    for batch_id in due_batch_ids(now()):
-        if claim(batch_id, owner, now()):
-            process_batch(
-                db.session.get(InyettBatch, batch_id, populate_existing=True), make_client, now()
-            )
-            handled += 1
-    return handled
+    claimed = [batch_id for batch_id in due_batch_ids(now()) if claim(batch_id, owner, now())]
+    if concurrency <= 1 or len(claimed) <= 1:
+        for batch_id in claimed:
+            _process_claimed(batch_id, make_client, now)
+        return len(claimed)
+    app = current_app._get_current_object()
+
+    def process_in_own_session(batch_id: int) -> None:
+        with app.app_context():
+            try:
+                _process_claimed(batch_id, make_client, now)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="inyett-send") as pool:
+        list(pool.map(process_in_own_session, claimed))
+    return len(claimed)
+
+
+def _process_claimed(batch_id: int, make_client: ClientFactory, now: Callable[[], datetime]):
+    batch = db.session.get(InyettBatch, batch_id, populate_existing=True)
+    process_batch(batch, make_client, now())
 
 
 def process_batch(batch: InyettBatch, make_client: ClientFactory, now: datetime) -> None:
@@ -148,7 +166,9 @@ def _send(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
     if not batch.payments:
         batch.state = "deleted"
         return
-    created = client.create_batch(batch.country, batch_body(batch))
+    body, country = batch_body(batch), batch.country
+    _end_transaction()
+    created = client.create_batch(country, body)
     batch.state = "awaiting_answer"
     batch.sent_at = now
     batch.attempts = 0
@@ -164,7 +184,9 @@ def _send(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 
 
 def _poll(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
-    answer = client.get_warnings(batch.country, batch.external_id)
+    country, batch_id = batch.country, batch.external_id
+    _end_transaction()
+    answer = client.get_warnings(country, batch_id)
     if not answer.analysed:
         batch.attempts += 1
         if batch.attempts >= MAX_POLLS:
@@ -193,11 +215,19 @@ def _poll(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 
 def _delete(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
     # Already gone at Inyett is just as good: the goal is that Inyett no longer has it.
+    country, batch_id = batch.country, batch.external_id
+    _end_transaction()
     with contextlib.suppress(api_client.BatchNotFound):
-        client.delete_batch(batch.country, batch.external_id)
+        client.delete_batch(country, batch_id)
     batch.state = "deleted"
     batch.last_error = None
     audit.record("inyett_delete", "system", f"Batch {batch.external_id} borttagen hos Inyett")
+
+
+def _end_transaction() -> None:
+    # Holding a database transaction open while Inyett answers would block the other senders
+    # (SQLite locks the whole file); nothing is pending here, so this only ends the read.
+    db.session.commit()
 
 
 def _failed_attempt(batch: InyettBatch, error: InyettError, now: datetime) -> None:

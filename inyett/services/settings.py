@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-import requests
 from flask import current_app
 
 from inyett import secret_box
 from inyett.api_client import InyettClient
 from inyett.api_client import InyettError
 from inyett.api_client import NotConfigured
+from inyett.api_client import new_http_session
 from inyett.extensions import db
 from inyett.models import InyettSettings
 from inyett.models import utcnow
@@ -176,9 +176,14 @@ def client_for_batch(batch) -> InyettClient:
         raise NotConfigured(STORED_KEY_UNREADABLE) from exc
 
 
-def _http_session() -> requests.Session:
-    # One session per app keeps connections to Inyett alive between calls.
-    return current_app.extensions.setdefault("inyett_http_session", requests.Session())
+def _http_session():
+    # One session per app keeps connections to Inyett alive between calls, with room in the
+    # pool for every parallel sender.
+    session = current_app.extensions.get("inyett_http_session")
+    if session is None:
+        session = new_http_session(max(10, int(current_app.config["SEND_CONCURRENCY"])))
+        current_app.extensions["inyett_http_session"] = session
+    return session
 
 
 def test_connection(*, actor: str) -> ConnectionTestResult:
