@@ -1,8 +1,6 @@
 """Swedish and Norwegian payment numbers: validation with check digits, and display formats.
 
-Sources: Bankgirot, "Bankernas kontonummeruppbyggnad" (the clearing table below is from its
-2024 edition, cross-checked with the tables of swantzter/kontonummer and byrokrat/banking),
-and shared/spec/swedish-payments.md.
+The rules and examples are collected in shared/spec/swedish-payments.md (sections 1 and 4).
 """
 
 import re
@@ -10,12 +8,16 @@ from dataclasses import dataclass
 
 from stdnum import iban as stdnum_iban
 from stdnum import luhn
+from stdnum import numdb
+from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError
 from stdnum.no import kontonr as no_kontonr
 from stdnum.no import orgnr as no_orgnr
+from stdnum.se import orgnr as se_orgnr
 
 ACCOUNT_TYPES = ("BGNR", "PGNR", "BBAN", "IBAN")
 ACCOUNT_TYPE_LABELS = {"BGNR": "Bankgiro", "PGNR": "Plusgiro", "BBAN": "Bankkonto", "IBAN": "IBAN"}
+COUNTRIES = ("SE", "NO")
 
 
 class InvalidNumber(ValueError):
@@ -24,12 +26,15 @@ class InvalidNumber(ValueError):
 
 @dataclass(frozen=True)
 class BankAccount:
+    """A Swedish bank account: 4-digit clearing number, account digits and bank name."""
+
     clearing: str
     number: str
     bank: str
 
     @property
     def digits(self) -> str:
+        """Clearing + account digits, as Inyett's BBAN and pain.001 Othr/Id take them."""
         return self.clearing + self.number
 
 
@@ -38,12 +43,15 @@ class _Bank:
     name: str
     low: int
     high: int
-    kind: int  # 1 or 2 (Bankgirot's account types)
-    comment: int  # 1, 2 or 3
+    kind: int  # Bankgirot's account type: 1 or 2
+    comment: int  # the "Kommentar" column, which selects the check: 1, 2 or 3
 
 
-# (bank, clearing ranges, type, comment) per "Bankernas kontonummeruppbyggnad".
-_BANK_RANGES = [
+# Bankgirot, "Bankernas kontonummeruppbyggnad", edition of 2024-02-22 (the date that other
+# implementations of the table give), as transcribed in the research notes, section 1.3, and
+# cross-checked with brocc-ab/se-bank-account-php and swantzter/kontonummer.
+# (bank, clearing ranges, type, comment)
+_CLEARING_TABLE = [
     (
         "Nordea",
         [(1100, 1199), (1400, 2099), (3000, 3299), (3301, 3399), (3410, 3781), (3783, 3999)],
@@ -53,16 +61,16 @@ _BANK_RANGES = [
     ("Nordea", [(4000, 4999)], 1, 2),
     ("Danske Bank", [(1200, 1399), (2400, 2499)], 1, 1),
     ("Ålandsbanken", [(2300, 2399)], 1, 2),
-    ("Länsförsäkringar Bank", [(3400, 3409), (9060, 9069)], 1, 1),
-    ("Länsförsäkringar Bank", [(9020, 9029)], 1, 2),
+    ("Länsförsäkringar", [(3400, 3409), (9060, 9069)], 1, 1),
+    ("Länsförsäkringar", [(9020, 9029)], 1, 2),
     ("SEB", [(5000, 5999), (9120, 9124), (9130, 9149)], 1, 1),
     ("Swedbank", [(7000, 7999)], 1, 1),
     ("Citibank", [(9040, 9049)], 1, 2),
     ("Multitude Bank", [(9070, 9079)], 1, 1),
-    ("Nordnet Bank", [(9100, 9109)], 1, 2),
+    ("Nordnet", [(9100, 9109)], 1, 2),
     ("Skandiabanken", [(9150, 9169)], 1, 2),
     ("IKANO Bank", [(9170, 9179)], 1, 1),
-    ("DNB Bank", [(9190, 9199), (9260, 9269)], 1, 2),
+    ("DNB", [(9190, 9199), (9260, 9269)], 1, 2),
     ("Marginalen Bank", [(9230, 9239)], 1, 1),
     ("SBAB", [(9250, 9259)], 1, 1),
     ("ICA Banken", [(9270, 9279)], 1, 1),
@@ -75,15 +83,15 @@ _BANK_RANGES = [
     ("Aion Bank", [(9580, 9589)], 1, 1),
     ("Erik Penser", [(9590, 9599)], 1, 2),
     ("Lån & Spar Bank", [(9630, 9639)], 1, 1),
-    ("Nordax Bank", [(9640, 9649)], 1, 2),
+    ("Nordax/NOBA", [(9640, 9649)], 1, 2),
     ("MedMera Bank", [(9650, 9659)], 1, 2),
     ("Svea Bank", [(9660, 9669)], 1, 2),
     ("JAK Medlemsbank", [(9670, 9679)], 1, 2),
-    ("Bluestep Finans", [(9680, 9689)], 1, 1),
+    ("Bluestep", [(9680, 9689)], 1, 1),
     ("Ekobanken", [(9700, 9709)], 1, 2),
-    ("Lunar Bank", [(9710, 9719)], 1, 2),
+    ("Lunar", [(9710, 9719)], 1, 2),
     ("Northmill Bank", [(9750, 9759)], 1, 2),
-    ("Klarna Bank", [(9780, 9789)], 1, 2),
+    ("Klarna", [(9780, 9789)], 1, 2),
     ("Riksgälden", [(9880, 9889)], 1, 2),
     ("Danske Bank", [(9180, 9189)], 2, 1),
     ("Nordea (personkonto)", [(3300, 3300), (3782, 3782)], 2, 1),
@@ -91,144 +99,220 @@ _BANK_RANGES = [
     ("Sparbanken Syd", [(9570, 9579)], 2, 1),
     ("Swedbank", [(9300, 9349)], 2, 1),
     ("Handelsbanken", [(6000, 6999)], 2, 2),
-    ("Nordea/Plusgirot", [(9500, 9549), (9960, 9969)], 2, 3),
+    ("Nordea (Plusgirot)", [(9500, 9549), (9960, 9969)], 2, 3),
     ("Swedbank", [(8000, 8999)], 2, 3),
 ]
 _BANKS = [
     _Bank(name, low, high, kind, comment)
-    for name, ranges, kind, comment in _BANK_RANGES
+    for name, ranges, kind, comment in _CLEARING_TABLE
     for low, high in ranges
 ]
 
-_SEPARATORS = re.compile(r"[\s\-.]")
+# Pasted numbers often carry typographic dashes (en dash, minus sign) instead of "-".
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+_SEPARATORS = re.compile(r"[\s.\-]+")
+# Swedbank writes its accounts as "8327-9, 123 456 789-7".
+_BANK_ACCOUNT_SEPARATORS = re.compile(r"[\s.,\-]+")
+_IBAN_DB = numdb.get("iban")
 
 
-def _digits(value: object, what: str) -> str:
-    text = _SEPARATORS.sub("", value if isinstance(value, str) else "")
+def _text(value: object) -> str:
+    return value.translate(_DASHES) if isinstance(value, str) else ""
+
+
+def _is_digits(text: str) -> bool:
+    # str.isdigit alone accepts non-ASCII digits such as "١٢٣", which no bank reads.
+    return text.isascii() and text.isdigit()
+
+
+def _sentence_case(subject: str) -> str:
+    # Not str.capitalize, which would turn "OCR-numret" into "Ocr-numret".
+    return subject[:1].upper() + subject[1:]
+
+
+def _digits(value: object, subject: str) -> str:
+    """The digits of `value`; `subject` names the number in messages, e.g. "bankgironumret"."""
+    text = _SEPARATORS.sub("", _text(value))
     if not text:
-        raise InvalidNumber(f"Ange {what}.")
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidNumber(f"{what[0].upper()}{what[1:]} får bara innehålla siffror.")
+        raise InvalidNumber(f"Ange {subject}.")
+    if not _is_digits(text):
+        raise InvalidNumber(
+            f"{_sentence_case(subject)} får bara innehålla siffror (0–9), "
+            "mellanslag och bindestreck."
+        )
     return text
 
 
-def _mod11(digits: str, weights: list[int]) -> bool:
-    return sum(int(d) * w for d, w in zip(reversed(digits), weights, strict=False)) % 11 == 0
+def _reject_zeros(digits: str, subject: str) -> None:
+    if not digits.strip("0"):
+        raise InvalidNumber(f"{_sentence_case(subject)} kan inte bara vara nollor.")
+
+
+def _mod11_ok(digits: str) -> bool:
+    # Bankgirot's 11-modul: weights 1, 2, ..., 10 from the right, starting over at 1.
+    return sum(int(d) * (i % 10 + 1) for i, d in enumerate(reversed(digits))) % 11 == 0
+
+
+def _check_country(country: str) -> None:
+    if country not in COUNTRIES:
+        raise InvalidNumber("Landet ska vara SE eller NO.")
 
 
 def clean_bankgiro(value: str) -> str:
-    """ "5050-1055" -> "50501055"; 7-8 digits with a Luhn check digit."""
+    """ "5050-1055" -> "50501055": 7 or 8 digits ending in a Luhn check digit."""
     digits = _digits(value, "bankgironumret")
     if len(digits) not in (7, 8):
         raise InvalidNumber("Bankgironumret ska ha 7 eller 8 siffror.")
+    _reject_zeros(digits, "bankgironumret")
     if not luhn.is_valid(digits):
         raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera bankgironumret.")
     return digits
 
 
 def clean_plusgiro(value: str) -> str:
-    """ "12 34 56-6" -> "1234566"; 2-8 digits with a Luhn check digit."""
+    """ "12 34 56-6" -> "1234566": 2 to 8 digits ending in a Luhn check digit."""
     digits = _digits(value, "plusgironumret")
     if not 2 <= len(digits) <= 8:
         raise InvalidNumber("Plusgironumret ska ha 2–8 siffror.")
+    _reject_zeros(digits, "plusgironumret")
     if not luhn.is_valid(digits):
         raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera plusgironumret.")
     return digits
 
 
-def _bank_for(clearing: int) -> _Bank:
-    for bank in _BANKS:
-        if bank.low <= clearing <= bank.high:
-            return bank
-    raise InvalidNumber(f"Clearingnumret {clearing} hör inte till någon känd bank.")
+def _find_bank(clearing: str) -> _Bank | None:
+    number = int(clearing)
+    return next((bank for bank in _BANKS if bank.low <= number <= bank.high), None)
 
 
-def _split_bank_account(value: str) -> tuple[str, str]:
-    text = value.strip() if isinstance(value, str) else ""
-    # "8327-9, 123 456 789-7" or "8327-9 1234567897": Swedbank writes a fifth clearing digit.
-    match = re.fullmatch(r"(\d{4})(?:-(\d))?[\s,\-]+([\d\s\-.]+)", text)
-    if match:
-        clearing, fifth, rest = match.groups()
-        if fifth is not None:
-            if not clearing.startswith("8"):
-                raise InvalidNumber("Bara Swedbanks clearingnummer (8xxx) har en femte siffra.")
-            if not luhn.is_valid(clearing + fifth):
-                raise InvalidNumber("Clearingnumrets femte siffra stämmer inte.")
-        return clearing, _digits(rest, "kontonumret")
-    digits = _digits(text, "kontonumret")
+def _has_fifth_clearing_digit(groups: list[str], rest: str) -> bool:
+    # A Swedbank 8xxx account has at most 10 digits, so an 11th must be the clearing number's
+    # fifth digit; with fewer, only the way it is written ("8327-9 …", "83279 …") tells.
+    if len(rest) == 11:
+        return True
+    first = groups[0]
+    return len(first) == 5 or (len(first) == 4 and len(groups) > 1 and len(groups[1]) == 1)
+
+
+def _split_bank_account(value: object) -> tuple[str, str]:
+    groups = [group for group in _BANK_ACCOUNT_SEPARATORS.split(_text(value)) if group]
+    digits = "".join(groups)
+    if not digits:
+        raise InvalidNumber("Ange clearingnummer och kontonummer.")
+    if not _is_digits(digits):
+        raise InvalidNumber(
+            "Kontonumret får bara innehålla siffror (0–9), mellanslag och bindestreck."
+        )
     if len(digits) < 5:
         raise InvalidNumber("Ange clearingnummer och kontonummer, t.ex. 5000-1234560.")
-    return digits[:4], digits[4:]
+    clearing, rest = digits[:4], digits[4:]
+    if clearing.startswith("8") and _has_fifth_clearing_digit(groups, rest):
+        if not luhn.is_valid(digits[:5]):
+            raise InvalidNumber(
+                "Clearingnumrets femte siffra stämmer inte – kontrollera clearingnumret."
+            )
+        rest = rest[1:]
+    if not rest:
+        raise InvalidNumber("Ange kontonumret efter clearingnumret.")
+    return clearing, rest
 
 
 def clean_bank_account(value: str) -> BankAccount:
-    """A Swedish clearing + account number checked by Bankgirot's type 1/type 2 rules."""
+    """A Swedish clearing + account number checked by Bankgirot's type 1 and type 2 rules."""
     clearing, number = _split_bank_account(value)
-    if not set(number) - {"0"}:
-        raise InvalidNumber("Kontonumret kan inte bara vara nollor.")
-    bank = _bank_for(int(clearing))
+    bank = _find_bank(clearing)
+    if bank is None:
+        raise InvalidNumber(f"Clearingnumret {clearing} hör inte till någon känd bank.")
+    _reject_zeros(number, "kontonumret")
     if bank.kind == 1:
         if len(number) != 7:
             raise InvalidNumber(f"Ett konto hos {bank.name} ska ha 7 siffror efter clearingnumret.")
-        checked = (clearing[1:] if bank.comment == 1 else clearing) + number
-        if not _mod11(checked, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1]):
+        checked = clearing[1:] + number if bank.comment == 1 else clearing + number
+        if not _mod11_ok(checked):
+            raise InvalidNumber(
+                f"Kontrollsiffran stämmer inte för ett konto hos {bank.name} "
+                "– kontrollera clearingnummer och kontonummer."
+            )
+    elif bank.comment == 1:
+        if len(number) != 10:
+            raise InvalidNumber(
+                f"Ett konto hos {bank.name} ska ha 10 siffror efter clearingnumret."
+            )
+        if not luhn.is_valid(number):
             raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera kontonumret.")
-        return BankAccount(clearing, number, bank.name)
-    if bank.comment == 1:
-        if len(number) != 10 or not luhn.is_valid(number):
-            raise InvalidNumber(_type2_message(bank, 10))
     elif bank.comment == 2:
-        if len(number) != 9 or not _mod11(number, [1, 2, 3, 4, 5, 6, 7, 8, 9]):
-            raise InvalidNumber(_type2_message(bank, 9))
+        # Handelsbanken's shorter account numbers are written with leading zeros up to 9 digits.
+        if len(number) > 9:
+            raise InvalidNumber(f"Ett konto hos {bank.name} har högst 9 siffror.")
+        number = number.zfill(9)
+        if not _mod11_ok(number):
+            raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera kontonumret.")
     else:
-        if len(number) > 10:
-            raise InvalidNumber(f"Ett konto hos {bank.name} har högst 10 siffror.")
+        # A check digit needs at least one digit to check. A failing check is not rejected:
+        # Bankgirot says some Swedbank accounts cannot be checked (see bank_account_warning).
+        if not 2 <= len(number) <= 10:
+            raise InvalidNumber(f"Ett konto hos {bank.name} ska ha 2–10 siffror.")
         number = number.zfill(10)
     return BankAccount(clearing, number, bank.name)
 
 
-def _type2_message(bank: _Bank, length: int) -> str:
+def bank_account_warning(account: BankAccount) -> str | None:
+    """A Swedish warning when a comment-3 account (Swedbank 8xxx, Plusgirot) fails its check."""
+    bank = _find_bank(account.clearing) if _is_digits(account.clearing) else None
+    if bank is None or bank.comment != 3 or luhn.is_valid(account.number):
+        return None
     return (
-        f"Ett konto hos {bank.name} ska ha {length} siffror med rätt kontrollsiffra "
-        "– kontrollera kontonumret."
+        f"Kontrollsiffran stämmer inte. Vissa konton hos {bank.name} går inte att kontrollera, "
+        "så numret kan ändå vara rätt – stäm av det med leverantören."
     )
 
 
-def bank_account_warning(account: BankAccount) -> str | None:
-    """A warning for a comment-3 account whose check digit fails (Bankgirot: some Swedbank
-    accounts cannot be checked), accepted rather than rejected."""
-    bank = _bank_for(int(account.clearing))
-    if bank.comment == 3 and not luhn.is_valid(account.number):
-        return (
-            "Kontrollsiffran stämmer inte. Vissa konton hos Swedbank går inte att kontrollera – "
-            "dubbelkolla numret med leverantören."
-        )
-    return None
-
-
 def clean_iban(value: str) -> str:
-    """A compact upper-case IBAN with a valid mod-97 check and country length."""
-    text = _SEPARATORS.sub("", value if isinstance(value, str) else "").upper()
+    """A compact upper-case IBAN with valid mod-97 check digits and its country's length."""
+    text = _SEPARATORS.sub("", _text(value)).upper()
     if not text:
         raise InvalidNumber("Ange IBAN.")
     if not (text.isascii() and text.isalnum()):
-        raise InvalidNumber("IBAN får bara innehålla bokstäver och siffror.")
+        raise InvalidNumber("IBAN får bara innehålla bokstäver, siffror och mellanslag.")
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]*", text):
+        raise InvalidNumber("IBAN ska börja med landskoden och två siffror, t.ex. SE45.")
+    country = text[:2]
+    structure = _IBAN_DB.info(text)[0][1].get("bban")
+    if structure is None:
+        raise InvalidNumber(f"Landskoden {country} används inte för IBAN.")
+    length = 4 + sum(int(n) for n in re.findall(r"(\d+)!", structure))
+    if len(text) != length:
+        raise InvalidNumber(f"En IBAN från {country} ska ha {length} tecken.")
     try:
         return stdnum_iban.validate(text)
+    except InvalidChecksum as exc:
+        raise InvalidNumber("Kontrollsiffrorna stämmer inte – kontrollera IBAN.") from exc
     except ValidationError as exc:
-        raise InvalidNumber(
-            "IBAN stämmer inte (fel längd eller kontrollsiffror) – kontrollera numret."
-        ) from exc
+        raise InvalidNumber(f"IBAN har fel format för {country} – kontrollera numret.") from exc
+
+
+def _plausible_personnummer(digits: str) -> bool:
+    month, day = int(digits[2:4]), int(digits[4:6])
+    # Samordningsnummer add 60 to the day.
+    return 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91)
 
 
 def clean_se_orgnr(value: str) -> str:
-    """A Swedish organisation number (or a sole trader's personnummer): 10 digits, Luhn."""
+    """A Swedish organisationsnummer, or a sole trader's personnummer: 10 digits, Luhn."""
     digits = _digits(value, "organisationsnumret")
+    # The 12-digit forms: "16" + organisationsnummer, or century + personnummer.
     if len(digits) == 12 and digits[:2] in ("16", "19", "20"):
         digits = digits[2:]
     if len(digits) != 10:
         raise InvalidNumber("Organisationsnumret ska ha 10 siffror, t.ex. 556036-0793.")
-    if not luhn.is_valid(digits):
+    # Organisationsnummer have a third digit of 2 or more; below that the number must be a
+    # personnummer (enskild firma).
+    if int(digits[2]) < 2 and not _plausible_personnummer(digits):
+        raise InvalidNumber(
+            "Numret är varken ett organisationsnummer eller ett personnummer "
+            "– kontrollera organisationsnumret."
+        )
+    if not se_orgnr.is_valid(digits):
         raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera organisationsnumret.")
     return digits
 
@@ -237,110 +321,118 @@ def clean_no_orgnr(value: str) -> str:
     """A Norwegian organisasjonsnummer: 9 digits, mod 11."""
     digits = _digits(value, "organisationsnumret")
     if len(digits) != 9:
-        raise InvalidNumber("Ett norskt organisationsnummer ska ha 9 siffror.")
+        raise InvalidNumber("Ett norskt organisationsnummer ska ha 9 siffror, t.ex. 988 077 917.")
+    _reject_zeros(digits, "organisationsnumret")
     if not no_orgnr.is_valid(digits):
         raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera organisationsnumret.")
     return digits
 
 
 def clean_orgnr(value: str, country: str) -> str:
-    """An organisation number of `country` ("SE" or "NO")."""
-    return clean_no_orgnr(value) if country == "NO" else clean_se_orgnr(value)
+    """The organisation number of a payee in `country` ("SE" or "NO")."""
+    _check_country(country)
+    return clean_se_orgnr(value) if country == "SE" else clean_no_orgnr(value)
 
 
 def clean_ocr(value: str, *, length_digit: bool = False) -> str:
-    """A Swedish OCR reference: 2-25 digits, Luhn; optionally with Bankgirot's length digit."""
+    """A Swedish OCR reference: 2-25 digits, Luhn, and with `length_digit` also the length digit."""
     digits = _digits(value, "OCR-numret")
     if not 2 <= len(digits) <= 25:
         raise InvalidNumber("OCR-numret ska ha 2–25 siffror.")
     if not luhn.is_valid(digits):
-        raise InvalidNumber("OCR-numrets kontrollsiffra stämmer inte.")
+        raise InvalidNumber("OCR-numrets kontrollsiffra stämmer inte – kontrollera OCR-numret.")
+    # The second to last digit is the total length; for 10 digits or more its units digit.
     if length_digit and int(digits[-2]) != len(digits) % 10:
-        raise InvalidNumber("OCR-numrets längdsiffra stämmer inte.")
+        raise InvalidNumber("OCR-numrets längdsiffra (näst sista siffran) stämmer inte.")
     return digits
 
 
+def _kid_mod11_check(body: str) -> str:
+    total = sum(int(d) * (i % 6 + 2) for i, d in enumerate(reversed(body)))
+    check = (11 - total % 11) % 11
+    return "-" if check == 10 else str(check)
+
+
 def clean_kid(value: str) -> str:
-    """A Norwegian KID: 2-25 characters, MOD10 or MOD11 (a check of 10 is written '-')."""
-    # Not _SEPARATORS: a final "-" is the MOD11 check digit 10, not a separator.
-    text = re.sub(r"[\s.]", "", value if isinstance(value, str) else "")
-    body, check = text[:-1], text[-1:]
+    """A Norwegian KID: 2-25 characters, MOD10 or MOD11 (a check digit of 10 is written "-")."""
+    # Dashes are not separators here: a final "-" is the MOD11 check digit 10.
+    text = re.sub(r"[\s.]+", "", _text(value))
     if not text:
         raise InvalidNumber("Ange KID-numret.")
-    if not (body.isascii() and body.isdigit() and (check.isdigit() or check == "-")):
-        raise InvalidNumber("KID-numret får bara innehålla siffror (sista tecknet kan vara -).")
+    body, check = text[:-1], text[-1]
+    if not ((not body or _is_digits(body)) and (_is_digits(check) or check == "-")):
+        raise InvalidNumber("KID-numret får bara innehålla siffror (det sista tecknet kan vara -).")
     if not 2 <= len(text) <= 25:
         raise InvalidNumber("KID-numret ska ha 2–25 tecken.")
-    if check != "-" and luhn.is_valid(text):
+    if (check != "-" and luhn.is_valid(text)) or _kid_mod11_check(body) == check:
         return text
-    if _kid_mod11_check(body) == check:
-        return text
-    raise InvalidNumber("KID-numrets kontrollsiffra stämmer inte.")
-
-
-def _kid_mod11_check(body: str) -> str:
-    weights = [2, 3, 4, 5, 6, 7]
-    total = sum(int(d) * weights[i % 6] for i, d in enumerate(reversed(body)))
-    check = 11 - total % 11
-    return "0" if check == 11 else "-" if check == 10 else str(check)
+    raise InvalidNumber("KID-numrets kontrollsiffra stämmer inte – kontrollera KID-numret.")
 
 
 def clean_no_account(value: str) -> str:
     """A Norwegian kontonummer: 11 digits, mod 11."""
     digits = _digits(value, "kontonumret")
     if len(digits) != 11:
-        raise InvalidNumber("Ett norskt kontonummer ska ha 11 siffror.")
+        raise InvalidNumber("Ett norskt kontonummer ska ha 11 siffror, t.ex. 8601.11.17947.")
+    _reject_zeros(digits, "kontonumret")
     if not no_kontonr.is_valid(digits):
         raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera kontonumret.")
     return digits
 
 
 def clean_reference(value: str, country: str) -> str:
-    """The payment reference of `country`: OCR for SE, KID for NO."""
-    return clean_kid(value) if country == "NO" else clean_ocr(value)
+    """The payment reference for a payee in `country`: OCR for SE, KID for NO."""
+    _check_country(country)
+    return clean_ocr(value) if country == "SE" else clean_kid(value)
 
 
 def clean_payee_account(account_type: str, value: str, country: str) -> str:
-    """The normalised account stored and sent to Inyett for a payee in `country`."""
+    """The normalised account of a payee in `country`, as stored and sent to Inyett."""
+    _check_country(country)
+    if account_type in ("BGNR", "PGNR") and country != "SE":
+        raise InvalidNumber(
+            f"{ACCOUNT_TYPE_LABELS[account_type]} finns bara för svenska mottagare."
+        )
     if account_type == "BGNR":
-        _only_in_sweden(country, "Bankgiro")
         return clean_bankgiro(value)
     if account_type == "PGNR":
-        _only_in_sweden(country, "Plusgiro")
         return clean_plusgiro(value)
     if account_type == "BBAN":
-        return clean_no_account(value) if country == "NO" else clean_bank_account(value).digits
+        return clean_bank_account(value).digits if country == "SE" else clean_no_account(value)
     if account_type == "IBAN":
         return clean_iban(value)
     raise InvalidNumber("Betalsätt ska vara Bankgiro, Plusgiro, Bankkonto eller IBAN.")
 
 
-def _only_in_sweden(country: str, label: str) -> None:
-    if country != "SE":
-        raise InvalidNumber(f"{label} finns bara för svenska mottagare.")
-
-
 def format_account(account_type: str, value: str, country: str = "SE") -> str:
-    """An account written the way its owner writes it: 5050-1055, 12 34 56-6, 5000-1234560."""
+    """A normalised account written for people: 5050-1055, 12 34 56-6, 5000-1234560, …"""
+    if not value:
+        return ""
     if account_type == "BGNR" and len(value) in (7, 8):
         return f"{value[:-4]}-{value[-4:]}"
     if account_type == "PGNR" and len(value) >= 2:
         head = value[:-1]
-        pairs = [head[max(0, i - 2) : i] for i in range(len(head), 0, -2)]
+        pairs = [head[max(0, end - 2) : end] for end in range(len(head), 0, -2)]
         return " ".join(reversed(pairs)) + "-" + value[-1]
     if account_type == "BBAN" and country == "NO" and len(value) == 11:
         return f"{value[:4]}.{value[4:6]}.{value[6:]}"
-    if account_type == "BBAN" and len(value) > 4:
-        return f"{value[:4]}-{value[4:]}"
+    if account_type == "BBAN" and country == "SE" and len(value) > 4 and _is_digits(value):
+        clearing, number = value[:4], value[4:]
+        # Swedbank's customers know their clearing number with its fifth (check) digit.
+        if clearing.startswith("8"):
+            return f"{clearing}-{luhn.calc_check_digit(clearing)} {number}"
+        return f"{clearing}-{number}"
     if account_type == "IBAN":
         return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
     return value
 
 
 def format_orgnr(value: str, country: str) -> str:
-    """556036-0793 (SE) or 988 077 917 (NO)."""
+    """An organisation number written for people: 556036-0793 (SE) or 988 077 917 (NO)."""
+    if not value:
+        return ""
     if country == "NO" and len(value) == 9:
         return f"{value[:3]} {value[3:6]} {value[6:]}"
-    if len(value) == 10:
+    if country == "SE" and len(value) == 10:
         return f"{value[:6]}-{value[6:]}"
     return value

@@ -14,6 +14,19 @@ INYETT_URL = "https://inyett.example"
 INYETT_TEST_URL = "https://test.inyett.example"
 
 
+_created_apps = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    """Close every app's database connections after each test (unclosed ones warn)."""
+    yield
+    while _created_apps:
+        app = _created_apps.pop()
+        with app.app_context():
+            db.engine.dispose()
+
+
 def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
@@ -28,7 +41,10 @@ def make_app(tmp_path, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    _created_apps.append(app)
     with app.app_context():
+        # A shared server database (INYETT_DATABASE_URL) starts every test empty too.
+        db.drop_all()
         db.create_all()
         for username, role in (
             ("admin", "admin"),
@@ -47,18 +63,12 @@ def make_app(tmp_path, **overrides):
 
 @pytest.fixture
 def app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return make_app(tmp_path)
 
 
 @pytest.fixture
 def test_installation_app(tmp_path):
-    app = make_app(tmp_path, INSTALLATION="test")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return make_app(tmp_path, INSTALLATION="test")
 
 
 @pytest.fixture

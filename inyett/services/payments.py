@@ -259,7 +259,7 @@ def _payment_for(
     supplier = invoice.supplier
     invoice.status = "in_payment"
     payment = Payment(
-        external_id=f"tmp-{uuid.uuid4().hex}",
+        external_id=f"t{uuid.uuid4().hex}",  # unique placeholder until the id is known
         company=invoice.company,
         invoice=invoice,
         payment_file=payment_file,
