@@ -8,10 +8,12 @@ BIN := $(VENV)/bin
 run: setup
 	INYETT_INSTALLATION=$${INYETT_INSTALLATION:-test} $(BIN)/flask --app app demo
 
+# The whole suite runs twice: on SQLite (the default) and on a PostgreSQL server on loopback.
 test: setup /usr/bin/chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	url=$$(bash tests/postgresql-server.sh) && INYETT_DATABASE_URL=$$url $(BIN)/pytest
 
 setup: $(VENV)/installed static/vendor/htmx.min.js
 

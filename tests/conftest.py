@@ -1,3 +1,4 @@
+import gc
 import re
 
 import pytest
@@ -17,14 +18,22 @@ INYETT_TEST_URL = "https://test.inyett.example"
 _created_apps = []
 
 
+def disposed_after_test(app):
+    """Register `app` so that its database connections are closed when the test ends."""
+    _created_apps.append(app)
+    return app
+
+
 @pytest.fixture(autouse=True)
 def _dispose_engines():
-    """Close every app's database connections after each test (unclosed ones warn)."""
+    """Close every app's database connections after each test, outside any app context,
+    so that none is left checked out; a connection left open then fails its own test."""
     yield
     while _created_apps:
         app = _created_apps.pop()
         with app.app_context():
             db.engine.dispose()
+    gc.collect()
 
 
 def make_app(tmp_path, **overrides):
@@ -40,8 +49,7 @@ def make_app(tmp_path, **overrides):
         "OUTBOX_WORKER": False,
     }
     config.update(overrides)
-    app = create_app(config)
-    _created_apps.append(app)
+    app = disposed_after_test(create_app(config))
     with app.app_context():
         # A shared server database (INYETT_DATABASE_URL) starts every test empty too.
         db.drop_all()

@@ -5,7 +5,6 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
-from inyett.extensions import db
 from tests.conftest import make_app
 
 
@@ -38,5 +37,3 @@ def live_app(tmp_path, simulator_url: str, **config):
             yield app, url
     finally:
         app.extensions["inyett_outbox_worker"].stop()
-        with app.app_context():
-            db.engine.dispose()

@@ -252,7 +252,6 @@ def test_nothing_is_lost_when_the_app_restarts_between_commit_and_send(tmp_path)
     with app.app_context():
         activate_inyett()
         create_file(add_invoices()[:2])
-        db.engine.dispose()
     fresh = make_app_without_setup(tmp_path, app.config)
     with responses.RequestsMock() as mock:
         mock.post(BATCHES, json={"code": 200})
@@ -261,12 +260,12 @@ def test_nothing_is_lost_when_the_app_restarts_between_commit_and_send(tmp_path)
     assert "2 steg utförda" in result.output
     with fresh.app_context():
         states = {p.inyett_state for p in db.session.scalars(select(Payment))}
-        db.engine.dispose()
     assert states == {"awaiting_answer"}
 
 
 def make_app_without_setup(tmp_path, config):
     from inyett import create_app
+    from tests.conftest import disposed_after_test
 
     keys = (
         "TESTING",
@@ -278,7 +277,7 @@ def make_app_without_setup(tmp_path, config):
         "OUTBOX_WORKER",
         "PASSWORD_HASH_METHOD",
     )
-    return create_app({key: config[key] for key in keys})
+    return disposed_after_test(create_app({key: config[key] for key in keys}))
 
 
 @responses.activate

@@ -215,7 +215,6 @@ def test_rotating_the_encryption_key_reencrypts_the_api_key(tmp_path):
         app.config["ENCRYPTION_KEY"] = old_key
         with pytest.raises(secret_box.SecretUnreadable):
             secret_box.decrypt(get_settings().api_key_ciphertext)
-        db.engine.dispose()
 
 
 HOSTILE = st.one_of(
