@@ -11,6 +11,7 @@ from inyett.services import attestation
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
 from inyett.services.payments import PaymentRejected
+from inyett.services.payments import undo_payment
 from tests.conftest import INYETT_URL
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
@@ -89,11 +90,27 @@ def test_a_payment_waiting_for_inyett_cannot_be_attested_yet(ctx):
     )
 
 
-def test_a_payment_inyett_could_not_check_needs_acknowledgement(ctx):
+def test_a_failed_payment_must_be_sent_again_or_undone_before_attest(ctx):
     payment = answered_file().payments[0]
     payment.inyett_state = "failed"
     db.session.commit()
-    assert attestation.needs_acknowledgement(payment)
+    assert attestation.why_not_attestable(payment, user("attestant")) == (
+        "Inyett kunde inte ta emot betalningen. Skicka igen eller ångra den."
+    )
+    with pytest.raises(PaymentRejected, match="Skicka igen"):
+        attestation.attest(payment, user=user("attestant"), acknowledged=True)
+
+
+def test_a_payment_removed_at_inyett_needs_acknowledgement_which_is_recorded(ctx):
+    payment = answered_file().payments[0]
+    payment.inyett_state = "removed"
+    db.session.commit()
+    with pytest.raises(PaymentRejected, match="granskat varningarna"):
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    attestation.attest(payment, user=user("attestant"), acknowledged=True)
+    assert payment.warnings_acknowledged is True
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).one()
+    assert "granskade betalningen utan svar från Inyett" in entry.summary
 
 
 def test_bulk_attest_is_all_or_nothing_and_refuses_unacknowledged_warnings(ctx):
@@ -109,16 +126,35 @@ def test_the_file_is_ready_only_when_every_remaining_payment_is_attested(ctx):
     payment_file = answered_file()
     for payment in payment_file.payments[:3]:
         attestation.attest(payment, user=user("attestant"), acknowledged=False)
-    assert not attestation.file_is_ready(payment_file)
+    assert attestation.why_file_not_ready(payment_file) == "1 av 4 betalningar väntar på attest."
     attestation.attest(payment_file.payments[3], user=user("attestant"), acknowledged=False)
-    assert attestation.file_is_ready(payment_file)
+    assert attestation.why_file_not_ready(payment_file) is None
+
+
+def test_a_file_with_a_failed_payment_is_not_ready_even_when_attested(ctx):
+    # An attested payment can fail later: resent after its shared batch was removed at Inyett.
+    payment_file = answered_file()
+    for payment in payment_file.payments:
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    payment_file.payments[2].inyett_state = "failed"
+    db.session.commit()
+    assert attestation.why_file_not_ready(payment_file) == (
+        "1 av 4 betalningar har Fel hos Inyett: skicka igen eller ångra."
+    )
+
+
+def test_a_file_whose_payments_are_all_undone_is_not_ready(ctx):
+    activate_inyett(active=False)
+    payment_file = create_file(add_invoices()[:1])
+    undo_payment(payment_file.payments[0], actor="attestant")
+    assert attestation.why_file_not_ready(payment_file) == "Alla betalningar i filen är ångrade."
 
 
 def test_a_stale_version_loses_with_a_clear_message(ctx):
     payment = answered_file().payments[0]
     stale = payment.version
     attestation.attest(payment, user=user("attestant"), acknowledged=False)
-    with pytest.raises(PaymentRejected, match="Någon annan hann"):
+    with pytest.raises(PaymentRejected, match="attestant hann attestera"):
         attestation.attest(
             payment, user=user("attestant"), acknowledged=False, expected_version=stale
         )
@@ -233,3 +269,25 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
     assert response.status_code == 200
     assert response.data.startswith(b"<?xml")
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_attester_who_loses_a_race_sees_the_row_as_it_is_now_and_why(app, client, auth):
+    with app.app_context():
+        payment = answered_file().payments[1]
+        payment_id, version = payment.id, payment.version
+    login_attester(client, auth)
+    client.get("/attest")  # the list as it was when this attester opened it
+    with app.app_context():
+        attestation.attest(
+            db.session.get(Payment, payment_id), user=user("admin"), acknowledged=False
+        )
+    response = auth.post(
+        f"/attest/{payment_id}/attestera",
+        {"version": str(version)},
+        headers=HTMX,
+        token_from="/attest",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "admin hann attestera betalningen före dig." in html
+    assert "Attesterad" in html and f'id="payment-{payment_id}"' in html
