@@ -1,10 +1,12 @@
 import pytest
 import responses
+from sqlalchemy import event
 from sqlalchemy import select
 
 from inyett.extensions import db
 from inyett.models import AuditEntry
 from inyett.models import Payment
+from inyett.models import PaymentFile
 from inyett.models import PaymentWarning
 from inyett.models import User
 from inyett.services import attestation
@@ -291,3 +293,81 @@ def test_the_attester_who_loses_a_race_sees_the_row_as_it_is_now_and_why(app, cl
     assert response.status_code == 409
     assert "admin hann attestera betalningen före dig." in html
     assert "Attesterad" in html and f'id="payment-{payment_id}"' in html
+
+
+def many_answered_files(files, invoices_per_file):
+    """`files` payment files whose payments Inyett has answered, every third with a warning."""
+    activate_inyett()
+    for _ in range(files):
+        invoice_ids = []
+        while len(invoice_ids) < invoices_per_file:
+            invoice_ids += add_invoices()
+        for number, payment in enumerate(create_file(invoice_ids[:invoices_per_file]).payments):
+            payment.inyett_state = "answered"
+            if number % 3 == 0:
+                payment.warnings = [
+                    PaymentWarning(
+                        code="LimitAmount", name="Limit", description="d", category="Transaction"
+                    )
+                ]
+                payment.warning_count = 1
+    db.session.commit()
+
+
+def queries_for(app, client, path):
+    statements = []
+
+    def count(*_):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_list_takes_as_many_queries_for_fifty_rows_as_for_two(app, client, auth):
+    with app.app_context():
+        many_answered_files(files=1, invoices_per_file=2)
+    login_attester(client, auth)
+    for_two = queries_for(app, client, "/attest")
+    with app.app_context():
+        many_answered_files(files=3, invoices_per_file=20)
+    assert queries_for(app, client, "/attest") == for_two
+
+
+def test_paging_shows_fifty_rows_a_page_and_the_links_keep_the_filter(app, client, auth):
+    with app.app_context():
+        many_answered_files(files=3, invoices_per_file=25)
+    login_attester(client, auth)
+    first = client.get("/attest?filter=utan-varningar").get_data(as_text=True)
+    assert "48 betalningar" in first and "sida" not in first  # 2 of 3 without warnings
+    first = client.get("/attest?bolag=1").get_data(as_text=True)
+    assert "75 betalningar · sida 1 av 2" in first
+    assert first.count('class="payment-row') == 50
+    assert 'href="/attest?bolag=1&amp;sida=2"' in first
+    second = client.get("/attest?bolag=1&sida=2", headers=HTMX).get_data(as_text=True)
+    assert second.count('class="payment-row') == 25
+    assert "sida 2 av 2" in second and 'href="/attest?bolag=1&amp;sida=1"' in second
+    filtered = client.get("/attest?filter=varningar&bolag=1").get_data(as_text=True)
+    assert "27 betalningar" in filtered
+    assert client.get("/attest?sida=999").status_code == 200  # beyond the end: an empty page
+
+
+def test_the_list_is_grouped_by_file_and_can_be_sorted_newest_file_first(app, client, auth):
+    with app.app_context():
+        many_answered_files(files=2, invoices_per_file=2)
+        first_file, second_file = db.session.scalars(
+            select(PaymentFile.message_id).order_by(PaymentFile.id)
+        ).all()
+    login_attester(client, auth)
+    by_date = client.get("/attest").get_data(as_text=True)
+    assert by_date.count('class="group-row"') == 2
+    assert by_date.index(first_file) < by_date.index(second_file)
+    by_file = client.get("/attest?sortera=fil", headers=HTMX).get_data(as_text=True)
+    assert by_file.index(second_file) < by_file.index(first_file)
+    assert "Testbolaget AB · Betaldatum 2026-11-26 · skapad av betalare" in by_file

@@ -14,7 +14,6 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import defer
 from sqlalchemy.orm import selectinload
 
 from inyett import worker
@@ -78,7 +77,7 @@ def payment_files():
     """The payment files, newest first."""
     files = db.session.scalars(
         select(PaymentFile)
-        .options(defer(PaymentFile.xml), selectinload(PaymentFile.payments))
+        .options(selectinload(PaymentFile.payments))
         .order_by(PaymentFile.id.desc())
         .limit(200)
     ).all()
