@@ -371,3 +371,78 @@ def test_the_list_is_grouped_by_file_and_can_be_sorted_newest_file_first(app, cl
     by_file = client.get("/attest?sortera=fil", headers=HTMX).get_data(as_text=True)
     assert by_file.index(second_file) < by_file.index(first_file)
     assert "Testbolaget AB · Betaldatum 2026-11-26 · skapad av betalare" in by_file
+
+
+def test_the_creators_own_row_says_why_it_cannot_be_attested(app, client, auth):
+    with app.app_context():
+        activate_inyett()
+        payment = create_file(add_invoices()[:1], actor="admin").payments[0]
+        payment.inyett_state = "answered"
+        db.session.commit()
+        payment_id = payment.id
+    auth.login("admin")
+    html = client.get("/attest").get_data(as_text=True)
+    row = html[html.index(f'id="payment-{payment_id}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'disabled title="Du skapade betalningen och kan inte attestera den själv."' in row
+    assert 'name="payment_ids"' not in row  # nor can it be selected for bulk attest
+    response = auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
+    assert response.status_code == 409
+    assert "Du skapade betalningen" in response.get_data(as_text=True)
+
+
+def test_bulk_attest_view_attests_the_selected_rows_and_refuses_unacknowledged_warnings(
+    app, client, auth
+):
+    with app.app_context():
+        ids = [p.id for p in answered_file(warn_first=True).payments]
+    login_attester(client, auth)
+    html = client.get("/attest").get_data(as_text=True)
+    assert f'name="payment_ids" value="{ids[0]}"' not in html  # warnings: one at a time
+    refused = auth.post(
+        "/attest/attestera-markerade", {"payment_ids": ids[:2]}, headers=HTMX, token_from="/attest"
+    )
+    assert refused.status_code == 409
+    assert "Skatteverket (F-1001): Har varningar som måste granskas en och en." in (
+        refused.get_data(as_text=True)
+    )
+    done = auth.post(
+        "/attest/attestera-markerade?filter=utan-varningar",
+        {"payment_ids": ids[1:3]},
+        headers=HTMX,
+        token_from="/attest",
+    )
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert "2 betalningar attesterade." in html
+    assert "1 betalningar" in html  # the list keeps its filter: one left without warnings
+    with app.app_context():
+        statuses = [db.session.get(Payment, i).status for i in ids]
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).all()
+    assert statuses == ["awaiting_attest", "attested", "attested", "awaiting_attest"]
+    assert [e.actor for e in entries] == ["attestant", "attestant"]
+
+
+@responses.activate
+def test_undo_view_with_one_payment_per_batch_names_no_other_payment(app, client, auth):
+    with app.app_context():
+        activate_inyett()
+        ids = [p.id for p in create_file(add_invoices()[:2]).payments]
+        responses.post(BATCHES, json={"code": 200})
+        for batch in ("Acme-1", "Acme-2"):
+            responses.get(
+                f"{BATCHES}/{batch}/warnings", json={"status": "Analysed", "transactions": []}
+            )
+        drain()
+    login_attester(client, auth)
+    confirmation = client.get(f"/attest/{ids[0]}/angra", headers=HTMX).get_data(as_text=True)
+    assert "Batchen Acme-1 tas bort hos Inyett." in confirmation
+    assert "Inyett tar bort även" not in confirmation
+    html = auth.post(f"/attest/{ids[0]}/angra", headers=HTMX, token_from="/attest").get_data(
+        as_text=True
+    )
+    assert "Ångrad" in html and "hx-swap-oob" not in html
+    with app.app_context():
+        assert db.session.get(Payment, ids[1]).inyett_state == "answered"
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "undo")).one()
+    assert entry.actor == "attestant" and "batch Acme-1 tas bort hos Inyett" in entry.summary
