@@ -43,7 +43,8 @@ def seed() -> list[str]:
 # paid (rules in inyett/simulator.py).
 DEMO_LEDGER = {
     "SE": [
-        # supplier, orgnr, account type, account, [(invoice, ocr, message, amount, days to due)]
+        # supplier, orgnr, account type, account,
+        # [(invoice, ocr, message, amount, days to due[, currency when not the company's])]
         (
             "Skatteverket",
             "202100-5448",
@@ -56,8 +57,11 @@ DEMO_LEDGER = {
             "556036-0793",
             "PGNR",
             "12 34 56-6",
-            [("K-88", "", "Faktura K-88", "999,50", 7)],
-        ),  # no warning
+            [
+                ("K-88", "", "Faktura K-88", "999,50", 7),
+                ("K-88", "", "Påminnelse K-88", "1 049,50", 12),  # DuplicatePaymentReminder
+            ],
+        ),
         (
             "Bygg & Montage AB",
             "556047-3521",
@@ -90,6 +94,13 @@ DEMO_LEDGER = {
             "160-9908",
             [("V-7", "", "Konsulttjänster", "27 000,00", 3)],
         ),  # SwedishCompanyWarningList
+        (
+            "Cloudlicens GmbH",
+            "",
+            "IBAN",
+            "DE89 3704 0044 0532 0130 00",
+            [("CL-2026-17", "", "Licenser 2027", "1 200,00", 10, "USD")],
+        ),  # LimitCurrency
     ],
     "NO": [
         (
@@ -122,13 +133,15 @@ def _seed_companies() -> None:
     db.session.add_all([demo_se, demo_no])
     db.session.flush()
     for company in (demo_se, demo_no):
+        company_currency = "NOK" if company.country == "NO" else "SEK"
         for name, orgnr, account_type, account, invoices in DEMO_LEDGER[company.country]:
             supplier = ledger.add_supplier(
                 company,
                 ledger.SupplierInput(name, orgnr, company.country, account_type, account),
                 actor="demo",
             )
-            for number, ocr, message, amount, days in invoices:
+            for number, ocr, message, amount, days, *other_currency in invoices:
+                currency = other_currency[0] if other_currency else company_currency
                 ledger.add_invoice(
                     supplier,
                     ledger.InvoiceInput(
@@ -136,7 +149,7 @@ def _seed_companies() -> None:
                         ocr,
                         message,
                         amount,
-                        "NOK" if company.country == "NO" else "SEK",
+                        currency,
                         date.today() + timedelta(days=days),
                     ),
                     actor="demo",

@@ -196,7 +196,8 @@ class PaymentFile(db.Model):
     payment_date: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80))
-    xml: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Loaded only when the file itself is needed, not for every list that names it.
+    xml: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     company: Mapped[Company] = relationship()
     debtor_account: Mapped[DebtorAccount] = relationship()

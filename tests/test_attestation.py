@@ -1,16 +1,19 @@
 import pytest
 import responses
+from sqlalchemy import event
 from sqlalchemy import select
 
 from inyett.extensions import db
 from inyett.models import AuditEntry
 from inyett.models import Payment
+from inyett.models import PaymentFile
 from inyett.models import PaymentWarning
 from inyett.models import User
 from inyett.services import attestation
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
 from inyett.services.payments import PaymentRejected
+from inyett.services.payments import undo_payment
 from tests.conftest import INYETT_URL
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
@@ -89,11 +92,27 @@ def test_a_payment_waiting_for_inyett_cannot_be_attested_yet(ctx):
     )
 
 
-def test_a_payment_inyett_could_not_check_needs_acknowledgement(ctx):
+def test_a_failed_payment_must_be_sent_again_or_undone_before_attest(ctx):
     payment = answered_file().payments[0]
     payment.inyett_state = "failed"
     db.session.commit()
-    assert attestation.needs_acknowledgement(payment)
+    assert attestation.why_not_attestable(payment, user("attestant")) == (
+        "Inyett kunde inte ta emot betalningen. Skicka igen eller ångra den."
+    )
+    with pytest.raises(PaymentRejected, match="Skicka igen"):
+        attestation.attest(payment, user=user("attestant"), acknowledged=True)
+
+
+def test_a_payment_removed_at_inyett_needs_acknowledgement_which_is_recorded(ctx):
+    payment = answered_file().payments[0]
+    payment.inyett_state = "removed"
+    db.session.commit()
+    with pytest.raises(PaymentRejected, match="granskat varningarna"):
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    attestation.attest(payment, user=user("attestant"), acknowledged=True)
+    assert payment.warnings_acknowledged is True
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).one()
+    assert "granskade betalningen utan svar från Inyett" in entry.summary
 
 
 def test_bulk_attest_is_all_or_nothing_and_refuses_unacknowledged_warnings(ctx):
@@ -109,16 +128,35 @@ def test_the_file_is_ready_only_when_every_remaining_payment_is_attested(ctx):
     payment_file = answered_file()
     for payment in payment_file.payments[:3]:
         attestation.attest(payment, user=user("attestant"), acknowledged=False)
-    assert not attestation.file_is_ready(payment_file)
+    assert attestation.why_file_not_ready(payment_file) == "1 av 4 betalningar väntar på attest."
     attestation.attest(payment_file.payments[3], user=user("attestant"), acknowledged=False)
-    assert attestation.file_is_ready(payment_file)
+    assert attestation.why_file_not_ready(payment_file) is None
+
+
+def test_a_file_with_a_failed_payment_is_not_ready_even_when_attested(ctx):
+    # An attested payment can fail later: resent after its shared batch was removed at Inyett.
+    payment_file = answered_file()
+    for payment in payment_file.payments:
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    payment_file.payments[2].inyett_state = "failed"
+    db.session.commit()
+    assert attestation.why_file_not_ready(payment_file) == (
+        "1 av 4 betalningar har Fel hos Inyett: skicka igen eller ångra."
+    )
+
+
+def test_a_file_whose_payments_are_all_undone_is_not_ready(ctx):
+    activate_inyett(active=False)
+    payment_file = create_file(add_invoices()[:1])
+    undo_payment(payment_file.payments[0], actor="attestant")
+    assert attestation.why_file_not_ready(payment_file) == "Alla betalningar i filen är ångrade."
 
 
 def test_a_stale_version_loses_with_a_clear_message(ctx):
     payment = answered_file().payments[0]
     stale = payment.version
     attestation.attest(payment, user=user("attestant"), acknowledged=False)
-    with pytest.raises(PaymentRejected, match="Någon annan hann"):
+    with pytest.raises(PaymentRejected, match="attestant hann attestera"):
         attestation.attest(
             payment, user=user("attestant"), acknowledged=False, expected_version=stale
         )
@@ -164,7 +202,7 @@ def test_htmx_filter_requests_get_only_the_list(app, client, auth):
     response = client.get("/attest?filter=varningar", headers=HTMX)
     html = response.get_data(as_text=True)
     assert html.startswith('<section id="payment-list"')
-    assert "1 betalningar" in html
+    assert ">1 betalning<" in html
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -233,3 +271,178 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
     assert response.status_code == 200
     assert response.data.startswith(b"<?xml")
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_attester_who_loses_a_race_sees_the_row_as_it_is_now_and_why(app, client, auth):
+    with app.app_context():
+        payment = answered_file().payments[1]
+        payment_id, version = payment.id, payment.version
+    login_attester(client, auth)
+    client.get("/attest")  # the list as it was when this attester opened it
+    with app.app_context():
+        attestation.attest(
+            db.session.get(Payment, payment_id), user=user("admin"), acknowledged=False
+        )
+    response = auth.post(
+        f"/attest/{payment_id}/attestera",
+        {"version": str(version)},
+        headers=HTMX,
+        token_from="/attest",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "admin hann attestera betalningen före dig." in html
+    assert "Attesterad" in html and f'id="payment-{payment_id}"' in html
+
+
+def many_answered_files(files, invoices_per_file):
+    """`files` payment files whose payments Inyett has answered, every third with a warning."""
+    activate_inyett()
+    for _ in range(files):
+        invoice_ids = []
+        while len(invoice_ids) < invoices_per_file:
+            invoice_ids += add_invoices()
+        for number, payment in enumerate(create_file(invoice_ids[:invoices_per_file]).payments):
+            payment.inyett_state = "answered"
+            if number % 3 == 0:
+                payment.warnings = [
+                    PaymentWarning(
+                        code="LimitAmount", name="Limit", description="d", category="Transaction"
+                    )
+                ]
+                payment.warning_count = 1
+    db.session.commit()
+
+
+def queries_for(app, client, path):
+    statements = []
+
+    def count(*_):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_list_takes_as_many_queries_for_fifty_rows_as_for_two(app, client, auth):
+    with app.app_context():
+        many_answered_files(files=1, invoices_per_file=2)
+    login_attester(client, auth)
+    for_two = queries_for(app, client, "/attest")
+    with app.app_context():
+        many_answered_files(files=3, invoices_per_file=20)
+    assert queries_for(app, client, "/attest") == for_two
+
+
+def test_paging_shows_fifty_rows_a_page_and_the_links_keep_the_filter(app, client, auth):
+    with app.app_context():
+        many_answered_files(files=3, invoices_per_file=25)
+    login_attester(client, auth)
+    first = client.get("/attest?filter=utan-varningar").get_data(as_text=True)
+    assert "48 betalningar" in first and "sida" not in first  # 2 of 3 without warnings
+    first = client.get("/attest?bolag=1").get_data(as_text=True)
+    assert "75 betalningar · sida 1 av 2" in first
+    assert first.count('class="payment-row') == 50
+    assert 'href="/attest?bolag=1&amp;sida=2"' in first
+    second = client.get("/attest?bolag=1&sida=2", headers=HTMX).get_data(as_text=True)
+    assert second.count('class="payment-row') == 25
+    assert "sida 2 av 2" in second and 'href="/attest?bolag=1&amp;sida=1"' in second
+    filtered = client.get("/attest?filter=varningar&bolag=1").get_data(as_text=True)
+    assert "27 betalningar" in filtered
+    assert client.get("/attest?sida=999").status_code == 200  # beyond the end: an empty page
+
+
+def test_the_list_is_grouped_by_file_and_can_be_sorted_newest_file_first(app, client, auth):
+    with app.app_context():
+        many_answered_files(files=2, invoices_per_file=2)
+        first_file, second_file = db.session.scalars(
+            select(PaymentFile.message_id).order_by(PaymentFile.id)
+        ).all()
+    login_attester(client, auth)
+    by_date = client.get("/attest").get_data(as_text=True)
+    assert by_date.count('class="group-row"') == 2
+    assert by_date.index(first_file) < by_date.index(second_file)
+    by_file = client.get("/attest?sortera=fil", headers=HTMX).get_data(as_text=True)
+    assert by_file.index(second_file) < by_file.index(first_file)
+    assert "Testbolaget AB · Betaldatum 2026-11-26 · skapad av betalare" in by_file
+
+
+def test_the_creators_own_row_says_why_it_cannot_be_attested(app, client, auth):
+    with app.app_context():
+        activate_inyett()
+        payment = create_file(add_invoices()[:1], actor="admin").payments[0]
+        payment.inyett_state = "answered"
+        db.session.commit()
+        payment_id = payment.id
+    auth.login("admin")
+    html = client.get("/attest").get_data(as_text=True)
+    row = html[html.index(f'id="payment-{payment_id}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'disabled title="Du skapade betalningen och kan inte attestera den själv."' in row
+    assert 'name="payment_ids"' not in row  # nor can it be selected for bulk attest
+    response = auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
+    assert response.status_code == 409
+    assert "Du skapade betalningen" in response.get_data(as_text=True)
+
+
+def test_bulk_attest_view_attests_the_selected_rows_and_refuses_unacknowledged_warnings(
+    app, client, auth
+):
+    with app.app_context():
+        ids = [p.id for p in answered_file(warn_first=True).payments]
+    login_attester(client, auth)
+    html = client.get("/attest").get_data(as_text=True)
+    assert f'name="payment_ids" value="{ids[0]}"' not in html  # warnings: one at a time
+    refused = auth.post(
+        "/attest/attestera-markerade", {"payment_ids": ids[:2]}, headers=HTMX, token_from="/attest"
+    )
+    assert refused.status_code == 409
+    assert "Skatteverket (F-1001): Har varningar som måste granskas en och en." in (
+        refused.get_data(as_text=True)
+    )
+    done = auth.post(
+        "/attest/attestera-markerade?filter=utan-varningar",
+        {"payment_ids": ids[1:3]},
+        headers=HTMX,
+        token_from="/attest",
+    )
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert "2 betalningar attesterade." in html
+    assert ">1 betalning<" in html  # the list keeps its filter: one left without warnings
+    with app.app_context():
+        statuses = [db.session.get(Payment, i).status for i in ids]
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).all()
+    assert statuses == ["awaiting_attest", "attested", "attested", "awaiting_attest"]
+    assert [e.actor for e in entries] == ["attestant", "attestant"]
+
+
+@responses.activate
+def test_undo_view_with_one_payment_per_batch_names_no_other_payment(app, client, auth):
+    with app.app_context():
+        activate_inyett()
+        ids = [p.id for p in create_file(add_invoices()[:2]).payments]
+        responses.post(BATCHES, json={"code": 200})
+        for batch in ("Acme-1", "Acme-2"):
+            responses.get(
+                f"{BATCHES}/{batch}/warnings", json={"status": "Analysed", "transactions": []}
+            )
+        drain()
+    login_attester(client, auth)
+    confirmation = client.get(f"/attest/{ids[0]}/angra", headers=HTMX).get_data(as_text=True)
+    assert "Batchen Acme-1 tas bort hos Inyett." in confirmation
+    assert "Inyett tar bort även" not in confirmation
+    html = auth.post(f"/attest/{ids[0]}/angra", headers=HTMX, token_from="/attest").get_data(
+        as_text=True
+    )
+    assert "Ångrad" in html and "hx-swap-oob" not in html
+    with app.app_context():
+        assert db.session.get(Payment, ids[1]).inyett_state == "answered"
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "undo")).one()
+    assert entry.actor == "attestant" and "batch Acme-1 tas bort hos Inyett" in entry.summary

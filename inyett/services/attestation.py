@@ -1,5 +1,13 @@
-"""Attestation of supplier payments: who may attest what, and when a file is ready for the bank."""
+"""Attestation of supplier payments: who may attest what, and when a file is ready for the bank.
 
+Two attesters, or an attester and an undo, may act on the same payment at the same moment. Each
+attestation is therefore one conditional UPDATE whose WHERE repeats the rules, so the database
+lets exactly one of them win (on SQLite and PostgreSQL alike) and the other is told why.
+"""
+
+from sqlalchemy import update
+
+from inyett.extensions import db
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import User
@@ -7,11 +15,13 @@ from inyett.models import utcnow
 from inyett.services import audit
 from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
-from inyett.services.payments import commit_or_explain
+from inyett.services.payments import explain_lost_race
 
-# Inyett has not been able to look at these: the attester must confirm having reviewed them.
-UNCHECKED_STATES = ("failed", "removed", "withdrawn")
+# Inyett has not looked at these (any more): the attester must confirm having reviewed them.
+UNCHECKED_STATES = ("removed", "withdrawn")
 WAITING_STATES = ("queued", "awaiting_answer")
+# Inyett has not answered, or could not take the payment: it must be sent again or undone first.
+NOT_ATTESTABLE_STATES = (*WAITING_STATES, "failed")
 
 
 def needs_acknowledgement(payment: Payment) -> bool:
@@ -31,6 +41,8 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
         return "Du skapade betalningen och kan inte attestera den själv."
     if payment.inyett_state in WAITING_STATES:
         return "Väntar på svar från Inyett."
+    if payment.inyett_state == "failed":
+        return "Inyett kunde inte ta emot betalningen. Skicka igen eller ångra den."
     return None
 
 
@@ -39,24 +51,18 @@ def attest(
 ) -> None:
     """Attest the payment, recording which warnings the attester acknowledged."""
     if expected_version is not None and payment.version != expected_version:
-        raise PaymentRejected(CHANGED_MEANWHILE)
+        raise PaymentRejected(explain_lost_race(payment))
     reason = why_not_attestable(payment, user)
     if reason:
         raise PaymentRejected(reason)
     if needs_acknowledgement(payment) and not acknowledged:
         raise PaymentRejected("Bekräfta att du har granskat varningarna innan du attesterar.")
-    payment.status = "attested"
-    payment.attested_by = user.username
-    payment.attested_at = utcnow()
-    payment.warnings_acknowledged = needs_acknowledgement(payment)
-    codes = ", ".join(w.code for w in payment.warnings)
-    audit.record(
-        "attest",
-        user.username,
-        f"Attesterade {payment.external_id} ({payment.supplier_name}, {payment.amount} "
-        f"{payment.currency})" + (f"; granskade varningar: {codes}" if codes else ""),
-    )
-    commit_or_explain()
+    try:
+        _mark_attested(payment, user, acknowledged, expected_version)
+    except PaymentRejected:
+        db.session.rollback()
+        raise PaymentRejected(explain_lost_race(payment)) from None
+    db.session.commit()
 
 
 def attest_many(payments: list[Payment], *, user: User) -> None:
@@ -72,16 +78,72 @@ def attest_many(payments: list[Payment], *, user: User) -> None:
         if reason:
             raise PaymentRejected(f"{payment.supplier_name} ({payment.invoice_number}): {reason}")
     for payment in payments:
-        payment.status = "attested"
-        payment.attested_by = user.username
-        payment.attested_at = utcnow()
-        audit.record(
-            "attest", user.username, f"Attesterade {payment.external_id} (flera samtidigt)"
+        try:
+            _mark_attested(payment, user, acknowledged=False, expected_version=None)
+        except PaymentRejected:
+            db.session.rollback()
+            raise PaymentRejected(
+                f"{payment.supplier_name} ({payment.invoice_number}): "
+                f"{explain_lost_race(payment)} Inget attesterades."
+            ) from None
+    db.session.commit()
+
+
+def _mark_attested(
+    payment: Payment, user: User, acknowledged: bool, expected_version: int | None
+) -> None:
+    """Attest in one conditional UPDATE (not committed); PaymentRejected when the rules no
+    longer hold in the database, because someone else got there first."""
+    acknowledges = needs_acknowledgement(payment)
+    warning_codes = [w.code for w in payment.warnings]
+    conditions = [
+        Payment.id == payment.id,
+        Payment.status == "awaiting_attest",
+        Payment.created_by != user.username,
+        Payment.inyett_state.not_in(NOT_ATTESTABLE_STATES),
+    ]
+    if not acknowledged:
+        conditions += [Payment.warning_count == 0, Payment.inyett_state.not_in(UNCHECKED_STATES)]
+    if expected_version is not None:
+        conditions.append(Payment.version == expected_version)
+    result = db.session.execute(
+        update(Payment)
+        .where(*conditions)
+        .values(
+            status="attested",
+            attested_by=user.username,
+            attested_at=utcnow(),
+            warnings_acknowledged=acknowledges,
+            version=Payment.version + 1,
         )
-    commit_or_explain()
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise PaymentRejected(CHANGED_MEANWHILE)
+    summary = (
+        f"Attesterade {payment.external_id} ({payment.supplier_name}, {payment.invoice_number}, "
+        f"{payment.amount} {payment.currency})"
+    )
+    if acknowledges:
+        summary += "; granskade " + (
+            "varningar: " + ", ".join(warning_codes)
+            if warning_codes
+            else "betalningen utan svar från Inyett"
+        )
+    audit.record("attest", user.username, summary)
 
 
-def file_is_ready(payment_file: PaymentFile) -> bool:
-    """A file is ready for the bank when it has payments and every one of them is attested."""
+def why_file_not_ready(payment_file: PaymentFile) -> str | None:
+    """Why the file cannot go to the bank yet (Swedish), or None when it is ready."""
     remaining = [p for p in payment_file.payments if p.status != "undone"]
-    return bool(remaining) and all(p.status == "attested" for p in remaining)
+    if not remaining:
+        return "Alla betalningar i filen är ångrade."
+    failed = sum(p.inyett_state == "failed" for p in remaining)
+    if failed:
+        return (
+            f"{failed} av {len(remaining)} betalningar har Fel hos Inyett: skicka igen eller ångra."
+        )
+    unattested = sum(p.status != "attested" for p in remaining)
+    if unattested:
+        return f"{unattested} av {len(remaining)} betalningar väntar på attest."
+    return None

@@ -22,6 +22,14 @@ FILTERS = {
     "vantar": "Väntar på svar",
 }
 STATUSES = {"att-attestera": "Att attestera", "attesterade": "Attesterade"}
+SORTS = {"datum": "Betaldatum", "fil": "Betalfil, senaste först"}
+
+
+# Both keep a file's payments together, so the list can be shown grouped by file.
+ORDERS = {
+    "datum": (Payment.payment_date, Payment.payment_file_id, Payment.id),
+    "fil": (Payment.payment_file_id.desc(), Payment.id),
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class PaymentQuery:
     search: str = ""
     filter: str = ""
     status: str = "att-attestera"
+    sort: str = "datum"
     page: int = 1
 
     @classmethod
@@ -39,11 +48,13 @@ class PaymentQuery:
         page = args.get("sida", default=1, type=int)
         filter_ = args.get("filter", "")
         status = args.get("status", "att-attestera")
+        sort = args.get("sortera", "datum")
         return cls(
             company_id=company_id if company_id and company_id > 0 else None,
             search=args.get("sok", "")[:100].strip(),
             filter=filter_ if filter_ in FILTERS else "",
             status=status if status in STATUSES else "att-attestera",
+            sort=sort if sort in SORTS else "datum",
             page=min(max(page, 1), 100_000),
         )
 
@@ -54,6 +65,7 @@ class PaymentQuery:
             "sok": self.search,
             "filter": self.filter,
             "status": self.status if self.status != "att-attestera" else "",
+            "sortera": self.sort if self.sort != "datum" else "",
             "sida": self.page if self.page > 1 else None,
         }
         values.update(changes)
@@ -72,7 +84,8 @@ class PaymentPage:
 
 
 def find_payments(query: PaymentQuery) -> PaymentPage:
-    """One page of payments matching the query, with the total count."""
+    """One page of payments matching the query, with the total count, in as few queries as
+    there are tables the page shows, however long the list."""
     conditions = [
         Payment.status == ("attested" if query.status == "attesterade" else "awaiting_attest")
     ]
@@ -90,8 +103,13 @@ def find_payments(query: PaymentQuery) -> PaymentPage:
     payments = db.session.scalars(
         select(Payment)
         .where(*conditions)
-        .options(selectinload(Payment.warnings), selectinload(Payment.batch))
-        .order_by(Payment.payment_date, Payment.payment_file_id, Payment.id)
+        .options(
+            selectinload(Payment.warnings),
+            selectinload(Payment.batch),
+            selectinload(Payment.company),
+            selectinload(Payment.payment_file),
+        )
+        .order_by(*ORDERS[query.sort])
         .offset((query.page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()

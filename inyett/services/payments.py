@@ -7,6 +7,7 @@ from datetime import date
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import pain001
@@ -22,22 +23,22 @@ from inyett.services import audit
 from inyett.services import outbox
 from inyett.services import settings as settings_service
 
-INYETT_STATES = {
-    "inactive": "Ej kontrollerad (kopplingen är inte aktiv)",
-    "queued": "Ej skickad – köad",
-    "withdrawn": "Ej skickad (ångrad innan den skickades)",
-    "awaiting_answer": "Väntar på svar från Inyett",
-    "answered": "Svar mottaget",
-    "failed": "Fel",
-    "removed": "Borttagen hos Inyett",
-}
-
 
 class PaymentRejected(Exception):
     """The request cannot be carried out; `str(exc)` is a Swedish reason for the user."""
 
 
 CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
+
+
+def explain_lost_race(payment: Payment) -> str:
+    """Why a change to `payment` lost to someone else's, read from what is stored now."""
+    db.session.refresh(payment)
+    if payment.status == "attested":
+        return f"{payment.attested_by} hann attestera betalningen före dig."
+    if payment.status == "undone":
+        return "Betalningen hann ångras av någon annan."
+    return CHANGED_MEANWHILE
 
 
 def commit_or_explain() -> None:
@@ -161,19 +162,43 @@ def undo_payment(
     if payment.status == "attested":
         raise PaymentRejected("Betalningen är attesterad och kan inte ångras.")
     if expected_version is not None and payment.version != expected_version:
-        raise PaymentRejected(CHANGED_MEANWHILE)
-    batch = payment.batch
+        raise PaymentRejected(explain_lost_race(payment))
+    batch_id = payment.batch_id
     # Hold the batch like a worker does, so that it is not being sent while we change it.
-    if batch is not None and not outbox.claim(batch.id, f"undo-{payment.id}", utcnow()):
+    if batch_id is not None and not outbox.claim(batch_id, f"undo-{payment.id}", utcnow()):
         raise PaymentRejected(
             "Betalningen skickas till Inyett just nu. Försök igen om en liten stund."
         )
+    try:
+        preview = _undo_claimed(payment, actor, expected_version)
+    except PaymentRejected:
+        if batch_id is not None:
+            outbox.release(db.session.get(InyettBatch, batch_id))
+            db.session.commit()
+        raise
+    return preview
+
+
+def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) -> UndoPreview:
+    # One conditional UPDATE decides between an undo and an attestation (or another undo) of
+    # the same payment made at the same moment: only one of them matches the row.
+    conditions = [Payment.id == payment.id, Payment.status == "awaiting_attest"]
+    if expected_version is not None:
+        conditions.append(Payment.version == expected_version)
+    result = db.session.execute(
+        update(Payment)
+        .where(*conditions)
+        .values(status="undone", version=Payment.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise PaymentRejected(explain_lost_race(payment))
     db.session.refresh(payment)
+    batch = payment.batch
     preview = preview_undo(payment)
-    payment.status = "undone"
     payment.invoice.status = "open"
     if batch is not None:
-        db.session.refresh(batch)
         if preview.deletes_batch_at_inyett:
             _queue_delete(batch, payment, preview.co_removed)
         else:

@@ -17,6 +17,7 @@ from inyett.models import Payment
 from inyett.services import attestation
 from inyett.services import payments as payment_service
 from inyett.services.payment_list import FILTERS
+from inyett.services.payment_list import SORTS
 from inyett.services.payment_list import STATUSES
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
@@ -40,6 +41,7 @@ def index():
             companies=db.session.scalars(select(Company).order_by(Company.name)).all(),
             filters=FILTERS,
             statuses=STATUSES,
+            sorts=SORTS,
             **_row_helpers(),
         )
     )

@@ -14,6 +14,7 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from inyett import worker
 from inyett.access import roles_required
@@ -25,7 +26,7 @@ from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
 from inyett.services import payments as payment_service
-from inyett.services.attestation import file_is_ready
+from inyett.services.attestation import why_file_not_ready
 from inyett.services.payments import PaymentRejected
 
 bp = Blueprint("payments", __name__, url_prefix="/betalningar")
@@ -74,8 +75,13 @@ def proposal():
 @roles_required("payer", "admin", "attester")
 def payment_files():
     """The payment files, newest first."""
-    files = db.session.scalars(select(PaymentFile).order_by(PaymentFile.id.desc()).limit(200)).all()
-    return render_template("payments/files.html", files=files, file_is_ready=file_is_ready)
+    files = db.session.scalars(
+        select(PaymentFile)
+        .options(selectinload(PaymentFile.payments))
+        .order_by(PaymentFile.id.desc())
+        .limit(200)
+    ).all()
+    return render_template("payments/files.html", files=files, why_not_ready=why_file_not_ready)
 
 
 @bp.get("/filer/<int:file_id>")
@@ -86,8 +92,7 @@ def payment_file(file_id: int):
     return render_template(
         "payments/file.html",
         payment_file=payment_file,
-        ready=file_is_ready(payment_file),
-        states=payment_service.INYETT_STATES,
+        not_ready=why_file_not_ready(payment_file),
         action_form=ActionForm(),
     )
 
@@ -97,8 +102,9 @@ def payment_file(file_id: int):
 def download(file_id: int):
     """The pain.001 file for the bank, once every payment in it is attested."""
     payment_file = db.session.get(PaymentFile, file_id) or abort(404)
-    if not file_is_ready(payment_file) or payment_file.xml is None:
-        flash("Filen kan laddas ner när alla betalningar i den är attesterade.", "error")
+    not_ready = why_file_not_ready(payment_file)
+    if not_ready:
+        flash(f"Filen är inte klar för banken. {not_ready}", "error")
         return redirect(url_for("payments.payment_file", file_id=file_id))
     return Response(
         payment_file.xml,
