@@ -25,6 +25,13 @@ DEFAULTS = {
     "OUTBOX_WORKER": True,
     # Parallel requests to Inyett per sender (see bench/README.md for the measurement).
     "SEND_CONCURRENCY": 4,
+    # A send that fails for a passing reason (timeout, 5xx, 429, no answer) is retried with
+    # back-off doubling from SEND_FIRST_RETRY_SECONDS up to 5 minutes; 20 attempts ride out
+    # about an hour of Inyett being away before the payments show Fel.
+    "SEND_MAX_ATTEMPTS": 20,
+    "SEND_FIRST_RETRY_SECONDS": 2.0,
+    # How long a sender holds a batch; one that dies mid-send delays the batch this long.
+    "SEND_CLAIM_SECONDS": 120.0,
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "ENCRYPTION_KEY": None,

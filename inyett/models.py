@@ -230,6 +230,9 @@ class InyettBatch(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(40))
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Stored before the first create call leaves: from then on Inyett may hold the batch even
+    # if no answer came back, so an undo must delete it there.
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -5,6 +5,14 @@ It speaks the contract of shared/spec/inyett-api.md: production under `/3/<count
 (and `/2/...`), Inyett's test environment under `/test/3/<country>/...`, each with its own key
 and its own batches. Inspection for tests: `GET /_simulator/batches`, `POST /_simulator/reset`.
 
+Faults, for soak tests and for trying the queue by hand: set at start with the
+INYETT_SIMULATOR_* variables of `FAULT_SETTINGS`, or at run time with
+`POST /_simulator/faults` and a JSON object of `Faults` fields (`outage_seconds` starts an outage
+of that length now). Each API call draws at most one fault: an answer of 500, 429 with
+Retry-After, a dropped connection (a cut-off answer), or an answer slower than the client waits.
+A 500, a drop or a timeout comes before the call takes effect or after it, half of each, because
+a client cannot tell the two apart and must be right in both cases.
+
 Warnings are deterministic, so that the demo can show each kind. Per transaction, compared with
 the other not-deleted batches of the same environment and debtor account:
 
@@ -25,16 +33,21 @@ the other not-deleted batches of the same environment and debtor account:
 """
 
 import os
+import random
 import re
 import threading
 import time
+from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import fields
 from datetime import UTC
 from datetime import datetime
 from decimal import Decimal
 
 from flask import Flask
+from flask import Response
+from flask import g
 from flask import jsonify
 from flask import request
 from stdnum import luhn
@@ -108,6 +121,84 @@ class Batch:
 class Environment:
     api_key: str
     batches: dict[str, Batch] = field(default_factory=dict)
+    # batch id -> how many create calls reached the simulator for it, 409s included
+    create_calls: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Faults:
+    """How badly the simulator behaves; rates are shares of API calls, from 0 to 1."""
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    retry_after_seconds: int = 1
+    drop_rate: float = 0.0
+    timeout_rate: float = 0.0
+    timeout_seconds: float = 15.0
+    outage_seconds: float = 0.0
+    seed: int = 0
+
+    def draw(self, rng: random.Random) -> str | None:
+        """The fault for one call, if any: "error", "rate_limit", "drop" or "timeout"."""
+        roll = rng.random()
+        for kind, rate in (
+            ("error", self.error_rate),
+            ("rate_limit", self.rate_limit_rate),
+            ("drop", self.drop_rate),
+            ("timeout", self.timeout_rate),
+        ):
+            if roll < rate:
+                return kind
+            roll -= rate
+        return None
+
+
+class Chaos:
+    """The faults in force, drawn from their own seeded random numbers so a run can be repeated."""
+
+    def __init__(self, faults: Faults):
+        self.set(faults)
+
+    def set(self, faults: Faults) -> None:
+        self.faults = faults
+        self.rng = random.Random(faults.seed)  # noqa: S311 - reproducible, not secret
+        self.outage_until = time.monotonic() + faults.outage_seconds
+
+
+# Faults field -> the environment variable that sets it at start.
+FAULT_SETTINGS = {
+    "latency_ms": "INYETT_SIMULATOR_LATENCY_MS",
+    "error_rate": "INYETT_SIMULATOR_ERROR_RATE",
+    "rate_limit_rate": "INYETT_SIMULATOR_RATE_LIMIT_RATE",
+    "retry_after_seconds": "INYETT_SIMULATOR_RETRY_AFTER_SECONDS",
+    "drop_rate": "INYETT_SIMULATOR_DROP_RATE",
+    "timeout_rate": "INYETT_SIMULATOR_TIMEOUT_RATE",
+    "timeout_seconds": "INYETT_SIMULATOR_TIMEOUT_SECONDS",
+    "seed": "INYETT_SIMULATOR_SEED",
+}
+
+
+def parse_faults(values: dict) -> Faults:
+    """Faults from a mapping of field names to numbers; ValueError names a bad field."""
+    unknown = set(values) - {f.name for f in fields(Faults)}
+    if unknown:
+        raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+    parsed = {}
+    for spec in fields(Faults):
+        if spec.name not in values:
+            continue
+        value = values[spec.name]
+        try:
+            number = None if isinstance(value, bool) else spec.type(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not 0 <= number < 10**6:
+            raise ValueError(f"{spec.name} must be a number from 0 up")
+        if spec.name.endswith("_rate") and number > 1:
+            raise ValueError(f"{spec.name} must be a share from 0 to 1")
+        parsed[spec.name] = number
+    return Faults(**parsed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -117,9 +208,9 @@ def create_app(config: dict | None = None) -> Flask:
         "INYETT_SIMULATOR_TEST_API_KEY": "demo-nyckel-inyett-test",
         "INYETT_SIMULATOR_ANALYSIS_SECONDS": "2.0",
         "INYETT_SIMULATOR_AMOUNT_LIMIT": "100000.00",
-        "INYETT_SIMULATOR_LATENCY_MS": "0",
     }
-    settings.update({key: os.environ[key] for key in settings if key in os.environ})
+    known = {*settings, *FAULT_SETTINGS.values()}
+    settings.update({key: os.environ[key] for key in known if key in os.environ})
     settings.update(config or {})
     app = Flask(__name__)
     lock = threading.Lock()
@@ -129,7 +220,10 @@ def create_app(config: dict | None = None) -> Flask:
     }
     analysis_seconds = float(settings["INYETT_SIMULATOR_ANALYSIS_SECONDS"])
     amount_limit = Decimal(str(settings["INYETT_SIMULATOR_AMOUNT_LIMIT"]))
-    latency = float(settings["INYETT_SIMULATOR_LATENCY_MS"]) / 1000
+    configured_faults = parse_faults(
+        {name: settings[key] for name, key in FAULT_SETTINGS.items() if key in settings}
+    )
+    chaos = Chaos(configured_faults)
 
     def error(status: int, message: str):
         return jsonify({"code": status, "message": message}), status
@@ -147,9 +241,44 @@ def create_app(config: dict | None = None) -> Flask:
         return env, None
 
     @app.before_request
-    def simulate_latency():
-        if latency and not request.path.startswith("/_simulator"):
-            time.sleep(latency)
+    def simulate_faults():
+        if request.path.startswith("/_simulator"):
+            return None
+        with lock:
+            faults, outage_until = chaos.faults, chaos.outage_until
+            fault = faults.draw(chaos.rng)
+            after_effect = chaos.rng.random() < 0.5
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        if time.monotonic() < outage_until:
+            return error(503, "Service unavailable")
+        if fault == "rate_limit":
+            answer = error(429, "Too many requests")
+            return answer[0], 429, {"Retry-After": str(faults.retry_after_seconds)}
+        if fault is None:
+            return None
+        if after_effect:
+            g.fault_after_effect = fault
+            return None
+        return faulty_answer(fault, faults, error(504, "Gateway timeout"))
+
+    @app.after_request
+    def fault_after_effect(response):
+        fault = g.pop("fault_after_effect", None)
+        return response if fault is None else faulty_answer(fault, chaos.faults, response)
+
+    def faulty_answer(fault: str, faults: Faults, late_answer) -> Response:
+        if fault == "error":
+            return app.make_response(error(500, "Internal server error"))
+        if fault == "drop":
+            # Headers promise more than is sent, and the connection closes: the client sees a
+            # connection broken mid-answer, on werkzeug's server and on waitress alike.
+            cut = Response(b'{"co', status=200, mimetype="application/json")
+            cut.headers["Content-Length"] = "1000"
+            cut.headers["Connection"] = "close"
+            return cut
+        time.sleep(faults.timeout_seconds)
+        return app.make_response(late_answer)
 
     @app.post("/<env_name>/<int:version>/<country>/payment-control/batches")
     @app.post(
@@ -168,6 +297,7 @@ def create_app(config: dict | None = None) -> Flask:
             return error(400, problem)
         batch_id = str(body.get("externalId") or f"sim-{time.time_ns()}")
         with lock:
+            env.create_calls[batch_id] = env.create_calls.get(batch_id, 0) + 1
             if batch_id in env.batches:
                 return error(409, "Batch already exists")
             env.batches[batch_id] = Batch(
@@ -251,6 +381,7 @@ def create_app(config: dict | None = None) -> Flask:
                             "country": b.country,
                             "deleted": b.deleted,
                             "createdAt": b.created_at,
+                            "createCalls": env.create_calls.get(b.external_id, 0),
                             "transactions": [t.get("externalId") for t in b.transactions],
                         }
                         for b in env.batches.values()
@@ -261,11 +392,31 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.post("/_simulator/reset")
     def reset():
-        """Forget every batch."""
+        """Forget every batch, and go back to the faults set at start."""
         with lock:
             for env in environments.values():
                 env.batches.clear()
+                env.create_calls.clear()
+            chaos.set(configured_faults)
         return jsonify({"code": 200})
+
+    @app.get("/_simulator/faults")
+    def current_faults():
+        """The faults in force, and the seconds left of an outage."""
+        with lock:
+            left = max(0.0, chaos.outage_until - time.monotonic())
+            return jsonify({**asdict(chaos.faults), "outage_seconds": round(left, 3)})
+
+    @app.post("/_simulator/faults")
+    def set_faults():
+        """Replace the faults; `outage_seconds` starts an outage of that length now."""
+        try:
+            faults = parse_faults(request.get_json(silent=True) or {})
+        except ValueError as bad:
+            return error(400, str(bad))
+        with lock:
+            chaos.set(faults)
+        return current_faults()
 
     return app
 

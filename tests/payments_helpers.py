@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import insert
 from sqlalchemy import select
 
 from inyett import secret_box
@@ -90,3 +91,33 @@ def drain(rounds=5) -> int:
         if count == 0:
             break
     return handled
+
+
+def add_many_invoices(count: int, company_name="Testbolaget AB") -> list[int]:
+    """`count` open invoices spread over the four payee kinds of SUPPLIERS, inserted in bulk."""
+    company = db.session.scalar(select(Company).where(Company.name == company_name))
+    suppliers = [
+        Supplier(
+            company=company, name=name, orgnr=orgnr, country="SE", account_type=kind, account=acct
+        )
+        for name, orgnr, kind, acct, *_ in SUPPLIERS
+    ]
+    db.session.add_all(suppliers)
+    db.session.flush()
+    ids = db.session.scalars(
+        insert(SupplierInvoice).returning(SupplierInvoice.id),
+        [
+            {
+                "company_id": company.id,
+                "supplier_id": suppliers[n % len(suppliers)].id,
+                "invoice_number": f"M-{n}",
+                "message": f"Faktura M-{n}",
+                "amount": Decimal(100 + n) + Decimal("0.25"),
+                "currency": "SEK",
+                "due_date": PAYMENT_DATE,
+            }
+            for n in range(count)
+        ],
+    ).all()
+    db.session.commit()
+    return list(ids)

@@ -185,6 +185,24 @@ def test_a_timeout_then_already_exists_counts_as_delivered(ctx):
 
 
 @responses.activate
+def test_undo_after_a_send_that_got_no_answer_deletes_the_batch_at_inyett(ctx):
+    # The create call may have reached Inyett before the connection broke: undo must not
+    # leave a batch there that the app believes was never sent.
+    activate_inyett()
+    payment_file = create_file(add_invoices()[:1])
+    responses.post(BATCHES, body=requests.ConnectionError())
+    drain(rounds=1)
+    payment = payment_file.payments[0]
+    assert payment.batch.state == "queued" and payment.batch.sent_at is None
+    preview = payments.undo_payment(payment, actor="attestant")
+    assert preview.deletes_batch_at_inyett
+    responses.delete(f"{BATCHES}/Acme-1", status=404, json={"code": 404})
+    drain()
+    assert [c.request.method for c in responses.calls] == ["POST", "DELETE"]
+    assert db.session.scalar(select(InyettBatch.state)) == "deleted"
+
+
+@responses.activate
 def test_a_400_ends_in_fel_with_inyetts_reason_and_no_retry(ctx):
     activate_inyett()
     payment_file = create_file(add_invoices()[:1])

@@ -148,3 +148,76 @@ def test_reset_forgets_everything(sim):
     send(sim, "B1", tx("T1"))
     sim.post("/_simulator/reset")
     assert sim.get("/_simulator/batches").get_json() == {"production": [], "test": []}
+
+
+def set_faults(sim, **faults):
+    response = sim.post("/_simulator/faults", json=faults)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def held_batches(sim):
+    return {b["externalId"] for b in sim.get("/_simulator/batches").get_json()["production"]}
+
+
+def test_server_errors_come_before_and_after_the_call_takes_effect(sim):
+    set_faults(sim, error_rate=1, seed=7)
+    answers = [send(sim, f"B{n}", tx(f"P{n}")).status_code for n in range(20)]
+    assert set(answers) == {500}
+    held = held_batches(sim)
+    # The client cannot tell these apart, so the simulator must produce both.
+    assert 0 < len(held) < 20
+
+
+def test_rate_limiting_answers_429_with_retry_after_and_takes_no_effect(sim):
+    set_faults(sim, rate_limit_rate=1, retry_after_seconds=3)
+    response = send(sim, "B1", tx("P1"))
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "3"
+    assert held_batches(sim) == set()
+
+
+def test_a_dropped_connection_is_an_answer_cut_short(sim):
+    set_faults(sim, drop_rate=1)
+    response = send(sim, "B1", tx("P1"))
+    assert response.headers["Connection"] == "close"
+    assert int(response.headers["Content-Length"]) > len(response.get_data())
+
+
+def test_a_slow_answer_comes_after_the_timeout_seconds(sim):
+    set_faults(sim, timeout_rate=1, timeout_seconds=0.01, seed=1)
+    answers = {send(sim, f"B{n}", tx(f"P{n}")).status_code for n in range(10)}
+    assert answers == {200, 504}
+
+
+def test_an_outage_answers_503_until_it_ends_and_reset_ends_it(sim):
+    state = set_faults(sim, outage_seconds=60)
+    assert 59 < state["outage_seconds"] <= 60
+    assert send(sim, "B1", tx("P1")).status_code == 503
+    assert sim.get("/_simulator/faults").get_json()["outage_seconds"] > 0
+    sim.post("/_simulator/reset")
+    assert send(sim, "B1", tx("P1")).status_code == 200
+
+
+def test_create_calls_are_counted_per_batch_including_repeats(sim):
+    send(sim, "B1", tx("P1"))
+    assert send(sim, "B1", tx("P1")).status_code == 409
+    [batch] = sim.get("/_simulator/batches").get_json()["production"]
+    assert batch["createCalls"] == 2
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [{"error_rate": 2}, {"error_rate": "många"}, {"latency_ms": -1}, {"hacka": 1}, {"seed": True}],
+)
+def test_bad_fault_settings_are_refused(sim, faults):
+    response = sim.post("/_simulator/faults", json=faults)
+    assert response.status_code == 400
+    assert sim.get("/_simulator/faults").get_json()["error_rate"] == 0
+
+
+def test_faults_can_be_set_at_start():
+    app = simulator.create_app(
+        {"INYETT_SIMULATOR_API_KEY": KEY, "INYETT_SIMULATOR_ERROR_RATE": "1"}
+    )
+    assert send(app.test_client(), "B1", tx("P1")).status_code == 500

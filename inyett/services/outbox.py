@@ -37,11 +37,11 @@ BATCH_STATES = {
     "deleted": "Borttagen",
 }
 ACTIVE_STATES = ("queued", "awaiting_answer", "delete_queued")
-MAX_SEND_ATTEMPTS = 8
 MAX_POLLS = 40
 FIRST_POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
-CLAIM_SECONDS = 120.0
+# Batches a sender looks at per claim: enough that parallel senders rarely all want the same.
+CLAIM_CANDIDATES = 16
 
 ClientFactory = Callable[[InyettBatch], InyettClient]
 
@@ -50,22 +50,33 @@ class BatchBusy(Exception):
     """Another worker holds the batch right now."""
 
 
-def backoff_seconds(attempt: int, first: float = 2.0) -> float:
-    """Exponential back-off, capped: 2, 4, 8 … seconds."""
+def backoff_seconds(attempt: int, first: float) -> float:
+    """Exponential back-off, capped: first, 2 × first, 4 × first … seconds."""
     return min(MAX_BACKOFF_SECONDS, first * 2 ** max(0, attempt - 1))
 
 
-def claim(batch_id: int, owner: str, now: datetime) -> bool:
-    """Take the batch for `CLAIM_SECONDS`; False when someone else holds it."""
+def claim(batch_id: int, owner: str, now: datetime, *conditions) -> bool:
+    """Take the batch for SEND_CLAIM_SECONDS if nobody holds it and `conditions` hold, in one
+    conditional UPDATE, so that of two senders asking at once exactly one gets it.
+
+    A sender that dies holding a claim only delays its batches until the claim runs out."""
+    hold = timedelta(seconds=float(current_app.config["SEND_CLAIM_SECONDS"]))
     result = db.session.execute(
         update(InyettBatch)
-        .where(InyettBatch.id == batch_id)
-        .where(or_(InyettBatch.claimed_until.is_(None), InyettBatch.claimed_until < now))
-        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claimed_by=owner)
+        .where(InyettBatch.id == batch_id, _unclaimed(now), *conditions)
+        .values(claimed_until=now + hold, claimed_by=owner)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def _unclaimed(now: datetime):
+    return or_(InyettBatch.claimed_until.is_(None), InyettBatch.claimed_until < now)
+
+
+def _due(due_by: datetime):
+    return (InyettBatch.state.in_(ACTIVE_STATES), InyettBatch.next_attempt_at <= due_by)
 
 
 def release(batch: InyettBatch) -> None:
@@ -73,47 +84,63 @@ def release(batch: InyettBatch) -> None:
     batch.claimed_by = None
 
 
-def due_batch_ids(now: datetime, limit: int = 100) -> list[int]:
-    """Ids of batches whose next step is due and that nobody holds."""
+def due_batch_ids(due_by: datetime, now: datetime, limit: int) -> list[int]:
+    """Ids of batches whose next step is due by `due_by` and that nobody holds at `now`."""
     return list(
         db.session.scalars(
             select(InyettBatch.id)
-            .where(InyettBatch.state.in_(ACTIVE_STATES))
-            .where(InyettBatch.next_attempt_at <= now)
-            .where(or_(InyettBatch.claimed_until.is_(None), InyettBatch.claimed_until < now))
+            .where(*_due(due_by), _unclaimed(now))
             .order_by(InyettBatch.next_attempt_at, InyettBatch.id)
             .limit(limit)
         )
     )
 
 
+def claim_next(owner: str, due_by: datetime, now: datetime) -> int | None:
+    """Claim the oldest batch due by `due_by` that nobody holds; None when none is left."""
+    while candidates := due_batch_ids(due_by, now, limit=CLAIM_CANDIDATES):
+        for batch_id in candidates:
+            # Due again in the claim itself: another sender may have handled it since the look.
+            if claim(batch_id, owner, now, *_due(due_by)):
+                return batch_id
+        # Other senders took every candidate between the look and the claim: look again.
+    return None
+
+
 def process_due(
     make_client: ClientFactory, now: Callable[[], datetime] = utcnow, concurrency: int = 1
 ) -> int:
-    """Handle every batch that is due now, `concurrency` at a time; return how many."""
+    """Handle every batch that is due now, `concurrency` at a time; return how many.
+
+    Each sender thread claims one batch at a time, right before it handles it, so that no
+    claim runs out while waiting in a queue and other senders (threads or processes) take
+    the rest meanwhile."""
+    due_by = now()
     owner = uuid.uuid4().hex
-    claimed = [batch_id for batch_id in due_batch_ids(now()) if claim(batch_id, owner, now())]
-    if concurrency <= 1 or len(claimed) <= 1:
-        for batch_id in claimed:
-            _process_claimed(batch_id, make_client, now)
-        return len(claimed)
+    if concurrency <= 1:
+        return _handle_claimed_until_done(make_client, now, due_by, owner)
     app = current_app._get_current_object()
 
-    def process_in_own_session(batch_id: int) -> None:
+    def handle_in_own_session(_thread: int) -> int:
         with app.app_context():
             try:
-                _process_claimed(batch_id, make_client, now)
+                return _handle_claimed_until_done(make_client, now, due_by, owner)
             finally:
                 db.session.remove()
 
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="inyett-send") as pool:
-        list(pool.map(process_in_own_session, claimed))
-    return len(claimed)
+        return sum(pool.map(handle_in_own_session, range(concurrency)))
 
 
-def _process_claimed(batch_id: int, make_client: ClientFactory, now: Callable[[], datetime]):
-    batch = db.session.get(InyettBatch, batch_id, populate_existing=True)
-    process_batch(batch, make_client, now())
+def _handle_claimed_until_done(
+    make_client: ClientFactory, now: Callable[[], datetime], due_by: datetime, owner: str
+) -> int:
+    handled = 0
+    while (batch_id := claim_next(owner, due_by, now())) is not None:
+        batch = db.session.get(InyettBatch, batch_id, populate_existing=True)
+        process_batch(batch, make_client, now())
+        handled += 1
+    return handled
 
 
 def process_batch(batch: InyettBatch, make_client: ClientFactory, now: datetime) -> None:
@@ -167,6 +194,8 @@ def _send(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
         batch.state = "deleted"
         return
     body, country = batch_body(batch), batch.country
+    if batch.first_attempt_at is None:
+        batch.first_attempt_at = now
     _end_transaction()
     created = client.create_batch(country, body)
     batch.state = "awaiting_answer"
@@ -226,18 +255,22 @@ def _delete(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 
 def _end_transaction() -> None:
     # Holding a database transaction open while Inyett answers would block the other senders
-    # (SQLite locks the whole file); nothing is pending here, so this only ends the read.
+    # (SQLite locks the whole file); this commits what is pending and ends the read.
     db.session.commit()
 
 
 def _failed_attempt(batch: InyettBatch, error: InyettError, now: datetime) -> None:
+    config = current_app.config
+    max_attempts = int(config["SEND_MAX_ATTEMPTS"])
     batch.attempts += 1
-    if not error.retryable or batch.attempts >= MAX_SEND_ATTEMPTS:
+    if not error.retryable or batch.attempts >= max_attempts:
         _give_up(batch, str(error), now)
         return
-    wait = getattr(error, "retry_after", None) or backoff_seconds(batch.attempts)
+    wait = getattr(error, "retry_after", None) or backoff_seconds(
+        batch.attempts, float(config["SEND_FIRST_RETRY_SECONDS"])
+    )
     batch.next_attempt_at = now + timedelta(seconds=wait)
-    batch.last_error = f"{error} (försök {batch.attempts} av {MAX_SEND_ATTEMPTS})"
+    batch.last_error = f"{error} (försök {batch.attempts} av {max_attempts})"
 
 
 def _give_up(batch: InyettBatch, reason: str, now: datetime) -> None:

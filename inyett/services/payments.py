@@ -143,11 +143,8 @@ def build_file(payment_file: PaymentFile) -> bytes | None:
 def preview_undo(payment: Payment) -> UndoPreview:
     """Tell what undoing `payment` removes at Inyett, before the user confirms."""
     batch = payment.batch
-    at_inyett = (
-        batch is not None
-        and batch.state in ("awaiting_answer", "answered", "failed")
-        and (batch.sent_at is not None or batch.attempts > 0)
-    )
+    # Once a create call has left, Inyett may hold the batch even if no answer came back.
+    at_inyett = batch is not None and batch.first_attempt_at is not None
     co_removed = [p for p in batch.payments if p.id != payment.id] if at_inyett else []
     return UndoPreview(payment=payment, deletes_batch_at_inyett=at_inyett, co_removed=co_removed)
 
