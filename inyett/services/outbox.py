@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import api_client
 from inyett.api_client import InyettClient
@@ -158,8 +159,22 @@ def process_batch(batch: InyettBatch, make_client: ClientFactory, now: datetime)
     except Exception as error:  # noqa: BLE001 - a bad batch must not stop the others
         db.session.rollback()
         _give_up(batch, f"Oväntat fel: {type(error).__name__}", now)
+    batch_id, holder = batch.id, batch.claimed_by
     release(batch)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # A payment changed meanwhile (an attester acted, or another sender took over a claim
+        # that ran out). Every step is safe to take twice, so drop this outcome and let the
+        # step be taken again on fresh rows.
+        db.session.rollback()
+        db.session.execute(
+            update(InyettBatch)
+            .where(InyettBatch.id == batch_id, InyettBatch.claimed_by == holder)
+            .values(claimed_until=None, claimed_by=None, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
 
 
 def batch_body(batch: InyettBatch) -> dict:
