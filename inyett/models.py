@@ -13,6 +13,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import TypeDecorator
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -145,6 +146,13 @@ class AuditEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     actor: Mapped[str] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(String(1000))
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_to_rewrite_history(_mapper, _connection, entry: AuditEntry) -> None:
+    # A bug or a later feature must not be able to edit the trail through the ORM either.
+    raise PermissionError(f"audit entry {entry.id} cannot be changed or deleted")
 
 
 class Supplier(db.Model):
