@@ -84,7 +84,7 @@ def clean_supplier(data: SupplierInput) -> dict:
     elif len(name) > 70:
         errors["name"] = "Namnet får vara högst 70 tecken."
     elif name.startswith(FORMULA_PREFIXES):
-        errors["name"] = "Namnet får inte börja med =, +, -, @ eller ett tabbtecken."
+        errors["name"] = _formula_message("Namnet")
     country = data.country.strip().upper()
     if country not in ("SE", "NO"):
         errors["country"] = "Land ska vara SE eller NO."
@@ -114,6 +114,13 @@ def clean_supplier(data: SupplierInput) -> dict:
     }
 
 
+def _formula_message(what: str) -> str:
+    return (
+        f"{what} får inte börja med =, +, -, @ eller ett tabbtecken: "
+        "det blir en formel när uppgiften öppnas i ett kalkylark."
+    )
+
+
 def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     """Validated invoice fields for a supplier in `country` paid by `account_type`."""
     errors = {}
@@ -122,8 +129,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         errors["invoice_number"] = "Ange fakturanumret."
     elif len(number) > 35:
         errors["invoice_number"] = "Fakturanumret får vara högst 35 tecken."
-    elif number.startswith(FORMULA_PREFIXES[:2] + FORMULA_PREFIXES[3:]):
-        errors["invoice_number"] = "Fakturanumret får inte börja med =, +, @ eller ett tabbtecken."
+    elif number.startswith(FORMULA_PREFIXES):
+        errors["invoice_number"] = _formula_message("Fakturanumret")
     ocr = None
     if data.ocr.strip():
         try:
@@ -133,6 +140,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     message = data.message.strip() or None
     if message and len(message) > 140:
         errors["message"] = "Meddelandet får vara högst 140 tecken."
+    elif message and message.startswith(FORMULA_PREFIXES):
+        errors["message"] = _formula_message("Meddelandet")
     if not ocr and not message and "ocr" not in errors:
         errors["ocr"] = "Ange OCR-nummer eller ett meddelande till mottagaren."
     amount = _amount(data.amount, errors)
