@@ -221,3 +221,11 @@ def test_the_invoice_form_refuses_a_formula_in_the_message(app, client, auth):
     assert "Meddelandet får inte börja med =" in response.get_data(as_text=True)
     with app.app_context():
         assert count(SupplierInvoice) == 0
+
+
+def test_a_file_that_is_not_csv_is_a_message_not_an_error(company):
+    with pytest.raises(LedgerRejected) as rejected:
+        ledger.import_invoices(company, "\r\x00", actor="b")
+    assert rejected.value.errors == {
+        "fil": "Filen går inte att läsa som CSV. Spara den som CSV med semikolon och försök."
+    }

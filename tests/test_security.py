@@ -1,3 +1,4 @@
+import io
 import logging
 import re
 from pathlib import Path
@@ -15,10 +16,13 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import AuditEntry
+from inyett.models import InyettBatch
 from inyett.models import InyettSettings
 from inyett.models import Payment
+from inyett.models import PaymentFile
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
+from inyett.services.ledger import CSV_COLUMNS
 from inyett.services.settings import get_settings
 from tests.conftest import INYETT_URL
 from tests.conftest import PASSWORD
@@ -180,6 +184,29 @@ def test_no_get_request_changes_stored_data(seeded):
                     assert snapshot() == before, (role, rule.rule)
 
 
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\\evil.example/", "/\t/evil.example", "https://evil.example/"]
+)
+def test_redirects_after_login_and_resend_stay_on_this_site(seeded, target):
+    client = seeded.test_client()
+    token = csrf_token(client)
+    login = client.post(
+        "/logga-in",
+        query_string={"next": target},
+        data={"username": "betalare", "password": PASSWORD, "csrf_token": token},
+    )
+    assert login.headers["Location"] == "/"
+    resend = client.post(
+        "/betalningar/1/skicka-igen", data={"csrf_token": csrf_token(client, "/"), "next": target}
+    )
+    assert resend.headers["Location"] == "/betalningar/filer/1"
+    kept = client.post(
+        "/betalningar/1/skicka-igen",
+        data={"csrf_token": csrf_token(client, "/"), "next": "/attest?sok=Acme"},
+    )
+    assert kept.headers["Location"] == "/attest?sok=Acme"
+
+
 def test_ids_too_large_for_the_database_are_not_found(client, auth):
     auth.login("attestant")
     assert client.get("/attest/" + "9" * 40).status_code == 404
@@ -339,88 +366,192 @@ def test_rotating_the_encryption_key_reencrypts_the_api_key(tmp_path):
         db.engine.dispose()
 
 
-HOSTILE = st.one_of(
+HOSTILE_TEXT = st.one_of(
     st.text(max_size=300),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=20),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.sampled_from(
         [
+            "",
             "<script>alert(1)</script>",
+            '"><img src=x onerror=alert(1)>',
             "' OR 1=1 --",
             '"; DROP TABLE payments; --',
             "\x00\x1f\x7f",
             "=cmd|' /C calc'!A0",
             "9" * 5000,
+            "x" * 100_000,
             "ÅÄÖ" * 100,
             "../../etc/passwd",
             "%00",
             "{{7*7}}",
+            "y",
+            "-1",
+            "1.5",
+            "NaN",
+            "true",
+            "//evil.example/",
+            "/\\evil.example/",
         ]
     ),
 )
+# A list sends the field several times: the wrong type for a single value.
+HOSTILE = st.one_of(HOSTILE_TEXT, st.lists(HOSTILE_TEXT, min_size=2, max_size=3))
+HOSTILE_FILE = st.one_of(
+    HOSTILE_TEXT,
+    st.tuples(
+        st.one_of(
+            st.binary(max_size=2000),
+            st.lists(HOSTILE_TEXT, min_size=11, max_size=11).map(
+                lambda cells: (";".join(CSV_COLUMNS) + "\n" + ";".join(cells)).encode(
+                    "utf-8", "surrogatepass"
+                )
+            ),
+        ),
+        st.sampled_from(["fakturor.csv", "fakturor.exe", "", "<script>.csv"]),
+    ).map(lambda upload: (io.BytesIO(upload[0]), upload[1])),
+)
 
-FORMS = {
-    "/systeminstallningar/inyett-api": [
-        "api_key",
-        "batch_reference",
-        "one_payment_per_batch",
-        "active",
-        "use_test_environment",
-    ],
-    "/systeminstallningar/inyett-api/testa-uppkoppling": ["api_key", "batch_reference"],
-    "/reskontra/leverantorer": ["name", "orgnr", "country", "account_type", "account"],
-    "/reskontra/fakturor": [
-        "supplier",
-        "invoice_number",
-        "ocr",
-        "message",
-        "amount",
-        "currency",
-        "due_date",
-    ],
-    "/betalningar/forslag": ["company", "payment_date", "invoice_ids"],
-    "/attest/1/attestera": ["acknowledged", "version"],
-    "/attest/attestera-markerade": ["payment_ids"],
-    "/attest/1/angra": ["version"],
-    "/logga-in": ["username", "password"],
+# Every form and every htmx endpoint, with the fields (or query arguments) it reads and the
+# user who may use it. test_every_form_and_htmx_endpoint_is_fuzzed keeps this list complete.
+FUZZED = {
+    "auth.login": ("POST", "/logga-in", None, ["username", "password", "next"]),
+    "auth.logout": ("POST", "/logga-ut", "admin", ["next"]),
+    "settings.save_inyett_api": (
+        "POST",
+        "/systeminstallningar/inyett-api",
+        "admin",
+        ["api_key", "batch_reference", "one_payment_per_batch", "active", "use_test_environment"],
+    ),
+    "settings.test_connection": (
+        "POST",
+        "/systeminstallningar/inyett-api/testa-uppkoppling",
+        "admin",
+        ["api_key", "batch_reference", "one_payment_per_batch", "active"],
+    ),
+    "settings.retry_batch": ("POST", "/systeminstallningar/inyett-ko/1/skicka-igen", "admin", []),
+    "settings.audit_log": (
+        "GET",
+        "/systeminstallningar/logg",
+        "admin",
+        ["typ", "fran", "till", "sida"],
+    ),
+    "ledger.index": ("GET", "/reskontra", "betalare", ["company"]),
+    "ledger.add_supplier": (
+        "POST",
+        "/reskontra/leverantorer",
+        "betalare",
+        ["company", "name", "orgnr", "country", "account_type", "account"],
+    ),
+    "ledger.add_invoice": (
+        "POST",
+        "/reskontra/fakturor",
+        "betalare",
+        [
+            "company",
+            "supplier",
+            "invoice_number",
+            "ocr",
+            "message",
+            "amount",
+            "currency",
+            "due_date",
+        ],
+    ),
+    "ledger.import_csv": ("POST", "/reskontra/import", "betalare", ["company", "file"]),
+    "payments.proposal": (
+        "POST",
+        "/betalningar/forslag",
+        "betalare",
+        ["company", "payment_date", "invoice_ids"],
+    ),
+    "payments.resend": ("POST", "/betalningar/1/skicka-igen", "betalare", ["next"]),
+    "attest.index": ("GET", "/attest", "attestant", ["bolag", "sok", "filter", "status", "sida"]),
+    "attest.row": ("GET", "/attest/1", "attestant", []),
+    "attest.confirm_undo": ("GET", "/attest/1/angra", "attestant", []),
+    "attest.attest": ("POST", "/attest/1/attestera", "attestant", ["acknowledged", "version"]),
+    "attest.attest_selected": (
+        "POST",
+        "/attest/attestera-markerade",
+        "attestant",
+        ["payment_ids", "bolag", "sok", "filter", "status", "sida"],
+    ),
+    "attest.undo": ("POST", "/attest/1/angra", "attestant", ["version"]),
 }
 
 
 def snapshot():
+    """Everything a rejected request must leave as it was (the audit may grow: failed logins)."""
     return (
-        db.session.scalar(select(func.count(Supplier.id))),
-        db.session.scalar(select(func.count(SupplierInvoice.id))),
-        db.session.scalar(select(func.count(Payment.id))),
         tuple(
-            (p.status, p.inyett_state)
+            (s.id, s.name, s.account)
+            for s in db.session.scalars(select(Supplier).order_by(Supplier.id))
+        ),
+        tuple(
+            (i.id, i.invoice_number, i.message, i.amount, i.status)
+            for i in db.session.scalars(select(SupplierInvoice).order_by(SupplierInvoice.id))
+        ),
+        tuple(
+            (p.id, p.status, p.inyett_state, p.version)
             for p in db.session.scalars(select(Payment).order_by(Payment.id))
         ),
         tuple(
-            (s.batch_reference, s.active, s.api_key_ciphertext)
+            (b.id, b.state, b.attempts)
+            for b in db.session.scalars(select(InyettBatch).order_by(InyettBatch.id))
+        ),
+        db.session.scalar(select(func.count(PaymentFile.id))),
+        tuple(
+            (
+                s.batch_reference,
+                s.active,
+                s.api_key_ciphertext,
+                s.one_payment_per_batch,
+                s.use_test_environment,
+                s.last_test_at,
+            )
             for s in db.session.scalars(select(InyettSettings))
         ),
     )
 
 
-@pytest.mark.parametrize("path", list(FORMS))
-def test_hostile_input_is_a_clear_4xx_and_changes_nothing(seeded, path):
+def test_every_form_and_htmx_endpoint_is_fuzzed(app):
+    endpoints = {rule.endpoint for rule in state_changing_rules(app)}
+    assert endpoints - set(FUZZED) == set()
+    for endpoint, (method, path, _user, _fields) in FUZZED.items():
+        adapter = app.url_map.bind("localhost")
+        assert adapter.match(path, method=method)[0] == endpoint
+
+
+@pytest.mark.parametrize("endpoint", list(FUZZED))
+def test_hostile_input_is_a_clear_4xx_and_changes_nothing(seeded, endpoint):
+    method, path, username, fields = FUZZED[endpoint]
     client = seeded.test_client()
-    Auth(client).login("admin" if "/attest" not in path else "attestant")
-    token = csrf_token(client)
+    if username:
+        Auth(client).login(username)
+    token = csrf_token(client, "/" if username else "/logga-in")
+    strategies = {f: HOSTILE_FILE if f == "file" else HOSTILE for f in fields}
 
     @settings(
         max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
-    @given(st.fixed_dictionaries({field: HOSTILE for field in FORMS[path]}))
-    def post_hostile(values):
+    @given(st.fixed_dictionaries(strategies), st.booleans())
+    def send_hostile(values, htmx):
         with seeded.app_context():
             before = snapshot()
-        response = client.post(
-            path, data={**values, "csrf_token": token}, headers={"HX-Request": "true"}
-        )
+        headers = {"HX-Request": "true"} if htmx else {}
+        if method == "GET":
+            response = client.get(path, query_string=values, headers=headers)
+        else:
+            response = client.post(path, data={**values, "csrf_token": token}, headers=headers)
         assert response.status_code < 500, (path, values)
         if response.status_code >= 400:
             with seeded.app_context():
                 assert snapshot() == before, (path, values)
+        location = response.headers.get("Location")
+        if location:
+            assert location.startswith("/") and not location.startswith(("//", "/\\")), location
         html = response.get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html
+        assert "<img src=x onerror" not in html
 
-    post_hostile()
+    send_hostile()

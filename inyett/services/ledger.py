@@ -189,6 +189,26 @@ def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> Suppli
 
 def import_invoices(company: Company, text: str, *, actor: str) -> int:
     """Import suppliers and invoices from CSV; any bad row rejects the whole file."""
+    try:
+        rows, errors = _read_rows(text)
+    except csv.Error as exc:
+        raise LedgerRejected(
+            {"fil": "Filen går inte att läsa som CSV. Spara den som CSV med semikolon och försök."}
+        ) from exc
+    if errors:
+        raise LedgerRejected(errors)
+    if not rows:
+        raise LedgerRejected({"fil": "Filen innehåller inga fakturor."})
+    for supplier_fields, invoice_fields in rows:
+        supplier = _find_or_make_supplier(company, supplier_fields)
+        db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
+    audit.record("ledger", actor, f"{len(rows)} fakturor importerades för {company.name}")
+    db.session.commit()
+    return len(rows)
+
+
+def _read_rows(text: str) -> tuple[list[tuple[dict, dict]], dict[str, str]]:
+    """The cleaned (supplier, invoice) rows and a message per bad line; csv.Error if not CSV."""
     rows, errors = [], {}
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
@@ -223,16 +243,7 @@ def import_invoices(company: Company, text: str, *, actor: str) -> int:
         rows.append((supplier, invoice))
         if len(errors) >= 100:
             break
-    if errors:
-        raise LedgerRejected(errors)
-    if not rows:
-        raise LedgerRejected({"fil": "Filen innehåller inga fakturor."})
-    for supplier_fields, invoice_fields in rows:
-        supplier = _find_or_make_supplier(company, supplier_fields)
-        db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
-    audit.record("ledger", actor, f"{len(rows)} fakturor importerades för {company.name}")
-    db.session.commit()
-    return len(rows)
+    return rows, errors
 
 
 def _find_or_make_supplier(company: Company, fields: dict) -> Supplier:

@@ -24,6 +24,7 @@ from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
+from inyett.security import local_path
 from inyett.services import payments as payment_service
 from inyett.services.attestation import file_is_ready
 from inyett.services.payments import PaymentRejected
@@ -120,10 +121,10 @@ def resend(payment_id: int):
         else:
             worker.notify(current_app)
             flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("payments.payment_file", file_id=payment.payment_file_id))
+    return redirect(
+        local_path(request.form.get("next"))
+        or url_for("payments.payment_file", file_id=payment.payment_file_id)
+    )
 
 
 def _open_invoices(company_id: int) -> list[SupplierInvoice]:
