@@ -20,6 +20,7 @@ from inyett.extensions import db
 from inyett.extensions import login_manager
 from inyett.extensions import migrate
 from inyett.htmx import is_htmx_request
+from inyett.models import MAX_DATABASE_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +30,7 @@ class DatabaseIdConverter(IntegerConverter):
     integer overflow in the database driver."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**62)
+        kwargs.setdefault("max", MAX_DATABASE_ID)
         super().__init__(map, *args, **kwargs)
 
 

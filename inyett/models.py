@@ -33,6 +33,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Row ids fit in a signed 64-bit integer everywhere; larger numbers would overflow the driver.
+MAX_DATABASE_ID = 2**62
+
+
+def database_id(value: str) -> int:
+    """`value` as a row id, or ValueError: usable as `type=` when reading request arguments."""
+    number = int(value)
+    if not 0 < number <= MAX_DATABASE_ID:
+        raise ValueError(f"{value!r} is not a row id")
+    return number
+
+
 class UtcDateTime(TypeDecorator):
     """A datetime that always comes back timezone-aware UTC, also from SQLite (which drops
     the zone)."""

@@ -207,9 +207,18 @@ def test_redirects_after_login_and_resend_stay_on_this_site(seeded, target):
     assert kept.headers["Location"] == "/attest?sok=Acme"
 
 
-def test_ids_too_large_for_the_database_are_not_found(client, auth):
-    auth.login("attestant")
-    assert client.get("/attest/" + "9" * 40).status_code == 404
+def test_ids_too_large_for_the_database_are_not_found(seeded):
+    huge = "9" * 40
+    client = seeded.test_client()
+    Auth(client).login("attestant")
+    assert client.get("/attest/" + huge).status_code == 404
+    assert client.get("/attest", query_string={"bolag": huge}).status_code == 200
+    selected = Auth(client).post("/attest/attestera-markerade", {"payment_ids": [huge, "-1"]})
+    assert "Markera de betalningar som ska attesteras." in selected.get_data(as_text=True)
+    payer = seeded.test_client()
+    Auth(payer).login("betalare")
+    assert payer.get("/betalningar/forslag", query_string={"company": huge}).status_code == 200
+    assert payer.get("/reskontra", query_string={"company": huge}).status_code == 200
 
 
 def test_a_page_left_open_past_the_token_lifetime_says_reload(app, client, auth):

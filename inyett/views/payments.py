@@ -24,6 +24,7 @@ from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
+from inyett.models import database_id
 from inyett.security import local_path
 from inyett.services import payments as payment_service
 from inyett.services.attestation import file_is_ready
@@ -41,7 +42,7 @@ def proposal():
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
     if not companies:
         abort(404)
-    company_id = request.values.get("company", type=int) or companies[0].id
+    company_id = request.values.get("company", type=database_id) or companies[0].id
     company = db.session.get(Company, company_id) or companies[0]
     invoices = _open_invoices(company.id)
     form = PaymentProposalForm(
