@@ -3,6 +3,10 @@
 from pathlib import Path
 
 from flask import Flask
+from flask import flash
+from flask import redirect
+from flask import request
+from flask_login import login_url
 from werkzeug.routing import IntegerConverter
 
 from inyett import cli
@@ -15,6 +19,8 @@ from inyett.extensions import csrf
 from inyett.extensions import db
 from inyett.extensions import login_manager
 from inyett.extensions import migrate
+from inyett.htmx import is_htmx_request
+from inyett.models import MAX_DATABASE_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +30,7 @@ class DatabaseIdConverter(IntegerConverter):
     integer overflow in the database driver."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**62)
+        kwargs.setdefault("max", MAX_DATABASE_ID)
         super().__init__(map, *args, **kwargs)
 
 
@@ -64,6 +70,14 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @login_manager.unauthorized_handler
+    def ask_to_log_in():
+        # An htmx request would swap the login page into a table row; it gets a message instead.
+        if is_htmx_request():
+            return errors.render_error(401)
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, request.url))
 
 
 def register_blueprints(app: Flask) -> None:

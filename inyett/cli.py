@@ -5,10 +5,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from inyett.models import ROLES
@@ -19,19 +21,28 @@ inyett_group = AppGroup("inyett", help="Kopplingen till Inyett.")
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(list(ROLES)), required=True, help="Användarens roll.")
+@click.option("--role", required=True, help="Användarens roll: admin, payer eller attester.")
 @click.option("--name", "full_name", default="", help="Fullständigt namn.")
+@with_appcontext
 def create_user_command(username: str, role: str, full_name: str) -> None:
     """Create a user; the password is asked for, or read from standard input when piped."""
     if sys.stdin.isatty():
-        password = click.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
+        password = click.prompt("Lösenord", hide_input=True)
+        if click.prompt("Upprepa lösenordet", hide_input=True) != password:
+            _fail("Lösenorden var inte lika. Ingen användare skapades.")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
         users.create_user(username, role, password, full_name)
     except users.UserRejected as rejected:
-        raise click.ClickException(str(rejected)) from rejected
+        _fail(str(rejected))
     click.echo(f"Användaren {username} är skapad med rollen {ROLES[role]}.")
+
+
+def _fail(message: str) -> NoReturn:
+    # click.ClickException would prefix the Swedish message with the English "Error:".
+    click.echo(message, err=True)
+    sys.exit(1)
 
 
 @click.command("seed-demo")
@@ -97,7 +108,7 @@ def rotate_encryption_key_command() -> None:
     from inyett.services import settings as settings_service
 
     if os.environ.get("INYETT_ENCRYPTION_KEY"):
-        raise click.ClickException(
+        _fail(
             "Krypteringsnyckeln kommer från miljövariabeln INYETT_ENCRYPTION_KEY. Lägg den nya "
             "nyckeln först i variabeln, kommaseparerad före den gamla, kör kommandot "
             "reencrypt-secrets och ta sedan bort den gamla."

@@ -8,6 +8,11 @@ from inyett.htmx import is_htmx_request
 
 MESSAGES = {
     400: ("Felaktig begäran", "Begäran gick inte att tolka."),
+    401: (
+        "Du är utloggad",
+        "Du har loggats ut, till exempel efter en stunds inaktivitet. "
+        "Ladda om sidan och logga in igen.",
+    ),
     403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
     404: ("Sidan finns inte", "Sidan du söker finns inte eller har flyttats."),
     405: ("Fel metod", "Den här adressen tar inte emot den sortens begäran."),

@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from flask_wtf.file import FileRequired
 from wtforms import BooleanField
 from wtforms import DateField
+from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import SelectChoice
 from wtforms import SelectField
@@ -16,10 +17,13 @@ from wtforms import widgets
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
+from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
+from wtforms.validators import ValidationError
 
 from inyett.account_numbers import ACCOUNT_TYPE_LABELS
+from inyett.services.audit import KINDS
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
 
@@ -32,6 +36,18 @@ class SwedishForm(FlaskForm):
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class TextDateField(DateField):
+    """A date typed as ÅÅÅÅ-MM-DD in a text box: a date picker would show the browser's locale."""
+
+    widget = widgets.TextInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-05.") from exc
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -141,3 +157,29 @@ class ImportForm(SwedishForm):
             FileAllowed(["csv", "txt"], "Välj en .csv-fil."),
         ],
     )
+
+
+class AuditFilterForm(SwedishForm):
+    """The audit log's filter. It only reads, so it has no CSRF token; the field names are the
+    page's Swedish query parameters."""
+
+    class Meta:
+        csrf = False
+
+    typ = SelectField(
+        "Typ",
+        choices=[SelectChoice("", "Alla"), *(SelectChoice(k, v) for k, v in KINDS.items())],
+        default="",
+        invalid_choice_message="Välj en typ i listan.",
+    )
+    fran = TextDateField("Från och med", validators=[Optional()])
+    till = TextDateField("Till och med", validators=[Optional()])
+    sida = IntegerField(
+        "Sida",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=100_000, message="Sidan finns inte.")],
+    )
+
+    def validate_till(self, field):
+        if field.data and self.fran.data and field.data < self.fran.data:
+            raise ValidationError("Till och med kan inte vara före Från och med.")

@@ -13,6 +13,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import TypeDecorator
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -30,6 +31,18 @@ ROLES = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Row ids fit in a signed 64-bit integer everywhere; larger numbers would overflow the driver.
+MAX_DATABASE_ID = 2**62
+
+
+def database_id(value: str) -> int:
+    """`value` as a row id, or ValueError: usable as `type=` when reading request arguments."""
+    number = int(value)
+    if not 0 < number <= MAX_DATABASE_ID:
+        raise ValueError(f"{value!r} is not a row id")
+    return number
 
 
 class UtcDateTime(TypeDecorator):
@@ -145,6 +158,13 @@ class AuditEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     actor: Mapped[str] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(String(1000))
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_to_rewrite_history(_mapper, _connection, entry: AuditEntry) -> None:
+    # A bug or a later feature must not be able to edit the trail through the ORM either.
+    raise PermissionError(f"audit entry {entry.id} cannot be changed or deleted")
 
 
 class Supplier(db.Model):

@@ -1,8 +1,11 @@
 import gc
 import re
+import time
 
 import pytest
 from cryptography.fernet import Fernet
+from itsdangerous import TimestampSigner
+from itsdangerous import URLSafeTimedSerializer
 
 from inyett import create_app
 from inyett.extensions import db
@@ -100,6 +103,45 @@ def csrf_token(client, path="/logga-in") -> str:
     match = CSRF_PATTERN.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1) or match.group(2)
+
+
+def signer_from_the_past(seconds: int) -> type[TimestampSigner]:
+    """A signer whose signatures say they were made `seconds` ago: a page or a session left
+    open that long, without a test that waits."""
+
+    class SignedEarlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds
+
+    return SignedEarlier
+
+
+def stale_csrf_token(app, client, seconds: int) -> str:
+    """The CSRF token the client's current page would carry had it been loaded `seconds` ago."""
+    with client.session_transaction() as session:
+        raw_token = session["csrf_token"]
+    serializer = URLSafeTimedSerializer(
+        app.secret_key, salt="wtf-csrf-token", signer=signer_from_the_past(seconds)
+    )
+    return serializer.dumps(raw_token)
+
+
+def age_session(app, client, seconds: int) -> None:
+    """Make the client's session cookie look as if its last request was `seconds` ago."""
+    interface = app.session_interface
+    serializer = URLSafeTimedSerializer(
+        app.secret_key,
+        salt=interface.salt,
+        serializer=interface.serializer,
+        signer=signer_from_the_past(seconds),
+        signer_kwargs={
+            "key_derivation": interface.key_derivation,
+            "digest_method": interface.digest_method,
+        },
+    )
+    with client.session_transaction() as session:
+        data = dict(session)
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], serializer.dumps(data))
 
 
 class Auth:

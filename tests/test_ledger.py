@@ -165,3 +165,67 @@ def test_example_csv_downloads(client, auth):
     response = client.get("/reskontra/exempel.csv")
     assert response.status_code == 200
     assert response.data.decode().startswith(HEADER)
+
+
+GOOD_ROW = {
+    "leverantor": "Kontorsvaror AB",
+    "orgnr": "556036-0793",
+    "land": "SE",
+    "betalsatt": "PGNR",
+    "konto": "12 34 56-6",
+    "fakturanr": "K-88",
+    "ocr": "",
+    "meddelande": "Faktura K-88",
+    "belopp": "999,50",
+    "valuta": "SEK",
+    "forfallodatum": "2026-12-03",
+}
+
+
+@pytest.mark.parametrize("column", ["leverantor", "fakturanr", "meddelande"])
+@pytest.mark.parametrize(
+    "cell", ["=1+1", "+46701234567", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1", "\r=1"]
+)
+def test_cells_that_a_spreadsheet_would_run_as_formulas_are_refused(company, column, cell):
+    row = {**GOOD_ROW, column: cell}
+    quoted = ";".join('"' + row[c].replace('"', '""') + '"' for c in ledger.CSV_COLUMNS)
+    with pytest.raises(LedgerRejected) as rejected:
+        ledger.import_invoices(company, HEADER + "\n" + quoted + "\n", actor="b")
+    assert "får inte börja med =, +, -, @ eller ett tabbtecken" in rejected.value.errors["rad 2"]
+    assert count(SupplierInvoice) == 0 and count(Supplier) == 0
+
+
+def test_the_invoice_form_refuses_a_formula_in_the_message(app, client, auth):
+    with app.app_context():
+        company = db.session.scalars(select(Company)).first()
+        supplier = ledger.add_supplier(
+            company,
+            ledger.SupplierInput("Kontorsvaror AB", "", "SE", "PGNR", "1234566"),
+            actor="b",
+        )
+        supplier_id = supplier.id
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/fakturor?company=1",
+        {
+            "supplier": supplier_id,
+            "invoice_number": "K-88",
+            "message": '=HYPERLINK("https://example.com")',
+            "amount": "10,00",
+            "currency": "SEK",
+            "due_date": "2026-12-03",
+        },
+        token_from="/reskontra",
+    )
+    assert response.status_code == 422
+    assert "Meddelandet får inte börja med =" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(SupplierInvoice) == 0
+
+
+def test_a_file_that_is_not_csv_is_a_message_not_an_error(company):
+    with pytest.raises(LedgerRejected) as rejected:
+        ledger.import_invoices(company, "\r\x00", actor="b")
+    assert rejected.value.errors == {
+        "fil": "Filen går inte att läsa som CSV. Spara den som CSV med semikolon och försök."
+    }

@@ -1,6 +1,6 @@
+import io
 import logging
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -16,16 +16,21 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import AuditEntry
+from inyett.models import InyettBatch
 from inyett.models import InyettSettings
 from inyett.models import Payment
+from inyett.models import PaymentFile
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
+from inyett.services.ledger import CSV_COLUMNS
 from inyett.services.settings import get_settings
 from tests.conftest import INYETT_URL
 from tests.conftest import PASSWORD
 from tests.conftest import Auth
+from tests.conftest import age_session
 from tests.conftest import csrf_token
 from tests.conftest import make_app
+from tests.conftest import stale_csrf_token
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
@@ -34,6 +39,8 @@ ROLES = ["admin", "payer", "attester"]
 USERNAMES = {"admin": "admin", "payer": "betalare", "attester": "attestant"}
 PUBLIC = {"static", "auth.login"}
 KEY = "mycket-hemlig-nyckel-4242"
+PAGE = "/systeminstallningar/inyett-api"
+TEST_CONNECTION = "/systeminstallningar/inyett-api/testa-uppkoppling"
 
 
 def concrete_url(rule) -> str:
@@ -52,9 +59,11 @@ def seeded(app):
     return app
 
 
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize("role", [None, *ROLES])
-def test_every_route_admits_exactly_the_roles_it_names(seeded, role):
+def test_every_route_admits_exactly_the_roles_it_names(seeded, role, htmx):
     app = seeded
+    headers = {"HX-Request": "true"} if htmx else {}
     for rule in guarded_rules(app):
         client = app.test_client()
         if role:
@@ -62,17 +71,21 @@ def test_every_route_admits_exactly_the_roles_it_names(seeded, role):
         view = app.view_functions[rule.endpoint]
         url = concrete_url(rule)
         if "GET" in rule.methods:
-            response = client.get(url)
+            response = client.get(url, headers=headers)
         else:
-            response = client.post(url, data={"csrf_token": csrf_token(client)})
+            response = client.post(url, data={"csrf_token": csrf_token(client)}, headers=headers)
         allowed = getattr(view, "allowed_roles", None)
-        if role is None:
+        if role is None and htmx:
+            assert response.status_code == 401, url
+            assert "logga in igen" in response.get_data(as_text=True), url
+        elif role is None:
             assert response.status_code == 302, url
             assert "/logga-in" in response.headers["Location"], url
         elif allowed is not None and role not in allowed:
             assert response.status_code == 403, (url, role)
+            assert "Du har inte behörighet" in response.get_data(as_text=True), (url, role)
         else:
-            assert response.status_code not in (403, 500), (url, role, response.status_code)
+            assert response.status_code not in (401, 403, 500), (url, role, response.status_code)
 
 
 def test_every_guarded_view_names_its_roles(app):
@@ -85,31 +98,148 @@ def test_every_guarded_view_names_its_roles(app):
     assert unnamed == []
 
 
-def test_every_post_route_refuses_a_request_without_csrf_token(seeded):
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def state_changing_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.methods - SAFE_METHODS]
+
+
+def bad_tokens(app, client):
+    """What a forged or stale request carries instead of the page's valid token."""
+    other = app.test_client()
+    Auth(other).login("admin")
+    return {
+        "no token": None,
+        "forged": "forged-token",
+        "another session's token": csrf_token(other, "/"),
+        "a page left open past the token lifetime": stale_csrf_token(
+            app, client, app.config["WTF_CSRF_TIME_LIMIT"] + 60
+        ),
+    }
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_every_state_changing_route_refuses_a_request_without_a_valid_token(seeded, htmx):
     client = seeded.test_client()
     Auth(client).login("admin")
-    posts = [r for r in seeded.url_map.iter_rules() if "POST" in r.methods]
-    assert len(posts) >= 10
-    for rule in posts:
-        response = client.post(concrete_url(rule), data={}, headers={"HX-Request": "true"})
-        assert response.status_code == 400, rule.rule
-        assert "Ladda om sidan" in response.get_data(as_text=True), rule.rule
+    csrf_token(client, "/")
+    rules = state_changing_rules(seeded)
+    assert len(rules) >= 10
+    headers = {"HX-Request": "true"} if htmx else {}
+    for case, token in bad_tokens(seeded, client).items():
+        for rule in rules:
+            data = {"batch_reference": "Forged", "active": "y"}
+            if token is not None:
+                data["csrf_token"] = token
+            with seeded.app_context():
+                before = snapshot()
+            for method in rule.methods - SAFE_METHODS:
+                response = client.open(
+                    concrete_url(rule), method=method, data=data, headers=headers
+                )
+                html = response.get_data(as_text=True)
+                assert response.status_code == 400, (case, rule.rule, method)
+                assert "Ladda om sidan" in html, (case, rule.rule, method)
+                # htmx shows a fragment in the page's message box, not a whole page in a row.
+                assert ("<html" in html) is not htmx, (case, rule.rule, method)
+            with seeded.app_context():
+                assert snapshot() == before, (case, rule.rule)
 
 
-def test_ids_too_large_for_the_database_are_not_found(client, auth):
-    auth.login("attestant")
-    assert client.get("/attest/" + "9" * 40).status_code == 404
-
-
-def test_a_page_left_open_past_the_token_lifetime_says_reload(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_TIME_LIMIT=1)
-    client = app.test_client()
-    Auth(client).login("admin")
-    token = csrf_token(client, "/systeminstallningar/inyett-api")
-    time.sleep(2)
-    response = client.post("/systeminstallningar/inyett-api", data={"csrf_token": token})
+def test_an_expired_token_in_a_header_is_refused_too(app, client, auth):
+    auth.login()
+    client.get(PAGE)
+    token = stale_csrf_token(app, client, app.config["WTF_CSRF_TIME_LIMIT"] + 60)
+    response = client.post(
+        TEST_CONNECTION, data={}, headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
     assert response.status_code == 400
-    assert "Ladda om sidan och försök igen" in response.get_data(as_text=True)
+    assert "Sidan har varit öppen för länge" in response.get_data(as_text=True)
+
+
+def test_a_fresh_token_in_the_htmx_header_is_accepted(app, client, auth):
+    auth.login()
+    token = csrf_token(client, PAGE)
+    response = client.post(
+        TEST_CONNECTION,
+        data={"batch_reference": "", "one_payment_per_batch": "y"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+    assert "Ingen API-nyckel är sparad" in response.get_data(as_text=True)
+
+
+def test_no_get_request_changes_stored_data(seeded):
+    # A GET that changed something would be open to forgery: CSRF checks only guard POSTs.
+    for role in ROLES:
+        client = seeded.test_client()
+        Auth(client).login(USERNAMES[role])
+        for rule in guarded_rules(seeded):
+            if "GET" in rule.methods:
+                with seeded.app_context():
+                    before = snapshot()
+                client.get(concrete_url(rule), headers={"HX-Request": "true"})
+                with seeded.app_context():
+                    assert snapshot() == before, (role, rule.rule)
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\\evil.example/", "/\t/evil.example", "https://evil.example/"]
+)
+def test_redirects_after_login_and_resend_stay_on_this_site(seeded, target):
+    client = seeded.test_client()
+    token = csrf_token(client)
+    login = client.post(
+        "/logga-in",
+        query_string={"next": target},
+        data={"username": "betalare", "password": PASSWORD, "csrf_token": token},
+    )
+    assert login.headers["Location"] == "/"
+    resend = client.post(
+        "/betalningar/1/skicka-igen", data={"csrf_token": csrf_token(client, "/"), "next": target}
+    )
+    assert resend.headers["Location"] == "/betalningar/filer/1"
+    kept = client.post(
+        "/betalningar/1/skicka-igen",
+        data={"csrf_token": csrf_token(client, "/"), "next": "/attest?sok=Acme"},
+    )
+    assert kept.headers["Location"] == "/attest?sok=Acme"
+
+
+def test_ids_too_large_for_the_database_are_not_found(seeded):
+    huge = "9" * 40
+    client = seeded.test_client()
+    Auth(client).login("attestant")
+    assert client.get("/attest/" + huge).status_code == 404
+    assert client.get("/attest", query_string={"bolag": huge}).status_code == 200
+    selected = Auth(client).post("/attest/attestera-markerade", {"payment_ids": [huge, "-1"]})
+    assert "Markera de betalningar som ska attesteras." in selected.get_data(as_text=True)
+    payer = seeded.test_client()
+    Auth(payer).login("betalare")
+    assert payer.get("/betalningar/forslag", query_string={"company": huge}).status_code == 200
+    assert payer.get("/reskontra", query_string={"company": huge}).status_code == 200
+
+
+def test_a_page_left_open_past_the_token_lifetime_says_reload(app, client, auth):
+    auth.login()
+    client.get(PAGE)
+    limit = app.config["WTF_CSRF_TIME_LIMIT"]
+    fresh = client.post(
+        PAGE,
+        data={"csrf_token": stale_csrf_token(app, client, limit - 60), "batch_reference": "A"},
+    )
+    assert fresh.status_code == 302
+    stale = client.post(
+        PAGE,
+        data={"csrf_token": stale_csrf_token(app, client, limit + 60), "batch_reference": "B"},
+    )
+    assert stale.status_code == 400
+    html = stale.get_data(as_text=True)
+    assert "Sidan har varit öppen för länge" in html
+    assert "Ladda om sidan och försök igen" in html
+    with app.app_context():
+        assert get_settings().batch_reference == "A"
 
 
 def test_security_headers_and_a_csp_without_unsafe_inline(client):
@@ -130,10 +260,37 @@ def test_templates_never_mark_data_safe():
     assert offenders == []
 
 
-def test_the_session_expires_after_inactivity(client, auth):
-    response = auth.login()
-    cookie = response.headers["Set-Cookie"]
+def test_the_session_cookie_is_httponly_samesite_and_expires(client, auth):
+    cookie = auth.login().headers["Set-Cookie"]
     assert "Expires=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_the_session_cookie_is_secure_when_configured_for_https(tmp_path):
+    app = make_app(tmp_path, SESSION_COOKIE_SECURE=True)
+    cookie = Auth(app.test_client()).login().headers["Set-Cookie"]
+    assert "Secure" in cookie
+
+
+def test_the_session_ends_after_inactivity(app, client, auth):
+    auth.login()
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    age_session(app, client, lifetime - 60)
+    assert client.get(PAGE).status_code == 200
+    age_session(app, client, lifetime + 60)
+    response = client.get(PAGE)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/logga-in?next=")
+
+
+def test_an_htmx_request_after_the_session_ended_says_so(app, client, auth):
+    auth.login()
+    age_session(app, client, app.config["PERMANENT_SESSION_LIFETIME"] + 60)
+    response = client.get("/attest/1", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert "Du har loggats ut" in html and "Ladda om sidan" in html
+    assert "<html" not in html
 
 
 def test_login_is_rate_limited_per_user(app, client, auth):
@@ -217,88 +374,192 @@ def test_rotating_the_encryption_key_reencrypts_the_api_key(tmp_path):
             secret_box.decrypt(get_settings().api_key_ciphertext)
 
 
-HOSTILE = st.one_of(
+HOSTILE_TEXT = st.one_of(
     st.text(max_size=300),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=20),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.sampled_from(
         [
+            "",
             "<script>alert(1)</script>",
+            '"><img src=x onerror=alert(1)>',
             "' OR 1=1 --",
             '"; DROP TABLE payments; --',
             "\x00\x1f\x7f",
             "=cmd|' /C calc'!A0",
             "9" * 5000,
+            "x" * 100_000,
             "ÅÄÖ" * 100,
             "../../etc/passwd",
             "%00",
             "{{7*7}}",
+            "y",
+            "-1",
+            "1.5",
+            "NaN",
+            "true",
+            "//evil.example/",
+            "/\\evil.example/",
         ]
     ),
 )
+# A list sends the field several times: the wrong type for a single value.
+HOSTILE = st.one_of(HOSTILE_TEXT, st.lists(HOSTILE_TEXT, min_size=2, max_size=3))
+HOSTILE_FILE = st.one_of(
+    HOSTILE_TEXT,
+    st.tuples(
+        st.one_of(
+            st.binary(max_size=2000),
+            st.lists(HOSTILE_TEXT, min_size=11, max_size=11).map(
+                lambda cells: (";".join(CSV_COLUMNS) + "\n" + ";".join(cells)).encode(
+                    "utf-8", "surrogatepass"
+                )
+            ),
+        ),
+        st.sampled_from(["fakturor.csv", "fakturor.exe", "", "<script>.csv"]),
+    ).map(lambda upload: (io.BytesIO(upload[0]), upload[1])),
+)
 
-FORMS = {
-    "/systeminstallningar/inyett-api": [
-        "api_key",
-        "batch_reference",
-        "one_payment_per_batch",
-        "active",
-        "use_test_environment",
-    ],
-    "/systeminstallningar/inyett-api/testa-uppkoppling": ["api_key", "batch_reference"],
-    "/reskontra/leverantorer": ["name", "orgnr", "country", "account_type", "account"],
-    "/reskontra/fakturor": [
-        "supplier",
-        "invoice_number",
-        "ocr",
-        "message",
-        "amount",
-        "currency",
-        "due_date",
-    ],
-    "/betalningar/forslag": ["company", "payment_date", "invoice_ids"],
-    "/attest/1/attestera": ["acknowledged", "version"],
-    "/attest/attestera-markerade": ["payment_ids"],
-    "/attest/1/angra": ["version"],
-    "/logga-in": ["username", "password"],
+# Every form and every htmx endpoint, with the fields (or query arguments) it reads and the
+# user who may use it. test_every_form_and_htmx_endpoint_is_fuzzed keeps this list complete.
+FUZZED = {
+    "auth.login": ("POST", "/logga-in", None, ["username", "password", "next"]),
+    "auth.logout": ("POST", "/logga-ut", "admin", ["next"]),
+    "settings.save_inyett_api": (
+        "POST",
+        "/systeminstallningar/inyett-api",
+        "admin",
+        ["api_key", "batch_reference", "one_payment_per_batch", "active", "use_test_environment"],
+    ),
+    "settings.test_connection": (
+        "POST",
+        "/systeminstallningar/inyett-api/testa-uppkoppling",
+        "admin",
+        ["api_key", "batch_reference", "one_payment_per_batch", "active"],
+    ),
+    "settings.retry_batch": ("POST", "/systeminstallningar/inyett-ko/1/skicka-igen", "admin", []),
+    "settings.audit_log": (
+        "GET",
+        "/systeminstallningar/logg",
+        "admin",
+        ["typ", "fran", "till", "sida"],
+    ),
+    "ledger.index": ("GET", "/reskontra", "betalare", ["company"]),
+    "ledger.add_supplier": (
+        "POST",
+        "/reskontra/leverantorer",
+        "betalare",
+        ["company", "name", "orgnr", "country", "account_type", "account"],
+    ),
+    "ledger.add_invoice": (
+        "POST",
+        "/reskontra/fakturor",
+        "betalare",
+        [
+            "company",
+            "supplier",
+            "invoice_number",
+            "ocr",
+            "message",
+            "amount",
+            "currency",
+            "due_date",
+        ],
+    ),
+    "ledger.import_csv": ("POST", "/reskontra/import", "betalare", ["company", "file"]),
+    "payments.proposal": (
+        "POST",
+        "/betalningar/forslag",
+        "betalare",
+        ["company", "payment_date", "invoice_ids"],
+    ),
+    "payments.resend": ("POST", "/betalningar/1/skicka-igen", "betalare", ["next"]),
+    "attest.index": ("GET", "/attest", "attestant", ["bolag", "sok", "filter", "status", "sida"]),
+    "attest.row": ("GET", "/attest/1", "attestant", []),
+    "attest.confirm_undo": ("GET", "/attest/1/angra", "attestant", []),
+    "attest.attest": ("POST", "/attest/1/attestera", "attestant", ["acknowledged", "version"]),
+    "attest.attest_selected": (
+        "POST",
+        "/attest/attestera-markerade",
+        "attestant",
+        ["payment_ids", "bolag", "sok", "filter", "status", "sida"],
+    ),
+    "attest.undo": ("POST", "/attest/1/angra", "attestant", ["version"]),
 }
 
 
 def snapshot():
+    """Everything a rejected request must leave as it was (the audit may grow: failed logins)."""
     return (
-        db.session.scalar(select(func.count(Supplier.id))),
-        db.session.scalar(select(func.count(SupplierInvoice.id))),
-        db.session.scalar(select(func.count(Payment.id))),
         tuple(
-            (p.status, p.inyett_state)
+            (s.id, s.name, s.account)
+            for s in db.session.scalars(select(Supplier).order_by(Supplier.id))
+        ),
+        tuple(
+            (i.id, i.invoice_number, i.message, i.amount, i.status)
+            for i in db.session.scalars(select(SupplierInvoice).order_by(SupplierInvoice.id))
+        ),
+        tuple(
+            (p.id, p.status, p.inyett_state, p.version)
             for p in db.session.scalars(select(Payment).order_by(Payment.id))
         ),
         tuple(
-            (s.batch_reference, s.active, s.api_key_ciphertext)
+            (b.id, b.state, b.attempts)
+            for b in db.session.scalars(select(InyettBatch).order_by(InyettBatch.id))
+        ),
+        db.session.scalar(select(func.count(PaymentFile.id))),
+        tuple(
+            (
+                s.batch_reference,
+                s.active,
+                s.api_key_ciphertext,
+                s.one_payment_per_batch,
+                s.use_test_environment,
+                s.last_test_at,
+            )
             for s in db.session.scalars(select(InyettSettings))
         ),
     )
 
 
-@pytest.mark.parametrize("path", list(FORMS))
-def test_hostile_input_is_a_clear_4xx_and_changes_nothing(seeded, path):
+def test_every_form_and_htmx_endpoint_is_fuzzed(app):
+    endpoints = {rule.endpoint for rule in state_changing_rules(app)}
+    assert endpoints - set(FUZZED) == set()
+    for endpoint, (method, path, _user, _fields) in FUZZED.items():
+        adapter = app.url_map.bind("localhost")
+        assert adapter.match(path, method=method)[0] == endpoint
+
+
+@pytest.mark.parametrize("endpoint", list(FUZZED))
+def test_hostile_input_is_a_clear_4xx_and_changes_nothing(seeded, endpoint):
+    method, path, username, fields = FUZZED[endpoint]
     client = seeded.test_client()
-    Auth(client).login("admin" if "/attest" not in path else "attestant")
-    token = csrf_token(client)
+    if username:
+        Auth(client).login(username)
+    token = csrf_token(client, "/" if username else "/logga-in")
+    strategies = {f: HOSTILE_FILE if f == "file" else HOSTILE for f in fields}
 
     @settings(
         max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
-    @given(st.fixed_dictionaries({field: HOSTILE for field in FORMS[path]}))
-    def post_hostile(values):
+    @given(st.fixed_dictionaries(strategies), st.booleans())
+    def send_hostile(values, htmx):
         with seeded.app_context():
             before = snapshot()
-        response = client.post(
-            path, data={**values, "csrf_token": token}, headers={"HX-Request": "true"}
-        )
+        headers = {"HX-Request": "true"} if htmx else {}
+        if method == "GET":
+            response = client.get(path, query_string=values, headers=headers)
+        else:
+            response = client.post(path, data={**values, "csrf_token": token}, headers=headers)
         assert response.status_code < 500, (path, values)
         if response.status_code >= 400:
             with seeded.app_context():
                 assert snapshot() == before, (path, values)
+        location = response.headers.get("Location")
+        if location:
+            assert location.startswith("/") and not location.startswith(("//", "/\\")), location
         html = response.get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html
+        assert "<img src=x onerror" not in html
 
-    post_hostile()
+    send_hostile()

@@ -84,7 +84,7 @@ def clean_supplier(data: SupplierInput) -> dict:
     elif len(name) > 70:
         errors["name"] = "Namnet får vara högst 70 tecken."
     elif name.startswith(FORMULA_PREFIXES):
-        errors["name"] = "Namnet får inte börja med =, +, -, @ eller ett tabbtecken."
+        errors["name"] = _formula_message("Namnet")
     country = data.country.strip().upper()
     if country not in ("SE", "NO"):
         errors["country"] = "Land ska vara SE eller NO."
@@ -114,6 +114,13 @@ def clean_supplier(data: SupplierInput) -> dict:
     }
 
 
+def _formula_message(what: str) -> str:
+    return (
+        f"{what} får inte börja med =, +, -, @ eller ett tabbtecken: "
+        "det blir en formel när uppgiften öppnas i ett kalkylark."
+    )
+
+
 def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     """Validated invoice fields for a supplier in `country` paid by `account_type`."""
     errors = {}
@@ -122,8 +129,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         errors["invoice_number"] = "Ange fakturanumret."
     elif len(number) > 35:
         errors["invoice_number"] = "Fakturanumret får vara högst 35 tecken."
-    elif number.startswith(FORMULA_PREFIXES[:2] + FORMULA_PREFIXES[3:]):
-        errors["invoice_number"] = "Fakturanumret får inte börja med =, +, @ eller ett tabbtecken."
+    elif number.startswith(FORMULA_PREFIXES):
+        errors["invoice_number"] = _formula_message("Fakturanumret")
     ocr = None
     if data.ocr.strip():
         try:
@@ -133,6 +140,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     message = data.message.strip() or None
     if message and len(message) > 140:
         errors["message"] = "Meddelandet får vara högst 140 tecken."
+    elif message and message.startswith(FORMULA_PREFIXES):
+        errors["message"] = _formula_message("Meddelandet")
     if not ocr and not message and "ocr" not in errors:
         errors["ocr"] = "Ange OCR-nummer eller ett meddelande till mottagaren."
     amount = _amount(data.amount, errors)
@@ -180,6 +189,26 @@ def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> Suppli
 
 def import_invoices(company: Company, text: str, *, actor: str) -> int:
     """Import suppliers and invoices from CSV; any bad row rejects the whole file."""
+    try:
+        rows, errors = _read_rows(text)
+    except csv.Error as exc:
+        raise LedgerRejected(
+            {"fil": "Filen går inte att läsa som CSV. Spara den som CSV med semikolon och försök."}
+        ) from exc
+    if errors:
+        raise LedgerRejected(errors)
+    if not rows:
+        raise LedgerRejected({"fil": "Filen innehåller inga fakturor."})
+    for supplier_fields, invoice_fields in rows:
+        supplier = _find_or_make_supplier(company, supplier_fields)
+        db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
+    audit.record("ledger", actor, f"{len(rows)} fakturor importerades för {company.name}")
+    db.session.commit()
+    return len(rows)
+
+
+def _read_rows(text: str) -> tuple[list[tuple[dict, dict]], dict[str, str]]:
+    """The cleaned (supplier, invoice) rows and a message per bad line; csv.Error if not CSV."""
     rows, errors = [], {}
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
@@ -214,16 +243,7 @@ def import_invoices(company: Company, text: str, *, actor: str) -> int:
         rows.append((supplier, invoice))
         if len(errors) >= 100:
             break
-    if errors:
-        raise LedgerRejected(errors)
-    if not rows:
-        raise LedgerRejected({"fil": "Filen innehåller inga fakturor."})
-    for supplier_fields, invoice_fields in rows:
-        supplier = _find_or_make_supplier(company, supplier_fields)
-        db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
-    audit.record("ledger", actor, f"{len(rows)} fakturor importerades för {company.name}")
-    db.session.commit()
-    return len(rows)
+    return rows, errors
 
 
 def _find_or_make_supplier(company: Company, fields: dict) -> Supplier:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from inyett.extensions import db
 from inyett.models import Payment
+from inyett.models import database_id
 
 PAGE_SIZE = 50
 FILTERS = {
@@ -44,13 +45,13 @@ class PaymentQuery:
     @classmethod
     def from_args(cls, args) -> "PaymentQuery":
         """Read the query from URL arguments, ignoring values that make no sense."""
-        company_id = args.get("bolag", type=int)
+        company_id = args.get("bolag", type=database_id)
         page = args.get("sida", default=1, type=int)
         filter_ = args.get("filter", "")
         status = args.get("status", "att-attestera")
         sort = args.get("sortera", "datum")
         return cls(
-            company_id=company_id if company_id and company_id > 0 else None,
+            company_id=company_id,
             search=args.get("sok", "")[:100].strip(),
             filter=filter_ if filter_ in FILTERS else "",
             status=status if status in STATUSES else "att-attestera",

@@ -14,6 +14,7 @@ from inyett.extensions import db
 from inyett.htmx import is_htmx_request
 from inyett.models import Company
 from inyett.models import Payment
+from inyett.models import database_id
 from inyett.services import attestation
 from inyett.services import payments as payment_service
 from inyett.services.payment_list import FILTERS
@@ -78,12 +79,7 @@ def attest(payment_id: int):
 @roles_required(*ATTESTERS)
 def attest_selected():
     """Attest the selected rows together; the answer replaces the list."""
-    # Ids beyond 12 digits cannot exist and would overflow the database's integers.
-    ids = [
-        int(value)
-        for value in request.form.getlist("payment_ids")
-        if value.isascii() and value.isdigit() and len(value) <= 12
-    ]
+    ids = request.form.getlist("payment_ids", type=database_id)
     payments = db.session.scalars(select(Payment).where(Payment.id.in_(ids))).all() if ids else []
     error = None
     try:

@@ -19,6 +19,7 @@ from inyett.forms import SupplierForm
 from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
+from inyett.models import database_id
 from inyett.services import ledger
 from inyett.services.ledger import InvoiceInput
 from inyett.services.ledger import LedgerRejected
@@ -133,7 +134,7 @@ def example_csv():
 
 def _company() -> Company:
     companies = db.session.scalars(select(Company).order_by(Company.name)).all()
-    wanted = request.values.get("company", type=int)
+    wanted = request.values.get("company", type=database_id)
     return next((c for c in companies if c.id == wanted), companies[0])
 
 

@@ -25,6 +25,8 @@ from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
+from inyett.models import database_id
+from inyett.security import local_path
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.payments import PaymentRejected
@@ -41,7 +43,7 @@ def proposal():
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
     if not companies:
         abort(404)
-    company_id = request.values.get("company", type=int) or companies[0].id
+    company_id = request.values.get("company", type=database_id) or companies[0].id
     company = db.session.get(Company, company_id) or companies[0]
     invoices = _open_invoices(company.id)
     form = PaymentProposalForm(
@@ -126,10 +128,10 @@ def resend(payment_id: int):
         else:
             worker.notify(current_app)
             flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("payments.payment_file", file_id=payment.payment_file_id))
+    return redirect(
+        local_path(request.form.get("next"))
+        or url_for("payments.payment_file", file_id=payment.payment_file_id)
+    )
 
 
 def _open_invoices(company_id: int) -> list[SupplierInvoice]:

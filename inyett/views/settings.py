@@ -1,7 +1,5 @@
 """Systeminställningar › Tjänster och API:er › Inyett API (admins only)."""
 
-from datetime import date
-
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -16,6 +14,7 @@ from inyett import worker
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ActionForm
+from inyett.forms import AuditFilterForm
 from inyett.forms import InyettSettingsForm
 from inyett.models import InyettBatch
 from inyett.services import audit
@@ -107,30 +106,26 @@ def retry_batch(batch_id: int):
 @bp.get("/logg")
 @roles_required("admin")
 def audit_log():
-    """The audit trail, filtered by kind and by Swedish dates; read-only."""
-    kind = request.args.get("typ", "")
-    since = _date_arg("fran")
-    until = _date_arg("till")
-    page = min(max(request.args.get("sida", 1, type=int), 1), 100_000)
-    entries, total = audit.find(kind, since, until, page)
+    """The audit trail, filtered by kind and by Swedish dates; read-only. A filter that does not
+    make sense is a message on its field (422) rather than a silently different list."""
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        return _render_audit_log(form, [], 0), 422
+    page = form.sida.data or 1
+    entries, total = audit.find(form.typ.data, form.fran.data, form.till.data, page)
+    return _render_audit_log(form, entries, total)
+
+
+def _render_audit_log(form: AuditFilterForm, entries: list, total: int):
     return render_template(
         "settings/audit-log.html",
+        form=form,
         entries=entries,
         total=total,
         kinds=audit.KINDS,
-        kind=kind,
-        since=since,
-        until=until,
-        page=page,
+        page=form.sida.data or 1,
         pages=max(1, -(-total // audit.PAGE_SIZE)),
     )
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 def _change_from(form: InyettSettingsForm) -> SettingsChange:

@@ -2,10 +2,12 @@ import re
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SIMULATOR_KEY
 from tests.browser.conftest import login
+from tests.conftest import signer_from_the_past
 
 pytestmark = pytest.mark.browser
 
@@ -116,3 +118,26 @@ def test_a_bad_batch_reference_is_a_message_on_the_field(settings_page):
     expect(page.get_by_text("Använd bara bokstäverna a–z")).to_be_visible()
     expect(bar(page)).to_be_visible()
     assert page.console_errors == []
+
+
+def test_a_page_left_open_too_long_tells_the_user_to_reload(settings_page, live):
+    page, (app, _url) = settings_page, live
+    cookie = next(c for c in page.context.cookies() if c["name"] == "session")
+    session = app.session_interface.get_signing_serializer(app).loads(cookie["value"])
+    with app.test_request_context():
+        stale = URLSafeTimedSerializer(
+            app.secret_key,
+            salt="wtf-csrf-token",
+            signer=signer_from_the_past(app.config["WTF_CSRF_TIME_LIMIT"] + 60),
+        ).dumps(session["csrf_token"])
+    # What the page would hold had it been loaded that long ago: the header and the form field.
+    page.evaluate(
+        """token => {
+            document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": token}));
+            document.querySelectorAll("input[name=csrf_token]").forEach(i => { i.value = token; });
+        }""",
+        stale,
+    )
+    page.get_by_role("button", name="Testa uppkoppling").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ladda om sidan")
+    expect(page.locator("#connection-test")).not_to_contain_text("Uppkoppling OK!")
