@@ -3,14 +3,18 @@
 from flask import Blueprint
 from flask import abort
 from flask import current_app
+from flask import flash
+from flask import redirect
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from inyett import worker
 from inyett.access import roles_required
 from inyett.extensions import db
+from inyett.forms import ActionForm
 from inyett.htmx import is_htmx_request
 from inyett.models import Company
 from inyett.models import Payment
@@ -107,9 +111,12 @@ def confirm_undo(payment_id: int):
     """The inline confirmation: what undoing removes at Inyett."""
     payment = _payment(payment_id)
     return render_template(
-        "partials/attest/undo-confirmation.html",
+        "partials/payments/undo-confirmation.html",
         preview=payment_service.preview_undo(payment),
         p=payment,
+        undo_url=url_for("attest.undo", payment_id=payment.id),
+        row_url=url_for("attest.row", payment_id=payment.id),
+        columns=10,
     )
 
 
@@ -129,8 +136,34 @@ def undo(payment_id: int):
         return _render_row(payment, error=str(rejected)), 409
     worker.notify(current_app)
     return render_template(
-        "partials/attest/undone.html", p=payment, co_removed=preview.co_removed, **_row_helpers()
+        "partials/payments/undone.html",
+        row_template="partials/attest/payment-row.html",
+        p=payment,
+        co_removed=preview.co_removed,
+        **_row_helpers(),
     )
+
+
+@bp.post("/<int:payment_id>/skicka-igen")
+@roles_required(*ATTESTERS)
+def resend(payment_id: int):
+    """Skicka igen from the list: htmx gets the row back, a plain form the list."""
+    payment = _payment(payment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        payment_service.resend(payment, actor=current_user.username)
+    except PaymentRejected as rejected:
+        db.session.rollback()
+        if is_htmx_request():
+            return _render_row(payment, error=str(rejected)), 409
+        flash(str(rejected), "error")
+    else:
+        worker.notify(current_app)
+        if is_htmx_request():
+            return _render_row(payment)
+        flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
+    return redirect(url_for("attest.index"))
 
 
 def _payment(payment_id: int) -> Payment:
@@ -148,4 +181,5 @@ def _row_helpers() -> dict:
         "why_not_attestable": attestation.why_not_attestable,
         "needs_acknowledgement": attestation.needs_acknowledgement,
         "waiting_states": attestation.WAITING_STATES,
+        "why_not_undoable": payment_service.why_not_undoable,
     }

@@ -21,10 +21,12 @@ from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ActionForm
 from inyett.forms import PaymentProposalForm
+from inyett.htmx import is_htmx_request
 from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
+from inyett.services import attestation
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.payments import PaymentRejected
@@ -32,6 +34,9 @@ from inyett.services.payments import PaymentRejected
 bp = Blueprint("payments", __name__, url_prefix="/betalningar")
 
 PAYERS = ("payer", "admin")
+# Everyone working with payments sees the files, and may send again or undo on them; only
+# attesting is kept from the payer (segregation of duties).
+FILE_USERS = ("payer", "admin", "attester")
 
 
 @bp.route("/forslag", methods=["GET", "POST"])
@@ -72,7 +77,7 @@ def proposal():
 
 
 @bp.get("/filer")
-@roles_required("payer", "admin", "attester")
+@roles_required(*FILE_USERS)
 def payment_files():
     """The payment files, newest first."""
     files = db.session.scalars(
@@ -85,51 +90,146 @@ def payment_files():
 
 
 @bp.get("/filer/<int:file_id>")
-@roles_required("payer", "admin", "attester")
+@roles_required(*FILE_USERS)
 def payment_file(file_id: int):
-    """One payment file with every payment's Inyett state."""
-    payment_file = db.session.get(PaymentFile, file_id) or abort(404)
+    """One payment file with every payment's Inyett state; waiting rows refresh themselves."""
+    payment_file = _payment_file(file_id)
     return render_template(
         "payments/file.html",
         payment_file=payment_file,
         not_ready=why_file_not_ready(payment_file),
-        action_form=ActionForm(),
+        **_row_helpers(),
     )
 
 
-@bp.get("/filer/<int:file_id>/pain001.xml")
-@roles_required("payer", "admin", "attester")
+@bp.get("/filer/<int:file_id>/status")
+@roles_required(*FILE_USERS)
+def file_status(file_id: int):
+    """Whether the file is ready for the bank, fetched again after a row changes."""
+    payment_file = _payment_file(file_id)
+    return render_template(
+        "partials/payments/file-status.html",
+        payment_file=payment_file,
+        not_ready=why_file_not_ready(payment_file),
+    )
+
+
+@bp.post("/filer/<int:file_id>/pain001.xml")
+@roles_required(*FILE_USERS)
 def download(file_id: int):
-    """The pain.001 file for the bank, once every payment in it is attested."""
-    payment_file = db.session.get(PaymentFile, file_id) or abort(404)
-    not_ready = why_file_not_ready(payment_file)
-    if not_ready:
-        flash(f"Filen är inte klar för banken. {not_ready}", "error")
+    """The pain.001 file for the bank, once every payment in it is attested (a POST: the first
+    download closes the file to undo)."""
+    payment_file = _payment_file(file_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        xml = attestation.download_for_bank(payment_file, actor=current_user.username)
+    except PaymentRejected as rejected:
+        flash(str(rejected), "error")
         return redirect(url_for("payments.payment_file", file_id=file_id))
     return Response(
-        payment_file.xml,
+        xml,
         mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{payment_file.message_id}.xml"'},
     )
 
 
+@bp.get("/<int:payment_id>")
+@roles_required(*FILE_USERS)
+def row(payment_id: int):
+    """One row of the file page; rows waiting for Inyett ask for themselves until answered."""
+    return _render_row(_payment(payment_id))
+
+
 @bp.post("/<int:payment_id>/skicka-igen")
-@roles_required("payer", "admin", "attester")
+@roles_required(*FILE_USERS)
 def resend(payment_id: int):
-    """Skicka igen: queue a failed or removed payment for Inyett again."""
-    payment = db.session.get(Payment, payment_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            payment_service.resend(payment, actor=current_user.username)
-        except PaymentRejected as rejected:
-            flash(str(rejected), "error")
-        else:
-            worker.notify(current_app)
-            flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
+    """Skicka igen: queue a failed or removed payment for Inyett again; htmx gets its row."""
+    payment = _payment(payment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        payment_service.resend(payment, actor=current_user.username)
+    except PaymentRejected as rejected:
+        db.session.rollback()
+        if is_htmx_request():
+            return _render_row(payment, error=str(rejected)), 409
+        flash(str(rejected), "error")
+    else:
+        worker.notify(current_app)
+        if is_htmx_request():
+            return _render_row(payment)
+        flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
     return redirect(url_for("payments.payment_file", file_id=payment.payment_file_id))
+
+
+@bp.get("/<int:payment_id>/angra")
+@roles_required(*FILE_USERS)
+def confirm_undo(payment_id: int):
+    """The inline confirmation: what undoing removes at Inyett."""
+    payment = _payment(payment_id)
+    return render_template(
+        "partials/payments/undo-confirmation.html",
+        preview=payment_service.preview_undo(payment),
+        p=payment,
+        undo_url=url_for("payments.undo", payment_id=payment.id),
+        row_url=url_for("payments.row", payment_id=payment.id),
+        columns=8,
+    )
+
+
+@bp.post("/<int:payment_id>/angra")
+@roles_required(*FILE_USERS)
+def undo(payment_id: int):
+    """Undo the payment; its row and the rows of co-removed payments are replaced, and the
+    file's status is fetched again."""
+    payment = _payment(payment_id)
+    try:
+        preview = payment_service.undo_payment(
+            payment,
+            actor=current_user.username,
+            expected_version=request.form.get("version", type=int),
+        )
+    except PaymentRejected as rejected:
+        db.session.refresh(payment)
+        return _render_row(payment, error=str(rejected)), 409
+    worker.notify(current_app)
+    response = current_app.make_response(
+        render_template(
+            "partials/payments/undone.html",
+            row_template="partials/payments/file-row.html",
+            p=payment,
+            co_removed=preview.co_removed,
+            **_row_helpers(),
+        )
+    )
+    response.headers["HX-Trigger"] = "payment-changed"
+    return response
+
+
+def _payment_file(file_id: int) -> PaymentFile:
+    return db.session.get(PaymentFile, file_id) or abort(404)
+
+
+def _payment(payment_id: int) -> Payment:
+    return db.session.get(Payment, payment_id) or abort(404)
+
+
+def _render_row(payment: Payment, error: str | None = None):
+    response = current_app.make_response(
+        render_template("partials/payments/file-row.html", p=payment, error=error, **_row_helpers())
+    )
+    # A row that stopped waiting may change whether the file can go to the bank.
+    if payment.inyett_state not in attestation.WAITING_STATES or error:
+        response.headers["HX-Trigger"] = "payment-changed"
+    return response
+
+
+def _row_helpers() -> dict:
+    return {
+        "why_not_undoable": payment_service.why_not_undoable,
+        "waiting_states": attestation.WAITING_STATES,
+    }
 
 
 def _open_invoices(company_id: int) -> list[SupplierInvoice]:
