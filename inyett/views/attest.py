@@ -3,18 +3,14 @@
 from flask import Blueprint
 from flask import abort
 from flask import current_app
-from flask import flash
-from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from inyett import worker
 from inyett.access import roles_required
 from inyett.extensions import db
-from inyett.forms import ActionForm
 from inyett.htmx import is_htmx_request
 from inyett.models import Company
 from inyett.models import Payment
@@ -26,10 +22,12 @@ from inyett.services.payment_list import STATUSES
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
 from inyett.services.payments import PaymentRejected
+from inyett.views import row_actions
 
 bp = Blueprint("attest", __name__, url_prefix="/attest")
 
 ATTESTERS = ("attester", "admin")
+ROW_TEMPLATE = "partials/attest/payment-row.html"
 
 
 @bp.get("")
@@ -110,10 +108,8 @@ def attest_selected():
 def confirm_undo(payment_id: int):
     """The inline confirmation: what undoing removes at Inyett."""
     payment = _payment(payment_id)
-    return render_template(
-        "partials/payments/undo-confirmation.html",
-        preview=payment_service.preview_undo(payment),
-        p=payment,
+    return row_actions.confirm_undo(
+        payment,
         undo_url=url_for("attest.undo", payment_id=payment.id),
         row_url=url_for("attest.row", payment_id=payment.id),
         columns=10,
@@ -124,23 +120,11 @@ def confirm_undo(payment_id: int):
 @roles_required(*ATTESTERS)
 def undo(payment_id: int):
     """Undo the payment; its row and the rows of co-removed payments are replaced."""
-    payment = _payment(payment_id)
-    try:
-        preview = payment_service.undo_payment(
-            payment,
-            actor=current_user.username,
-            expected_version=request.form.get("version", type=int),
-        )
-    except PaymentRejected as rejected:
-        db.session.refresh(payment)
-        return _render_row(payment, error=str(rejected)), 409
-    worker.notify(current_app)
-    return render_template(
-        "partials/payments/undone.html",
-        row_template="partials/attest/payment-row.html",
-        p=payment,
-        co_removed=preview.co_removed,
-        **_row_helpers(),
+    return row_actions.undo(
+        _payment(payment_id),
+        render_row=_render_row,
+        row_template=ROW_TEMPLATE,
+        helpers=_row_helpers(),
     )
 
 
@@ -148,22 +132,9 @@ def undo(payment_id: int):
 @roles_required(*ATTESTERS)
 def resend(payment_id: int):
     """Skicka igen from the list: htmx gets the row back, a plain form the list."""
-    payment = _payment(payment_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        payment_service.resend(payment, actor=current_user.username)
-    except PaymentRejected as rejected:
-        db.session.rollback()
-        if is_htmx_request():
-            return _render_row(payment, error=str(rejected)), 409
-        flash(str(rejected), "error")
-    else:
-        worker.notify(current_app)
-        if is_htmx_request():
-            return _render_row(payment)
-        flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
-    return redirect(url_for("attest.index"))
+    return row_actions.resend(
+        _payment(payment_id), render_row=_render_row, back_to=url_for("attest.index")
+    )
 
 
 def _payment(payment_id: int) -> Payment:
@@ -171,9 +142,7 @@ def _payment(payment_id: int) -> Payment:
 
 
 def _render_row(payment: Payment, error: str | None = None) -> str:
-    return render_template(
-        "partials/attest/payment-row.html", p=payment, error=error, **_row_helpers()
-    )
+    return render_template(ROW_TEMPLATE, p=payment, error=error, **_row_helpers())
 
 
 def _row_helpers() -> dict:

@@ -21,7 +21,6 @@ from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ActionForm
 from inyett.forms import PaymentProposalForm
-from inyett.htmx import is_htmx_request
 from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import PaymentFile
@@ -30,6 +29,7 @@ from inyett.services import attestation
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.payments import PaymentRejected
+from inyett.views import row_actions
 
 bp = Blueprint("payments", __name__, url_prefix="/betalningar")
 
@@ -37,6 +37,7 @@ PAYERS = ("payer", "admin")
 # Everyone working with payments sees the files, and may send again or undo on them; only
 # attesting is kept from the payer (segregation of duties).
 FILE_USERS = ("payer", "admin", "attester")
+ROW_TEMPLATE = "partials/payments/file-row.html"
 
 
 @bp.route("/forslag", methods=["GET", "POST"])
@@ -146,21 +147,11 @@ def row(payment_id: int):
 def resend(payment_id: int):
     """Skicka igen: queue a failed or removed payment for Inyett again; htmx gets its row."""
     payment = _payment(payment_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        payment_service.resend(payment, actor=current_user.username)
-    except PaymentRejected as rejected:
-        db.session.rollback()
-        if is_htmx_request():
-            return _render_row(payment, error=str(rejected)), 409
-        flash(str(rejected), "error")
-    else:
-        worker.notify(current_app)
-        if is_htmx_request():
-            return _render_row(payment)
-        flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
-    return redirect(url_for("payments.payment_file", file_id=payment.payment_file_id))
+    return row_actions.resend(
+        payment,
+        render_row=_render_row,
+        back_to=url_for("payments.payment_file", file_id=payment.payment_file_id),
+    )
 
 
 @bp.get("/<int:payment_id>/angra")
@@ -168,10 +159,8 @@ def resend(payment_id: int):
 def confirm_undo(payment_id: int):
     """The inline confirmation: what undoing removes at Inyett."""
     payment = _payment(payment_id)
-    return render_template(
-        "partials/payments/undo-confirmation.html",
-        preview=payment_service.preview_undo(payment),
-        p=payment,
+    return row_actions.confirm_undo(
+        payment,
         undo_url=url_for("payments.undo", payment_id=payment.id),
         row_url=url_for("payments.row", payment_id=payment.id),
         columns=8,
@@ -183,28 +172,12 @@ def confirm_undo(payment_id: int):
 def undo(payment_id: int):
     """Undo the payment; its row and the rows of co-removed payments are replaced, and the
     file's status is fetched again."""
-    payment = _payment(payment_id)
-    try:
-        preview = payment_service.undo_payment(
-            payment,
-            actor=current_user.username,
-            expected_version=request.form.get("version", type=int),
-        )
-    except PaymentRejected as rejected:
-        db.session.refresh(payment)
-        return _render_row(payment, error=str(rejected)), 409
-    worker.notify(current_app)
-    response = current_app.make_response(
-        render_template(
-            "partials/payments/undone.html",
-            row_template="partials/payments/file-row.html",
-            p=payment,
-            co_removed=preview.co_removed,
-            **_row_helpers(),
-        )
+    return row_actions.undo(
+        _payment(payment_id),
+        render_row=_render_row,
+        row_template=ROW_TEMPLATE,
+        helpers=_row_helpers(),
     )
-    response.headers["HX-Trigger"] = "payment-changed"
-    return response
 
 
 def _payment_file(file_id: int) -> PaymentFile:
@@ -217,7 +190,7 @@ def _payment(payment_id: int) -> Payment:
 
 def _render_row(payment: Payment, error: str | None = None):
     response = current_app.make_response(
-        render_template("partials/payments/file-row.html", p=payment, error=error, **_row_helpers())
+        render_template(ROW_TEMPLATE, p=payment, error=error, **_row_helpers())
     )
     # A row that stopped waiting may change whether the file can go to the bank.
     if payment.inyett_state not in attestation.WAITING_STATES or error:
