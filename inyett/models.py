@@ -218,6 +218,10 @@ class PaymentFile(db.Model):
     created_by: Mapped[str] = mapped_column(String(80))
     # Loaded only when the file itself is needed, not for every list that names it.
     xml: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Set by the first download for the bank: from then on the bank may have the file, so no
+    # payment may leave it in the app.
+    downloaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    downloaded_by: Mapped[str | None] = mapped_column(String(80))
 
     company: Mapped[Company] = relationship()
     debtor_account: Mapped[DebtorAccount] = relationship()

@@ -145,6 +145,47 @@ def test_a_file_with_a_failed_payment_is_not_ready_even_when_attested(ctx):
     )
 
 
+def test_an_attested_payment_with_fel_can_be_undone_and_the_rest_of_the_file_is_ready(ctx):
+    payment_file = answered_file()
+    for payment in payment_file.payments:
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    failed = payment_file.payments[2]
+    failed.inyett_state = "failed"
+    db.session.commit()
+    undo_payment(failed, actor="betalare")
+    assert failed.status == "undone" and failed.invoice.status == "open"
+    assert attestation.why_file_not_ready(payment_file) is None
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "undo")).one()
+    assert entry.actor == "betalare"
+    assert f"Ångrade {failed.external_id}" in entry.summary
+    assert "attesterad av attestant" in entry.summary
+
+
+def test_the_first_download_closes_the_file_to_undo_and_every_download_is_logged(ctx):
+    payment_file = answered_file()
+    for payment in payment_file.payments:
+        attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    xml = attestation.download_for_bank(payment_file, actor="betalare")
+    assert xml.startswith(b"<?xml")
+    assert payment_file.downloaded_by == "betalare"
+    first_download = payment_file.downloaded_at
+    with pytest.raises(PaymentRejected, match="laddades ner för banken"):
+        undo_payment(payment_file.payments[0], actor="attestant")
+    assert payment_file.payments[0].status == "attested"
+    assert attestation.download_for_bank(payment_file, actor="admin") == xml
+    assert (payment_file.downloaded_at, payment_file.downloaded_by) == (first_download, "betalare")
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "download")).all()
+    assert [e.actor for e in entries] == ["betalare", "admin"]
+
+
+def test_a_file_that_is_not_ready_is_not_downloaded_nor_closed(ctx):
+    payment_file = answered_file()
+    with pytest.raises(PaymentRejected, match="4 av 4 betalningar väntar på attest"):
+        attestation.download_for_bank(payment_file, actor="betalare")
+    assert payment_file.downloaded_at is None
+    assert undo_payment(payment_file.payments[0], actor="betalare")
+
+
 def test_a_file_whose_payments_are_all_undone_is_not_ready(ctx):
     activate_inyett(active=False)
     payment_file = create_file(add_invoices()[:1])
@@ -263,14 +304,25 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
         file_id = payment_file.id
         payment_ids = [p.id for p in payment_file.payments]
     login_attester(client, auth)
-    response = client.get(f"/betalningar/filer/{file_id}/pain001.xml")
+    page = f"/betalningar/filer/{file_id}"
+    response = auth.post(f"{page}/pain001.xml", token_from=page)
     assert response.status_code == 302
+    assert "Filen är inte klar för banken. 4 av 4 betalningar väntar på attest." in (
+        client.get(page).get_data(as_text=True)
+    )
     for payment_id in payment_ids:
         auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
-    response = client.get(f"/betalningar/filer/{file_id}/pain001.xml")
+    assert "Ångra" in client.get(page).get_data(as_text=True)  # attested, not yet at the bank
+    response = auth.post(f"{page}/pain001.xml", token_from=page)
     assert response.status_code == 200
     assert response.data.startswith(b"<?xml")
     assert "attachment" in response.headers["Content-Disposition"]
+    html = client.get(page).get_data(as_text=True)
+    assert "Nedladdad för banken" in html and "av attestant" in html
+    assert "Ångra" not in html
+    response = auth.post(f"/attest/{payment_ids[0]}/angra", headers=HTMX, token_from="/attest")
+    assert response.status_code == 409
+    assert "Stoppa betalningen i banken." in response.get_data(as_text=True)
 
 
 def test_the_attester_who_loses_a_race_sees_the_row_as_it_is_now_and_why(app, client, auth):

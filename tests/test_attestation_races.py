@@ -66,18 +66,38 @@ def test_an_attestation_of_a_payment_undone_meanwhile_loses(app, payment_id):
 
 
 def test_an_undo_of_a_payment_attested_meanwhile_loses_and_leaves_it_in_its_file(app, payment_id):
+    # Attested payments can be undone too, but not by someone who confirmed before the attest.
     with app.app_context():
         mine = load(payment_id)
         payment_file = mine.payment_file
+        seen = mine.version
         with app.app_context():
             attestation.attest(load(payment_id), user=user("admin"), acknowledged=False)
         with pytest.raises(PaymentRejected, match="admin hann attestera"):
-            undo_payment(mine, actor="attestant")
+            undo_payment(mine, actor="attestant", expected_version=seen)
         assert mine.status == "attested"
         assert mine.invoice.status == "in_payment"
         assert mine.payment_file is payment_file
         assert mine.external_id.encode() in payment_file.xml
         # The batch the undo held is free again for the sender.
+        assert db.session.get(InyettBatch, mine.batch_id).claimed_until is None
+
+
+def test_an_undo_of_a_payment_whose_file_was_downloaded_meanwhile_loses(app, payment_id):
+    with app.app_context():
+        mine = load(payment_id)
+        assert mine.payment_file.downloaded_at is None  # as this user last saw it
+        with app.app_context():
+            payment_file = load(payment_id).payment_file
+            for payment in payment_file.payments:
+                payment.inyett_state = "answered"
+                attestation.attest(payment, user=user("attestant"), acknowledged=False)
+            attestation.download_for_bank(payment_file, actor="betalare")
+        with pytest.raises(PaymentRejected, match="laddades ner för banken"):
+            undo_payment(mine, actor="attestant")
+        db.session.refresh(mine)
+        assert (mine.status, mine.invoice.status) == ("attested", "in_payment")
+        assert mine.external_id.encode() in mine.payment_file.xml
         assert db.session.get(InyettBatch, mine.batch_id).claimed_until is None
 
 

@@ -1,10 +1,13 @@
 from sqlalchemy import select
 
 from inyett.extensions import db
+from inyett.models import AuditEntry
 from inyett.models import Payment
 from inyett.models import PaymentFile
+from tests.conftest import Auth
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
+from tests.payments_helpers import create_file
 
 PROPOSAL = "/betalningar/forslag"
 
@@ -60,3 +63,141 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
 def test_attesters_cannot_create_payment_files(client, auth):
     auth.login("attestant")
     assert client.get(PROPOSAL).status_code == 403
+
+
+HTMX = {"HX-Request": "true"}
+POLLING = 'hx-trigger="every 2s"'
+
+
+def row_of(html, payment_id):
+    row = html[html.index(f'id="payment-{payment_id}"') :]
+    return row[: row.index("</tr>")]
+
+
+def file_with_failed_payment(one_payment_per_batch=True):
+    """A file of two payments sent to Inyett: the first failed there, the second answered."""
+    activate_inyett(one_payment_per_batch=one_payment_per_batch)
+    payment_file = create_file(add_invoices()[:2])
+    failed, answered = payment_file.payments
+    failed.batch.state = "failed"
+    failed.inyett_state, failed.inyett_error = "failed", "Inyett svarade 400: ogiltigt konto"
+    answered.inyett_state = "answered"
+    db.session.commit()
+    return payment_file.id, failed.id, answered.id
+
+
+def test_skicka_igen_in_the_attest_list_replaces_its_row_which_then_waits(app, client, auth):
+    with app.app_context():
+        _, failed_id, _ = file_with_failed_payment()
+    auth.login("attestant")
+    html = client.get("/attest").get_data(as_text=True)
+    row = row_of(html, failed_id)
+    assert f'hx-post="/attest/{failed_id}/skicka-igen"' in row
+    assert f'hx-target="#payment-{failed_id}"' in row
+    response = auth.post(f"/attest/{failed_id}/skicka-igen", headers=HTMX, token_from="/attest")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.strip().startswith(f'<tr id="payment-{failed_id}"')
+    assert "Ej skickad – köad" in html and "Skicka igen" not in html
+    assert POLLING in html and f'hx-get="/attest/{failed_id}"' in html
+    again = auth.post(f"/attest/{failed_id}/skicka-igen", headers=HTMX, token_from="/attest")
+    assert again.status_code == 409
+    assert "Betalningen behöver inte skickas igen." in again.get_data(as_text=True)
+
+
+def test_skicka_igen_without_javascript_still_returns_to_the_page(app, client, auth):
+    with app.app_context():
+        file_id, failed_id, _ = file_with_failed_payment()
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    response = auth.post(f"/betalningar/{failed_id}/skicka-igen", token_from=page)
+    assert response.status_code == 302 and response.headers["Location"] == page
+    assert "Skatteverket skickas till Inyett igen." in client.get(page).get_data(as_text=True)
+    attester = Auth(app.test_client())
+    attester.login("attestant")
+    response = attester.post(f"/attest/{failed_id}/skicka-igen", token_from="/attest")
+    assert response.status_code == 302 and response.headers["Location"] == "/attest"
+    html = attester.client.get("/attest").get_data(as_text=True)
+    assert "Betalningen behöver inte skickas igen." in html
+
+
+def test_the_file_page_polls_only_rows_waiting_for_inyett(app, client, auth):
+    with app.app_context():
+        activate_inyett()
+        payment_file = create_file(add_invoices()[:2])
+        waiting, answered = payment_file.payments
+        answered.inyett_state = "answered"
+        db.session.commit()
+        file_id, waiting_id, answered_id = payment_file.id, waiting.id, answered.id
+    auth.login("betalare")
+    html = client.get(f"/betalningar/filer/{file_id}").get_data(as_text=True)
+    assert POLLING in row_of(html, waiting_id)
+    assert f'hx-get="/betalningar/{waiting_id}"' in row_of(html, waiting_id)
+    assert POLLING not in row_of(html, answered_id)
+    assert 'hx-trigger="payment-changed from:body"' in html  # the file's status follows rows
+    still_waiting = client.get(f"/betalningar/{waiting_id}", headers=HTMX)
+    assert POLLING in still_waiting.get_data(as_text=True)
+    assert "HX-Trigger" not in still_waiting.headers
+    with app.app_context():
+        db.session.get(Payment, waiting_id).inyett_state = "answered"
+        db.session.commit()
+    answered_now = client.get(f"/betalningar/{waiting_id}", headers=HTMX)
+    html = answered_now.get_data(as_text=True)
+    assert "Inga varningar" in html and POLLING not in html
+    assert answered_now.headers["HX-Trigger"] == "payment-changed"
+    status = client.get(f"/betalningar/filer/{file_id}/status", headers=HTMX)
+    assert "2 av 2 betalningar väntar på attest." in status.get_data(as_text=True)
+
+
+def test_a_payer_undoes_a_payment_on_the_file_page_and_is_told_what_leaves_with_it(
+    app, client, auth
+):
+    with app.app_context():
+        file_id, failed_id, answered_id = file_with_failed_payment(one_payment_per_batch=False)
+        batch = db.session.get(Payment, failed_id).batch
+        batch.first_attempt_at = batch.sent_at = batch.created_at
+        db.session.commit()
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    html = client.get(page).get_data(as_text=True)
+    assert f'hx-get="/betalningar/{failed_id}/angra"' in row_of(html, failed_id)
+    confirmation = client.get(f"/betalningar/{failed_id}/angra", headers=HTMX).get_data(
+        as_text=True
+    )
+    assert 'colspan="8"' in confirmation
+    assert "Inyett tar bort även dessa 1:" in confirmation and "Plusgirobolaget AB" in confirmation
+    assert f'hx-get="/betalningar/{failed_id}"' in confirmation  # Avbryt: back to this row
+    response = auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "payment-changed"
+    assert "Ångrad" in row_of(html, failed_id)
+    assert "Borttagen hos Inyett" in row_of(html, answered_id)
+    assert html.count('hx-swap-oob="outerHTML"') == 1
+    with app.app_context():
+        assert db.session.get(Payment, failed_id).status == "undone"
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "undo")).one()
+    assert entry.actor == "betalare"
+    again = auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
+    assert again.status_code == 409
+    assert "Betalningen är redan ångrad." in again.get_data(as_text=True)
+
+
+def test_undoing_the_attested_payment_with_fel_makes_the_file_ready_for_the_bank(app, client, auth):
+    with app.app_context():
+        file_id, failed_id, answered_id = file_with_failed_payment()
+        for payment_id in (failed_id, answered_id):
+            payment = db.session.get(Payment, payment_id)
+            payment.status, payment.attested_by = "attested", "attestant"
+        db.session.commit()
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "1 av 2 betalningar har Fel hos Inyett: skicka igen eller ångra." in html
+    confirmation = client.get(f"/betalningar/{failed_id}/angra", headers=HTMX).get_data(
+        as_text=True
+    )
+    assert "Attesten av attestant gäller inte längre." in confirmation
+    auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
+    status = client.get(f"/betalningar/filer/{file_id}/status", headers=HTMX).get_data(as_text=True)
+    assert "Klar för banken" in status and "Ladda ner betalfil för banken" in status

@@ -23,6 +23,7 @@ KINDS = {
     "payment_file": "Betalfil",
     "attest": "Attest",
     "undo": "Ångra",
+    "download": "Nedladdning för banken",
     "user": "Användare",
 }
 

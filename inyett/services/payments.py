@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import pain001
 from inyett.extensions import db
+from inyett.formatting import local_datetime
 from inyett.models import Company
 from inyett.models import InyettBatch
 from inyett.models import InyettSettings
@@ -149,15 +150,29 @@ def preview_undo(payment: Payment) -> UndoPreview:
     return UndoPreview(payment=payment, deletes_batch_at_inyett=at_inyett, co_removed=co_removed)
 
 
+def why_not_undoable(payment: Payment) -> str | None:
+    """The Swedish reason `payment` cannot be undone now, or None when it can."""
+    if payment.status == "undone":
+        return "Betalningen är redan ångrad."
+    # An attested payment can still leave its file, as long as the bank cannot have the file:
+    # the attest approved paying it, and not paying it is always on the safe side.
+    payment_file = payment.payment_file
+    if payment_file.downloaded_at is not None:
+        return (
+            f"Betalfilen laddades ner för banken {local_datetime(payment_file.downloaded_at)} "
+            "och kan inte ändras här. Stoppa betalningen i banken."
+        )
+    return None
+
+
 def undo_payment(
     payment: Payment, *, actor: str, expected_version: int | None = None
 ) -> UndoPreview:
     """Take the payment out of its file and back to the open invoices, and delete its batch at
     Inyett; payments sharing that batch are marked removed there and can be sent again."""
-    if payment.status == "undone":
-        raise PaymentRejected("Betalningen är redan ångrad.")
-    if payment.status == "attested":
-        raise PaymentRejected("Betalningen är attesterad och kan inte ångras.")
+    reason = why_not_undoable(payment)
+    if reason:
+        raise PaymentRejected(reason)
     if expected_version is not None and payment.version != expected_version:
         raise PaymentRejected(explain_lost_race(payment))
     batch_id = payment.batch_id
@@ -179,7 +194,7 @@ def undo_payment(
 def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) -> UndoPreview:
     # One conditional UPDATE decides between an undo and an attestation (or another undo) of
     # the same payment made at the same moment: only one of them matches the row.
-    conditions = [Payment.id == payment.id, Payment.status == "awaiting_attest"]
+    conditions = [Payment.id == payment.id, Payment.status.in_(("awaiting_attest", "attested"))]
     if expected_version is not None:
         conditions.append(Payment.version == expected_version)
     result = db.session.execute(
@@ -192,6 +207,17 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
         db.session.rollback()
         raise PaymentRejected(explain_lost_race(payment))
     db.session.refresh(payment)
+    # Writing the file's row too makes a download at the same moment wait for this undo (or
+    # this undo see the download), so the bank never gets a file holding an undone payment.
+    still_open = db.session.execute(
+        update(PaymentFile)
+        .where(PaymentFile.id == payment.payment_file_id, PaymentFile.downloaded_at.is_(None))
+        .values(downloaded_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if still_open.rowcount != 1:
+        db.session.rollback()
+        raise PaymentRejected(why_not_undoable(payment) or CHANGED_MEANWHILE)
     batch = payment.batch
     preview = preview_undo(payment)
     payment.invoice.status = "open"
@@ -230,6 +256,8 @@ def _undo_summary(payment: Payment, batch: InyettBatch | None, preview: UndoPrev
         f"Ångrade {payment.external_id} ({payment.supplier_name}, "
         f"{payment.amount} {payment.currency})"
     )
+    if payment.attested_by:
+        summary += f", attesterad av {payment.attested_by}"
     if preview.deletes_batch_at_inyett:
         summary += f"; batch {batch.external_id} tas bort hos Inyett"
         if preview.co_removed:

@@ -5,10 +5,10 @@ from flask import abort
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from inyett import worker
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.htmx import is_htmx_request
@@ -23,10 +23,12 @@ from inyett.services.payment_list import STATUSES
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
 from inyett.services.payments import PaymentRejected
+from inyett.views import row_actions
 
 bp = Blueprint("attest", __name__, url_prefix="/attest")
 
 ATTESTERS = ("attester", "admin")
+ROW_TEMPLATE = "partials/attest/payment-row.html"
 
 
 @bp.get("")
@@ -102,10 +104,11 @@ def attest_selected():
 def confirm_undo(payment_id: int):
     """The inline confirmation: what undoing removes at Inyett."""
     payment = _payment(payment_id)
-    return render_template(
-        "partials/attest/undo-confirmation.html",
-        preview=payment_service.preview_undo(payment),
-        p=payment,
+    return row_actions.confirm_undo(
+        payment,
+        undo_url=url_for("attest.undo", payment_id=payment.id),
+        row_url=url_for("attest.row", payment_id=payment.id),
+        columns=10,
     )
 
 
@@ -113,19 +116,20 @@ def confirm_undo(payment_id: int):
 @roles_required(*ATTESTERS)
 def undo(payment_id: int):
     """Undo the payment; its row and the rows of co-removed payments are replaced."""
-    payment = _payment(payment_id)
-    try:
-        preview = payment_service.undo_payment(
-            payment,
-            actor=current_user.username,
-            expected_version=request.form.get("version", type=int),
-        )
-    except PaymentRejected as rejected:
-        db.session.refresh(payment)
-        return _render_row(payment, error=str(rejected)), 409
-    worker.notify(current_app)
-    return render_template(
-        "partials/attest/undone.html", p=payment, co_removed=preview.co_removed, **_row_helpers()
+    return row_actions.undo(
+        _payment(payment_id),
+        render_row=_render_row,
+        row_template=ROW_TEMPLATE,
+        helpers=_row_helpers(),
+    )
+
+
+@bp.post("/<int:payment_id>/skicka-igen")
+@roles_required(*ATTESTERS)
+def resend(payment_id: int):
+    """Skicka igen from the list: htmx gets the row back, a plain form the list."""
+    return row_actions.resend(
+        _payment(payment_id), render_row=_render_row, back_to=url_for("attest.index")
     )
 
 
@@ -134,9 +138,7 @@ def _payment(payment_id: int) -> Payment:
 
 
 def _render_row(payment: Payment, error: str | None = None) -> str:
-    return render_template(
-        "partials/attest/payment-row.html", p=payment, error=error, **_row_helpers()
-    )
+    return render_template(ROW_TEMPLATE, p=payment, error=error, **_row_helpers())
 
 
 def _row_helpers() -> dict:
@@ -144,4 +146,5 @@ def _row_helpers() -> dict:
         "why_not_attestable": attestation.why_not_attestable,
         "needs_acknowledgement": attestation.needs_acknowledgement,
         "waiting_states": attestation.WAITING_STATES,
+        "why_not_undoable": payment_service.why_not_undoable,
     }

@@ -26,14 +26,19 @@ from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
 from inyett.models import database_id
-from inyett.security import local_path
+from inyett.services import attestation
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.payments import PaymentRejected
+from inyett.views import row_actions
 
 bp = Blueprint("payments", __name__, url_prefix="/betalningar")
 
 PAYERS = ("payer", "admin")
+# Everyone working with payments sees the files, and may send again or undo on them; only
+# attesting is kept from the payer (segregation of duties).
+FILE_USERS = ("payer", "admin", "attester")
+ROW_TEMPLATE = "partials/payments/file-row.html"
 
 
 @bp.route("/forslag", methods=["GET", "POST"])
@@ -74,7 +79,7 @@ def proposal():
 
 
 @bp.get("/filer")
-@roles_required("payer", "admin", "attester")
+@roles_required(*FILE_USERS)
 def payment_files():
     """The payment files, newest first."""
     files = db.session.scalars(
@@ -87,51 +92,118 @@ def payment_files():
 
 
 @bp.get("/filer/<int:file_id>")
-@roles_required("payer", "admin", "attester")
+@roles_required(*FILE_USERS)
 def payment_file(file_id: int):
-    """One payment file with every payment's Inyett state."""
-    payment_file = db.session.get(PaymentFile, file_id) or abort(404)
+    """One payment file with every payment's Inyett state; waiting rows refresh themselves."""
+    payment_file = _payment_file(file_id)
     return render_template(
         "payments/file.html",
         payment_file=payment_file,
         not_ready=why_file_not_ready(payment_file),
-        action_form=ActionForm(),
+        **_row_helpers(),
     )
 
 
-@bp.get("/filer/<int:file_id>/pain001.xml")
-@roles_required("payer", "admin", "attester")
+@bp.get("/filer/<int:file_id>/status")
+@roles_required(*FILE_USERS)
+def file_status(file_id: int):
+    """Whether the file is ready for the bank, fetched again after a row changes."""
+    payment_file = _payment_file(file_id)
+    return render_template(
+        "partials/payments/file-status.html",
+        payment_file=payment_file,
+        not_ready=why_file_not_ready(payment_file),
+    )
+
+
+@bp.post("/filer/<int:file_id>/pain001.xml")
+@roles_required(*FILE_USERS)
 def download(file_id: int):
-    """The pain.001 file for the bank, once every payment in it is attested."""
-    payment_file = db.session.get(PaymentFile, file_id) or abort(404)
-    not_ready = why_file_not_ready(payment_file)
-    if not_ready:
-        flash(f"Filen är inte klar för banken. {not_ready}", "error")
+    """The pain.001 file for the bank, once every payment in it is attested (a POST: the first
+    download closes the file to undo)."""
+    payment_file = _payment_file(file_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        xml = attestation.download_for_bank(payment_file, actor=current_user.username)
+    except PaymentRejected as rejected:
+        flash(str(rejected), "error")
         return redirect(url_for("payments.payment_file", file_id=file_id))
     return Response(
-        payment_file.xml,
+        xml,
         mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{payment_file.message_id}.xml"'},
     )
 
 
+@bp.get("/<int:payment_id>")
+@roles_required(*FILE_USERS)
+def row(payment_id: int):
+    """One row of the file page; rows waiting for Inyett ask for themselves until answered."""
+    return _render_row(_payment(payment_id))
+
+
 @bp.post("/<int:payment_id>/skicka-igen")
-@roles_required("payer", "admin", "attester")
+@roles_required(*FILE_USERS)
 def resend(payment_id: int):
-    """Skicka igen: queue a failed or removed payment for Inyett again."""
-    payment = db.session.get(Payment, payment_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            payment_service.resend(payment, actor=current_user.username)
-        except PaymentRejected as rejected:
-            flash(str(rejected), "error")
-        else:
-            worker.notify(current_app)
-            flash(f"{payment.supplier_name} skickas till Inyett igen.", "success")
-    return redirect(
-        local_path(request.form.get("next"))
-        or url_for("payments.payment_file", file_id=payment.payment_file_id)
+    """Skicka igen: queue a failed or removed payment for Inyett again; htmx gets its row."""
+    payment = _payment(payment_id)
+    return row_actions.resend(
+        payment,
+        render_row=_render_row,
+        back_to=url_for("payments.payment_file", file_id=payment.payment_file_id),
     )
+
+
+@bp.get("/<int:payment_id>/angra")
+@roles_required(*FILE_USERS)
+def confirm_undo(payment_id: int):
+    """The inline confirmation: what undoing removes at Inyett."""
+    payment = _payment(payment_id)
+    return row_actions.confirm_undo(
+        payment,
+        undo_url=url_for("payments.undo", payment_id=payment.id),
+        row_url=url_for("payments.row", payment_id=payment.id),
+        columns=8,
+    )
+
+
+@bp.post("/<int:payment_id>/angra")
+@roles_required(*FILE_USERS)
+def undo(payment_id: int):
+    """Undo the payment; its row and the rows of co-removed payments are replaced, and the
+    file's status is fetched again."""
+    return row_actions.undo(
+        _payment(payment_id),
+        render_row=_render_row,
+        row_template=ROW_TEMPLATE,
+        helpers=_row_helpers(),
+    )
+
+
+def _payment_file(file_id: int) -> PaymentFile:
+    return db.session.get(PaymentFile, file_id) or abort(404)
+
+
+def _payment(payment_id: int) -> Payment:
+    return db.session.get(Payment, payment_id) or abort(404)
+
+
+def _render_row(payment: Payment, error: str | None = None):
+    response = current_app.make_response(
+        render_template(ROW_TEMPLATE, p=payment, error=error, **_row_helpers())
+    )
+    # A row that stopped waiting may change whether the file can go to the bank.
+    if payment.inyett_state not in attestation.WAITING_STATES or error:
+        response.headers["HX-Trigger"] = "payment-changed"
+    return response
+
+
+def _row_helpers() -> dict:
+    return {
+        "why_not_undoable": payment_service.why_not_undoable,
+        "waiting_states": attestation.WAITING_STATES,
+    }
 
 
 def _open_invoices(company_id: int) -> list[SupplierInvoice]:

@@ -114,3 +114,46 @@ def test_the_filter_updates_the_list_and_the_url(page, live):
     page.reload()
     expect(page.locator("#search")).to_have_value("Plusgiro")
     expect(page.locator("#payment-list .meta")).to_have_text("1 betalning")
+
+
+def test_skicka_igen_replaces_its_row_without_reload(page, live):
+    app, _ = live
+    ids = payments_in_file(live)
+    with app.app_context():
+        failed = db.session.get(Payment, ids[0])
+        failed.batch.state = "failed"
+        failed.inyett_state, failed.inyett_error = "failed", "Inyett svarade 500"
+        db.session.commit()
+        db.session.remove()
+    login(page, "attestant")
+    page.goto("/attest")
+    expect(row(page, ids[0])).to_contain_text("Fel")
+    page.evaluate("window.notReloaded = true")
+    row(page, ids[0]).get_by_role("button", name="Skicka igen").click()
+    expect(row(page, ids[0])).to_contain_text("Väntar på svar från Inyett")
+    expect(row(page, ids[0]).get_by_role("button", name="Skicka igen")).to_have_count(0)
+    assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
+
+
+def test_the_payers_file_page_fills_in_answers_by_itself_and_undoes_in_place(page, live):
+    app, _ = live
+    ids = payments_in_file(live, wait_for_answers=False)
+    with app.app_context():
+        file_id = db.session.get(Payment, ids[0]).payment_file_id
+        db.session.remove()
+    login(page, "betalare")
+    page.goto(f"/betalningar/filer/{file_id}")
+    expect(row(page, ids[0])).to_contain_text("Väntar på svar från Inyett")
+    page.evaluate("window.notReloaded = true")
+    with app.app_context():
+        wait_until_answered(app)
+        db.session.remove()
+    for payment_id in ids:
+        expect(row(page, payment_id)).to_contain_text("Inga varningar", timeout=10_000)
+    row(page, ids[1]).get_by_role("button", name="Ångra").click()
+    row(page, ids[1]).get_by_role("button", name="Ja, ångra").click()
+    expect(row(page, ids[1])).to_contain_text("Ångrad")
+    expect(page.locator("#file-status")).to_contain_text("3 av 3 betalningar väntar på attest.")
+    assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
