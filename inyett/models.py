@@ -33,8 +33,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# Row ids fit in a signed 64-bit integer everywhere; larger numbers would overflow the driver.
-MAX_DATABASE_ID = 2**62
+# Primary keys are INTEGER: 32 bits on PostgreSQL (SQLite allows 64). A larger number in a
+# request would overflow the query instead of finding nothing.
+MAX_DATABASE_ID = 2**31 - 1
 
 
 def database_id(value: str) -> int:

@@ -1,7 +1,13 @@
-"""Response headers that keep the pages from being framed, sniffed or injected into, and the
-check that keeps our redirects on this site."""
+"""Response headers that keep the pages from being framed, sniffed or injected into, the
+refusal of input no field can take, and the check that keeps our redirects on this site."""
 
 from urllib.parse import urlsplit
+
+from flask import request
+
+from inyett.errors import render_error
+
+NUL_REFUSED = "Uppgifterna innehåller ett otillåtet tecken (NUL). Skriv in dem igen."
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,6 +25,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register(app) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # No field takes a NUL character and PostgreSQL cannot store one: refuse it here, for
+        # every form and query at once, before it reaches a query.
+        for values in (request.args, request.form):
+            for key, texts in values.lists():
+                if "\x00" in key or any("\x00" in text for text in texts):
+                    return render_error(400, NUL_REFUSED)
+        return None
+
     @app.after_request
     def set_security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -356,3 +356,24 @@ def test_amounts_are_exact_decimals(ctx):
     payment_file = create_file(add_invoices())
     assert sum(p.amount for p in payment_file.payments) == Decimal("20683.60")
     assert get_settings().active
+
+
+@responses.activate
+def test_the_admins_skicka_igen_queues_only_a_failed_batch(app, client, auth):
+    with app.app_context():
+        activate_inyett()
+        create_file(add_invoices()[:2])
+        responses.post(BATCHES, status=400, json={"code": 400, "message": "debtorAccount is bad"})
+        drain()
+        failed, other = db.session.scalars(select(InyettBatch).order_by(InyettBatch.id))
+        other.state = "answered"
+        db.session.commit()
+        failed_id, answered_id = failed.id, other.id
+    auth.login("admin")
+    queue = "/systeminstallningar/inyett-ko"
+    answered = auth.post(f"{queue}/{answered_id}/skicka-igen", token_from=queue)
+    assert "har inte misslyckats" in client.get(answered.headers["Location"]).get_data(as_text=True)
+    auth.post(f"{queue}/{failed_id}/skicka-igen", token_from=queue)
+    with app.app_context():
+        states = [b.state for b in db.session.scalars(select(InyettBatch).order_by(InyettBatch.id))]
+    assert states == ["queued", "answered"]

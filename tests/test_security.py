@@ -202,8 +202,21 @@ def test_redirects_after_login_and_resend_stay_on_this_site(seeded, target):
     assert resend.headers["Location"] == "/betalningar/filer/1"
 
 
-def test_ids_too_large_for_the_database_are_not_found(seeded):
-    huge = "9" * 40
+def test_a_nul_character_anywhere_is_refused_with_a_swedish_message(seeded):
+    # PostgreSQL cannot store NUL, so it must never reach a query (found by the fuzz test).
+    client = seeded.test_client()
+    login = client.post(
+        "/logga-in",
+        data={"username": "adm\x00in", "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert login.status_code == 400
+    assert "otillåtet tecken" in login.get_data(as_text=True)
+    Auth(client).login("attestant")
+    assert client.get("/attest", query_string={"sok": "a\x00"}).status_code == 400
+
+
+@pytest.mark.parametrize("huge", ["9" * 40, str(2**31)])
+def test_ids_too_large_for_the_database_are_not_found(seeded, huge):
     client = seeded.test_client()
     Auth(client).login("attestant")
     assert client.get("/attest/" + huge).status_code == 404

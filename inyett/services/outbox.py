@@ -304,8 +304,16 @@ def _set_payments(batch: InyettBatch, state: str, error: str | None) -> None:
         payment.inyett_error = error
 
 
+class NothingToRetry(Exception):
+    """The batch has not failed, so "Skicka igen" has nothing to do."""
+
+
 def retry(batch: InyettBatch, *, actor: str) -> None:
     """Queue a failed batch again ("Skicka igen"); a batch Inyett already has counts as sent."""
+    if batch.state != "failed":
+        raise NothingToRetry(
+            f"Batchen {batch.external_id} har inte misslyckats och skickas inte igen."
+        )
     batch.state = "awaiting_answer" if batch.sent_at else "queued"
     batch.attempts = 0
     batch.next_attempt_at = utcnow()

@@ -97,9 +97,13 @@ def retry_batch(batch_id: int):
     """Skicka igen: queue a failed batch once more."""
     batch = db.session.get(InyettBatch, batch_id) or abort(404)
     if ActionForm().validate_on_submit():
-        outbox.retry(batch, actor=current_user.username)
-        worker.notify(current_app)
-        flash(f"Batchen {batch.external_id} är köad igen.", "success")
+        try:
+            outbox.retry(batch, actor=current_user.username)
+        except outbox.NothingToRetry as refused:
+            flash(str(refused), "error")
+        else:
+            worker.notify(current_app)
+            flash(f"Batchen {batch.external_id} är köad igen.", "success")
     return redirect(url_for("settings.inyett_queue"))
 
 

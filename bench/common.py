@@ -1,0 +1,258 @@
+"""What the benchmarks share: a throw-away app and database, bulk data, the Inyett simulator in
+a process of its own, and a line about the machine. Each benchmark is a plain script that
+prints its figures: `.venv/bin/python -m bench.NAME`."""
+
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+from sqlalchemy import insert
+
+from inyett import create_app
+from inyett import secret_box
+from inyett.extensions import db
+from inyett.models import Company
+from inyett.models import DebtorAccount
+from inyett.models import Payment
+from inyett.models import PaymentFile
+from inyett.models import Supplier
+from inyett.models import SupplierInvoice
+from inyett.models import utcnow
+from inyett.services import users
+from inyett.services.settings import get_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+API_KEY = "bench-nyckel-0123456789"
+PASSWORD = "bench-lösenord-2026"
+# Valid organisation numbers for the benchmark companies (Luhn-checked).
+COMPANY_ORGNRS = ["5560360793", "5560473521", "2021005448", "2120000142", "5566778899"]
+PAYMENT_STATES = ("answered", "answered", "answered", "awaiting_answer", "inactive")
+PAYMENT_DATE = date(2026, 11, 26)
+
+
+def machine() -> str:
+    """One line naming the machine the figures come from."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        cpu = names[0].split(":", 1)[1].strip() if names else cpu
+    return f"{os.cpu_count()} kärnor, {cpu}, Python {platform.python_version()}"
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+@contextmanager
+def bench_app(folder: str, **config):
+    """An app on an empty database (INYETT_DATABASE_URL when set, else SQLite in `folder`),
+    with an admin, a payer and an attester, inside an app context."""
+    url = os.environ.get("INYETT_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "OUTBOX_WORKER": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            **config,
+        }
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        for username, role in (
+            ("admin", "admin"),
+            ("betalare", "payer"),
+            ("attestant", "attester"),
+        ):
+            users.create_user(username, role, PASSWORD, username.capitalize())
+        db.session.commit()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def add_companies(count: int) -> list[Company]:
+    companies = []
+    for index in range(count):
+        company = Company(
+            name=f"Benchbolag {index + 1} AB", orgnr=COMPANY_ORGNRS[index], country="SE"
+        )
+        company.debtor_accounts.append(
+            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+        )
+        companies.append(company)
+    db.session.add_all(companies)
+    db.session.commit()
+    return companies
+
+
+def add_open_invoices(company: Company, count: int) -> list[int]:
+    """`count` open invoices to bankgiro, plusgiro, bank account and IBAN payees."""
+    payees = [
+        ("Skatteverket", "2021005448", "BGNR", "50501055"),
+        ("Plusgirobolaget AB", "5560360793", "PGNR", "1234566"),
+        ("Bankbolaget AB", "5560473521", "BBAN", "50001234560"),
+        ("Iban AB", "2120000142", "IBAN", "SE4550000000058398257466"),
+    ]
+    suppliers = [
+        Supplier(company=company, name=n, orgnr=o, country="SE", account_type=t, account=a)
+        for n, o, t, a in payees
+    ]
+    db.session.add_all(suppliers)
+    db.session.flush()
+    ids = db.session.scalars(
+        insert(SupplierInvoice).returning(SupplierInvoice.id),
+        [
+            {
+                "company_id": company.id,
+                "supplier_id": suppliers[n % len(suppliers)].id,
+                "invoice_number": f"B-{company.id}-{n}",
+                "message": f"Faktura B-{n}",
+                "amount": Decimal(100 + n) + Decimal("0.50"),
+                "currency": "SEK",
+                "due_date": PAYMENT_DATE,
+            }
+            for n in range(count)
+        ],
+    ).all()
+    db.session.commit()
+    return list(ids)
+
+
+def add_payments(companies: list[Company], count: int, per_file: int = 200) -> None:
+    """`count` created payments spread over the companies and over files of `per_file`, in
+    the mix of Inyett states and warnings an attester meets, inserted in bulk."""
+    for start in range(0, count, per_file):
+        company = companies[start // per_file % len(companies)]
+        supplier = Supplier(
+            company=company,
+            name="Leverantör",
+            country="SE",
+            account_type="BGNR",
+            account="50501055",
+        )
+        day = date(2026, 1, 5) + timedelta(days=start // per_file % 300)
+        payment_file = PaymentFile(
+            company=company,
+            debtor_account=company.debtor_accounts[0],
+            message_id=f"BENCH-{start}",
+            payment_date=day,
+            created_by="betalare",
+        )
+        db.session.add_all([supplier, payment_file])
+        db.session.flush()
+        numbers = range(start, min(start + per_file, count))
+        invoice_ids = db.session.scalars(
+            insert(SupplierInvoice).returning(SupplierInvoice.id),
+            [
+                {
+                    "company_id": company.id,
+                    "supplier_id": supplier.id,
+                    "invoice_number": f"F-{n}",
+                    "message": "Bench",
+                    "amount": Decimal(n % 9000) + Decimal("0.50"),
+                    "currency": "SEK",
+                    "due_date": day,
+                    "status": "in_payment",
+                }
+                for n in numbers
+            ],
+        ).all()
+        db.session.execute(
+            insert(Payment),
+            [
+                {
+                    "external_id": f"P{n}",
+                    "company_id": company.id,
+                    "invoice_id": invoice_id,
+                    "payment_file_id": payment_file.id,
+                    "supplier_name": f"Leverantör {n % 500}",
+                    "supplier_country": "SE",
+                    "account_type": "BGNR",
+                    "account": "50501055",
+                    "invoice_number": f"F-{n}",
+                    "message": "Bench",
+                    "amount": Decimal(n % 9000) + Decimal("0.50"),
+                    "currency": "SEK",
+                    "payment_date": day,
+                    "created_at": utcnow(),
+                    "created_by": "betalare",
+                    "status": "attested" if n % 4 == 0 else "awaiting_attest",
+                    "inyett_state": PAYMENT_STATES[n % len(PAYMENT_STATES)],
+                    "warning_count": 1 if n % 7 == 0 else 0,
+                }
+                for n, invoice_id in zip(numbers, invoice_ids, strict=True)
+            ],
+        )
+    db.session.commit()
+
+
+def activate_inyett(one_payment_per_batch: bool = True) -> None:
+    settings = get_settings()
+    settings.api_key_ciphertext = secret_box.encrypt(API_KEY)
+    settings.one_payment_per_batch = one_payment_per_batch
+    settings.active = True
+    db.session.commit()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def simulator_process(latency_ms: float = 0) -> Iterator[str]:
+    """The simulator in a process of its own (werkzeug's threaded server), so that its work
+    does not share the benchmark's interpreter; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "INYETT_SIMULATOR_API_KEY": API_KEY,
+        "INYETT_SIMULATOR_ANALYSIS_SECONDS": "0",
+        "INYETT_SIMULATOR_LATENCY_MS": str(latency_ms),
+    }
+    command = [sys.executable, "-m", "flask", "--app", "inyett.simulator", "run"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--with-threads"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{url}/_simulator/faults")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_up(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(url, timeout=1).raise_for_status()
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

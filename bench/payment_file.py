@@ -1,0 +1,48 @@
+"""Creating a payment file of 1 000 payments with the Inyett connection on, one batch per
+payment: storing the payments and their batches, building the pain.001 and validating it
+against the ISO schema, as "Skapa betalning till fil" does. Target (issue 6): ≤ 2 s.
+
+Run: `.venv/bin/python -m bench.payment_file [payments] [rounds]` (default 1 000, 3 rounds).
+"""
+
+import statistics
+import sys
+import tempfile
+import time
+
+from bench.common import PAYMENT_DATE
+from bench.common import activate_inyett
+from bench.common import add_companies
+from bench.common import add_open_invoices
+from bench.common import bench_app
+from bench.common import machine
+from inyett.extensions import db
+from inyett.models import Company
+from inyett.services import payments
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    seconds = []
+    with tempfile.TemporaryDirectory() as folder, bench_app(folder):
+        company_id = add_companies(1)[0].id
+        activate_inyett(one_payment_per_batch=True)
+        dialect = db.engine.dialect.name
+        for _ in range(rounds):
+            invoice_ids = add_open_invoices(db.session.get(Company, company_id), count)
+            # Start cold, as a request does: nothing of the ledger in the session.
+            db.session.expunge_all()
+            started = time.perf_counter()
+            payment_file = payments.create_payment_file(
+                company_id, invoice_ids, PAYMENT_DATE, actor="betalare", today=PAYMENT_DATE
+            )
+            seconds.append(time.perf_counter() - started)
+            assert len(payment_file.payments) == count and payment_file.xml
+    print(f"Betalfil med {count} betalningar (en batch per betalning), {dialect}")
+    print(f"Maskin: {machine()}")
+    print(f"  median {statistics.median(seconds):.2f} s, bästa {min(seconds):.2f} s, {rounds} varv")
+
+
+if __name__ == "__main__":
+    main()
