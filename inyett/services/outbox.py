@@ -14,6 +14,7 @@ from datetime import datetime
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -56,16 +57,17 @@ def backoff_seconds(attempt: int, first: float) -> float:
     return min(MAX_BACKOFF_SECONDS, first * 2 ** max(0, attempt - 1))
 
 
-def claim(batch_id: int, owner: str, now: datetime, *conditions) -> bool:
-    """Take the batch for SEND_CLAIM_SECONDS if nobody holds it and `conditions` hold, in one
-    conditional UPDATE, so that of two senders asking at once exactly one gets it.
+def claim(batch_id: int, owner: str, now: datetime, *conditions, **values) -> bool:
+    """Take the batch for SEND_CLAIM_SECONDS if nobody holds it and `conditions` hold, setting
+    `values` too, in one conditional UPDATE, so that of two senders asking at once exactly one
+    gets it.
 
     A sender that dies holding a claim only delays its batches until the claim runs out."""
     hold = timedelta(seconds=float(current_app.config["SEND_CLAIM_SECONDS"]))
     result = db.session.execute(
         update(InyettBatch)
         .where(InyettBatch.id == batch_id, _unclaimed(now), *conditions)
-        .values(claimed_until=now + hold, claimed_by=owner)
+        .values(claimed_until=now + hold, claimed_by=owner, **values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -74,6 +76,12 @@ def claim(batch_id: int, owner: str, now: datetime, *conditions) -> bool:
 
 def _unclaimed(now: datetime):
     return or_(InyettBatch.claimed_until.is_(None), InyettBatch.claimed_until < now)
+
+
+def _first_attempt(now: datetime):
+    return func.coalesce(
+        InyettBatch.first_attempt_at, case((InyettBatch.state == "queued", now), else_=None)
+    )
 
 
 def _due(due_by: datetime):
@@ -102,7 +110,9 @@ def claim_next(owner: str, due_by: datetime, now: datetime) -> int | None:
     while candidates := due_batch_ids(due_by, now, limit=CLAIM_CANDIDATES):
         for batch_id in candidates:
             # Due again in the claim itself: another sender may have handled it since the look.
-            if claim(batch_id, owner, now, *_due(due_by)):
+            # A queued batch is about to be sent, and from then on Inyett may hold it: saying
+            # so in the claim saves a write of its own before the call.
+            if claim(batch_id, owner, now, *_due(due_by), first_attempt_at=_first_attempt(now)):
                 return batch_id
         # Other senders took every candidate between the look and the claim: look again.
     return None
@@ -209,8 +219,6 @@ def _send(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
         batch.state = "deleted"
         return
     body, country = batch_body(batch), batch.country
-    if batch.first_attempt_at is None:
-        batch.first_attempt_at = now
     _end_transaction()
     created = client.create_batch(country, body)
     batch.state = "awaiting_answer"
@@ -270,7 +278,7 @@ def _delete(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 
 def _end_transaction() -> None:
     # Holding a database transaction open while Inyett answers would block the other senders
-    # (SQLite locks the whole file); this commits what is pending and ends the read.
+    # (SQLite locks the whole file); nothing is pending here, so this only ends the read.
     db.session.commit()
 
 
