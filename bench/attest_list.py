@@ -10,15 +10,15 @@ import sys
 import tempfile
 import time
 
-from bench.common import PASSWORD
-from bench.common import add_companies
 from bench.common import add_payments
 from bench.common import bench_app
+from bench.common import companies
 from bench.common import machine
 from bench.common import median_ms
 from inyett.extensions import db
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
+from tests.conftest import PASSWORD
 from tests.conftest import csrf_token
 
 ROUNDS = 40
@@ -41,7 +41,7 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     company_count = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     with tempfile.TemporaryDirectory() as folder, bench_app(folder) as app:
-        add_payments(add_companies(company_count), count)
+        add_payments(companies(company_count), count)
         print(
             f"Attestlistan: {count} betalningar i {company_count} bolag, {db.engine.dialect.name}"
         )

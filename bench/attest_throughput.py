@@ -13,13 +13,13 @@ import threading
 
 from waitress import create_server
 
-from bench.common import PASSWORD
 from bench.common import PROJECT_ROOT
-from bench.common import add_companies
 from bench.common import add_payments
 from bench.common import bench_app
+from bench.common import companies
 from bench.common import machine
 from inyett.extensions import db
+from tests.conftest import PASSWORD
 
 CONNECTIONS = 4
 
@@ -36,7 +36,7 @@ def requests_per_second(base_url: str, path: str, seconds: float, login: bool) -
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     with tempfile.TemporaryDirectory() as folder, bench_app(folder) as app:
-        add_payments(add_companies(5), 10_000)
+        add_payments(companies(5), 10_000)
         dialect = db.engine.dialect.name
         # Waitress warns whenever requests queue, which is the point of a load test.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)

@@ -11,11 +11,11 @@ import time
 
 import requests
 
-from bench.common import API_KEY
 from bench.common import machine
 from bench.common import simulator_process
 from inyett.api_client import InyettClient
 from inyett.api_client import new_http_session
+from tests.payments_helpers import API_KEY
 
 
 def bodies(prefix: str, count: int) -> list[dict]:

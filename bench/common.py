@@ -1,6 +1,7 @@
-"""What the benchmarks share: a throw-away app and database, bulk data, the Inyett simulator in
-a process of its own, and a line about the machine. Each benchmark is a plain script that
-prints its figures: `.venv/bin/python -m bench.NAME`."""
+"""What the benchmarks share: a throw-away app and database (the test suite's, so that the
+figures come from the data the tests check), bulk payments, the Inyett simulator in a process
+of its own, and a line about the machine. Each benchmark is a plain script that prints its
+figures: `.venv/bin/python -m bench.NAME`."""
 
 import os
 import platform
@@ -17,11 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import requests
-from cryptography.fernet import Fernet
 from sqlalchemy import insert
+from sqlalchemy import select
 
-from inyett import create_app
-from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import DebtorAccount
@@ -30,16 +29,18 @@ from inyett.models import PaymentFile
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.models import utcnow
-from inyett.services import users
-from inyett.services.settings import get_settings
+from tests.conftest import make_app
+from tests.payments_helpers import API_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-API_KEY = "bench-nyckel-0123456789"
-PASSWORD = "bench-lösenord-2026"
-# Valid organisation numbers for the benchmark companies (Luhn-checked).
-COMPANY_ORGNRS = ["5560360793", "5560473521", "2021005448", "2120000142", "5566778899"]
+# More companies beside the test data's Testbolaget AB (valid organisation numbers).
+MORE_COMPANIES = [
+    ("5560473521", "Bankbolaget"),
+    ("2021005448", "Myndigheten"),
+    ("2120000142", "Iban"),
+]
+MORE_COMPANIES += [("5566778899", "Femte")]
 PAYMENT_STATES = ("answered", "answered", "answered", "awaiting_answer", "inactive")
-PAYMENT_DATE = date(2026, 11, 26)
 
 
 def machine() -> str:
@@ -58,29 +59,10 @@ def median_ms(samples: list[float]) -> float:
 
 @contextmanager
 def bench_app(folder: str, **config):
-    """An app on an empty database (INYETT_DATABASE_URL when set, else SQLite in `folder`),
-    with an admin, a payer and an attester, inside an app context."""
-    url = os.environ.get("INYETT_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "OUTBOX_WORKER": False,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            **config,
-        }
-    )
+    """The test suite's app and data (users of each role, Testbolaget AB) on an empty database
+    (INYETT_DATABASE_URL when set, else SQLite in `folder`), inside an app context."""
+    app = make_app(Path(folder), **config)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        for username, role in (
-            ("admin", "admin"),
-            ("betalare", "payer"),
-            ("attestant", "attester"),
-        ):
-            users.create_user(username, role, PASSWORD, username.capitalize())
-        db.session.commit()
         try:
             yield app
         finally:
@@ -88,52 +70,16 @@ def bench_app(folder: str, **config):
             db.engine.dispose()
 
 
-def add_companies(count: int) -> list[Company]:
-    companies = []
-    for index in range(count):
-        company = Company(
-            name=f"Benchbolag {index + 1} AB", orgnr=COMPANY_ORGNRS[index], country="SE"
-        )
+def companies(count: int) -> list[Company]:
+    """Testbolaget AB and as many more companies as make `count`."""
+    for orgnr, name in MORE_COMPANIES[: count - 1]:
+        company = Company(name=f"{name} AB", orgnr=orgnr, country="SE")
         company.debtor_accounts.append(
             DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
         )
-        companies.append(company)
-    db.session.add_all(companies)
+        db.session.add(company)
     db.session.commit()
-    return companies
-
-
-def add_open_invoices(company: Company, count: int) -> list[int]:
-    """`count` open invoices to bankgiro, plusgiro, bank account and IBAN payees."""
-    payees = [
-        ("Skatteverket", "2021005448", "BGNR", "50501055"),
-        ("Plusgirobolaget AB", "5560360793", "PGNR", "1234566"),
-        ("Bankbolaget AB", "5560473521", "BBAN", "50001234560"),
-        ("Iban AB", "2120000142", "IBAN", "SE4550000000058398257466"),
-    ]
-    suppliers = [
-        Supplier(company=company, name=n, orgnr=o, country="SE", account_type=t, account=a)
-        for n, o, t, a in payees
-    ]
-    db.session.add_all(suppliers)
-    db.session.flush()
-    ids = db.session.scalars(
-        insert(SupplierInvoice).returning(SupplierInvoice.id),
-        [
-            {
-                "company_id": company.id,
-                "supplier_id": suppliers[n % len(suppliers)].id,
-                "invoice_number": f"B-{company.id}-{n}",
-                "message": f"Faktura B-{n}",
-                "amount": Decimal(100 + n) + Decimal("0.50"),
-                "currency": "SEK",
-                "due_date": PAYMENT_DATE,
-            }
-            for n in range(count)
-        ],
-    ).all()
-    db.session.commit()
-    return list(ids)
+    return list(db.session.scalars(select(Company).order_by(Company.id)))
 
 
 def add_payments(companies: list[Company], count: int, per_file: int = 200) -> None:
@@ -201,14 +147,6 @@ def add_payments(companies: list[Company], count: int, per_file: int = 200) -> N
                 for n, invoice_id in zip(numbers, invoice_ids, strict=True)
             ],
         )
-    db.session.commit()
-
-
-def activate_inyett(one_payment_per_batch: bool = True) -> None:
-    settings = get_settings()
-    settings.api_key_ciphertext = secret_box.encrypt(API_KEY)
-    settings.one_payment_per_batch = one_payment_per_batch
-    settings.active = True
     db.session.commit()
 
 

@@ -10,15 +10,12 @@ import sys
 import tempfile
 import time
 
-from bench.common import PAYMENT_DATE
-from bench.common import activate_inyett
-from bench.common import add_companies
-from bench.common import add_open_invoices
 from bench.common import bench_app
 from bench.common import machine
 from inyett.extensions import db
-from inyett.models import Company
-from inyett.services import payments
+from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import add_many_invoices
+from tests.payments_helpers import create_file
 
 
 def main() -> None:
@@ -26,17 +23,14 @@ def main() -> None:
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     seconds = []
     with tempfile.TemporaryDirectory() as folder, bench_app(folder):
-        company_id = add_companies(1)[0].id
         activate_inyett(one_payment_per_batch=True)
         dialect = db.engine.dialect.name
         for _ in range(rounds):
-            invoice_ids = add_open_invoices(db.session.get(Company, company_id), count)
+            invoice_ids = add_many_invoices(count)
             # Start cold, as a request does: nothing of the ledger in the session.
             db.session.expunge_all()
             started = time.perf_counter()
-            payment_file = payments.create_payment_file(
-                company_id, invoice_ids, PAYMENT_DATE, actor="betalare", today=PAYMENT_DATE
-            )
+            payment_file = create_file(invoice_ids)
             seconds.append(time.perf_counter() - started)
             assert len(payment_file.payments) == count and payment_file.xml
     print(f"Betalfil med {count} betalningar (en batch per betalning), {dialect}")

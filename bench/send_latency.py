@@ -13,10 +13,6 @@ import time
 from sqlalchemy import func
 from sqlalchemy import select
 
-from bench.common import PAYMENT_DATE
-from bench.common import activate_inyett
-from bench.common import add_companies
-from bench.common import add_open_invoices
 from bench.common import bench_app
 from bench.common import machine
 from bench.common import simulator_process
@@ -24,20 +20,18 @@ from inyett.config import DEFAULTS
 from inyett.extensions import db
 from inyett.models import InyettBatch
 from inyett.services import outbox
-from inyett.services import payments
 from inyett.services.settings import client_for_batch
+from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import add_many_invoices
+from tests.payments_helpers import create_file
 
 
 def send_seconds(folder: str, simulator_url: str, count: int, pool: int) -> float:
     """Seconds for one outbox run to send `count` queued batches with `pool` parallel calls."""
     config = {"API_URL": simulator_url, "SEND_CONCURRENCY": pool}
     with bench_app(folder, **config):
-        company = add_companies(1)[0]
         activate_inyett(one_payment_per_batch=True)
-        invoice_ids = add_open_invoices(company, count)
-        payments.create_payment_file(
-            company.id, invoice_ids, PAYMENT_DATE, actor="betalare", today=PAYMENT_DATE
-        )
+        create_file(add_many_invoices(count))
         started = time.perf_counter()
         outbox.process_due(client_for_batch, concurrency=pool)
         elapsed = time.perf_counter() - started

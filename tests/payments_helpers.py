@@ -29,9 +29,11 @@ SUPPLIERS = [
 ]
 
 
-def activate_inyett(batch_reference="Acme", one_payment_per_batch=True, active=True):
+def activate_inyett(
+    batch_reference="Acme", one_payment_per_batch=True, active=True, api_key=API_KEY
+):
     settings = get_settings()
-    settings.api_key_ciphertext = secret_box.encrypt(API_KEY)
+    settings.api_key_ciphertext = secret_box.encrypt(api_key)
     settings.batch_reference = batch_reference
     settings.one_payment_per_batch = one_payment_per_batch
     settings.active = active

@@ -16,7 +16,6 @@ import requests
 from sqlalchemy import func
 from sqlalchemy import select
 
-from inyett import simulator
 from inyett.extensions import db
 from inyett.models import InyettBatch
 from inyett.models import Payment
@@ -25,8 +24,7 @@ from inyett.services import payments
 from inyett.services.settings import client_for_batch
 from inyett.services.settings import get_settings
 from tests.conftest import make_app
-from tests.live_server import serve
-from tests.payments_helpers import API_KEY
+from tests.e2e.conftest import SIMULATOR_KEY
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_many_invoices
 from tests.payments_helpers import create_file
@@ -50,15 +48,6 @@ SENDER_CONFIG = {
     "SEND_CONCURRENCY": 8,
 }
 SETTLED = {"answered", "removed"}
-
-
-@pytest.fixture
-def faulty_simulator():
-    app = simulator.create_app(
-        {"INYETT_SIMULATOR_API_KEY": API_KEY, "INYETT_SIMULATOR_ANALYSIS_SECONDS": "0"}
-    )
-    with serve(app) as url:
-        yield url
 
 
 def set_faults(simulator_url: str, **faults) -> None:
@@ -112,17 +101,17 @@ def assert_settled_once(simulator_url: str) -> list[dict]:
     return held
 
 
-def test_faults_and_an_outage_settle_every_payment_exactly_once(tmp_path, faulty_simulator):
-    app = make_app(tmp_path, API_URL=faulty_simulator, **SENDER_CONFIG)
-    set_faults(faulty_simulator, seed=2026, **FAULTS)
+def test_faults_and_an_outage_settle_every_payment_exactly_once(tmp_path, simulator_url):
+    app = make_app(tmp_path, API_URL=simulator_url, **SENDER_CONFIG)
+    set_faults(simulator_url, seed=2026, **FAULTS)
     with app.app_context():
-        activate_inyett()
+        activate_inyett(api_key=SIMULATOR_KEY)
         create_files(2000, shared_files=2)
         assert outbox.unfinished_count() == 1500 + 2
 
         # Part of the queue goes through the faults, then Inyett is away for a while.
         outbox.process_due(client_for_batch, concurrency=8)
-        set_faults(faulty_simulator, outage_seconds=2, seed=2027, **FAULTS)
+        set_faults(simulator_url, outage_seconds=2, seed=2027, **FAULTS)
         send_until_drained(seconds=240)
 
         # Undo under faults: single batches, and one payment of a shared batch.
@@ -132,7 +121,7 @@ def test_faults_and_an_outage_settle_every_payment_exactly_once(tmp_path, faulty
             payments.undo_payment(payment, actor="attestant")
         send_until_drained(seconds=120)
 
-        held = assert_settled_once(faulty_simulator)
+        held = assert_settled_once(simulator_url)
         assert sum(b["deleted"] for b in held) == 11
         removed = db.session.scalar(
             select(func.count(Payment.id)).where(Payment.inyett_state == "removed")
@@ -194,18 +183,18 @@ def sent_count() -> int:
 
 
 def test_two_sender_processes_never_send_the_same_batch_twice(
-    tmp_path, faulty_simulator, sender_process
+    tmp_path, simulator_url, sender_process
 ):
-    app = make_app(tmp_path, API_URL=faulty_simulator)
+    app = make_app(tmp_path, API_URL=simulator_url)
     # Slow enough that the two processes overlap for seconds.
-    set_faults(faulty_simulator, latency_ms=20)
+    set_faults(simulator_url, latency_ms=20)
     with app.app_context():
-        activate_inyett()
+        activate_inyett(api_key=SIMULATOR_KEY)
         create_files(500)
-    senders = [sender_process(app, faulty_simulator) for _ in range(2)]
+    senders = [sender_process(app, simulator_url) for _ in range(2)]
     outputs = [finish(sender) for sender in senders]
     with app.app_context():
-        held = assert_settled_once(faulty_simulator)
+        held = assert_settled_once(simulator_url)
     assert len(held) == 500
     assert {b["createCalls"] for b in held} == {1}
     steps = [int(re.match(r"(\d+) steg", output.splitlines()[-1]).group(1)) for output in outputs]
@@ -213,14 +202,14 @@ def test_two_sender_processes_never_send_the_same_batch_twice(
 
 
 def test_a_sender_killed_mid_run_loses_nothing_when_senders_start_again(
-    tmp_path, faulty_simulator, sender_process
+    tmp_path, simulator_url, sender_process
 ):
-    app = make_app(tmp_path, API_URL=faulty_simulator)
-    set_faults(faulty_simulator, latency_ms=10, seed=7, **FAULTS)
+    app = make_app(tmp_path, API_URL=simulator_url)
+    set_faults(simulator_url, latency_ms=10, seed=7, **FAULTS)
     with app.app_context():
-        activate_inyett()
+        activate_inyett(api_key=SIMULATOR_KEY)
         create_files(750)
-        victim = sender_process(app, faulty_simulator)
+        victim = sender_process(app, simulator_url)
         deadline = time.monotonic() + 60
         while sent_count() < 150:
             assert victim.poll() is None and time.monotonic() < deadline
@@ -229,8 +218,8 @@ def test_a_sender_killed_mid_run_loses_nothing_when_senders_start_again(
         victim.communicate(timeout=10)
         assert sent_count() < 750
 
-    for sender in [sender_process(app, faulty_simulator) for _ in range(2)]:
+    for sender in [sender_process(app, simulator_url) for _ in range(2)]:
         finish(sender)
     with app.app_context():
-        held = assert_settled_once(faulty_simulator)
+        held = assert_settled_once(simulator_url)
     assert len(held) == 750
