@@ -86,10 +86,12 @@ def create_payment_file(
     settings = settings_service.get_settings()
     payments = [_payment_for(invoice, payment_file, actor, settings.active) for invoice in invoices]
     db.session.flush()
-    for payment in payments:
-        payment.external_id = _payment_external_id(settings.batch_reference, payment.id)
     if settings.active:
         _queue_batches(company, payment_file, payments, settings)
+    # Named after the batches have their ids, so that each payment is written once more, not
+    # twice (its version check keeps those writes one row at a time).
+    for payment in payments:
+        payment.external_id = _payment_external_id(settings.batch_reference, payment.id)
     payment_file.xml = build_file(payment_file)
     audit.record(
         "payment_file",
@@ -342,16 +344,22 @@ def _queue_batches(
     """Put the payments in new batches: one each, or one for all, as the settings say now."""
     one_per_batch = single or settings.one_payment_per_batch
     groups = [[p] for p in payments] if one_per_batch else [payments]
-    for group in groups:
-        batch = InyettBatch(
+    test_environment = settings_service.uses_test_environment(settings)
+    batches = [
+        InyettBatch(
             company=company,
             country=company.country,
             debtor_account=payment_file.debtor_account.account,
             one_payment_per_batch=one_per_batch,
-            test_environment=settings_service.uses_test_environment(settings),
+            test_environment=test_environment,
         )
-        db.session.add(batch)
-        db.session.flush()
+        for _ in groups
+    ]
+    db.session.add_all(batches)
+    # One flush for all the batches: their ids, which the batch ids are made of, come back in
+    # a few multi-row INSERTs instead of one round trip per batch.
+    db.session.flush()
+    for batch, group in zip(batches, groups, strict=True):
         batch.external_id = _batch_external_id(settings.batch_reference, batch.id)
         for payment in group:
             payment.batch = batch
