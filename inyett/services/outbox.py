@@ -147,11 +147,25 @@ def _handle_claimed_until_done(
     make_client: ClientFactory, now: Callable[[], datetime], due_by: datetime, owner: str
 ) -> int:
     handled = 0
+    client_for = _one_client_per_environment(make_client)
     while (batch_id := claim_next(owner, due_by, now())) is not None:
         batch = db.session.get(InyettBatch, batch_id, populate_existing=True)
-        process_batch(batch, make_client, now())
+        process_batch(batch, client_for, now())
         handled += 1
     return handled
+
+
+def _one_client_per_environment(make_client: ClientFactory) -> ClientFactory:
+    # A client costs a settings read and a decryption; one run of a sender uses the key it
+    # started with.
+    clients: dict[bool, InyettClient] = {}
+
+    def client_for(batch: InyettBatch) -> InyettClient:
+        if batch.test_environment not in clients:
+            clients[batch.test_environment] = make_client(batch)
+        return clients[batch.test_environment]
+
+    return client_for
 
 
 def process_batch(batch: InyettBatch, make_client: ClientFactory, now: datetime) -> None:
@@ -278,8 +292,15 @@ def _delete(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 
 def _end_transaction() -> None:
     # Holding a database transaction open while Inyett answers would block the other senders
-    # (SQLite locks the whole file); nothing is pending here, so this only ends the read.
-    db.session.commit()
+    # (SQLite locks the whole file); nothing is pending here, so this only ends the read. What
+    # was read stays loaded: the claim keeps other senders off the batch, and a payment that an
+    # attester changes meanwhile fails its version check and the step is taken again.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _failed_attempt(batch: InyettBatch, error: InyettError, now: datetime) -> None:
