@@ -36,6 +36,7 @@ def seed() -> list[str]:
         db.session.commit()
     lines = ["Demoanvändare (användarnamn / lösenord / roll):"]
     lines += [f"  {u} / {p} / {users.ROLES[r]}" for u, r, _, p in DEMO_USERS]
+    lines.append(f"API-nyckel som simulatorn godtar (sparad i demon): {DEMO_API_KEY}")
     return lines
 
 
