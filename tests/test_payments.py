@@ -8,6 +8,7 @@ import responses
 from lxml import etree
 from responses import matchers
 from sqlalchemy import select
+from sqlalchemy import update
 
 from inyett.extensions import db
 from inyett.models import InyettBatch
@@ -377,3 +378,28 @@ def test_the_admins_skicka_igen_queues_only_a_failed_batch(app, client, auth):
     with app.app_context():
         states = [b.state for b in db.session.scalars(select(InyettBatch).order_by(InyettBatch.id))]
     assert states == ["queued", "answered"]
+
+
+@responses.activate
+def test_a_payment_changed_while_its_batch_is_sent_makes_the_sender_send_again(ctx):
+    # An attester may act while Inyett answers; the sender's write then fails its version check,
+    # and instead of failing the batch it sends again, which Inyett answers with "exists".
+    activate_inyett()
+    payment = create_file(add_invoices()[:1]).payments[0]
+
+    def created_while_someone_changes_the_payment(request):
+        with db.engine.begin() as other_connection:
+            other_connection.execute(
+                update(Payment).values(version=Payment.version + 1, message="ändrad")
+            )
+        return 200, {}, json.dumps({"code": 200})
+
+    responses.add_callback(responses.POST, BATCHES, created_while_someone_changes_the_payment)
+    drain(rounds=1)
+    db.session.expire_all()
+    batch = db.session.scalar(select(InyettBatch))
+    assert batch.state == "queued" and batch.claimed_by is None
+    responses.replace(responses.POST, BATCHES, status=409, json={"code": 409})
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+    drain()
+    assert payment.inyett_state == "answered" and payment.message == "ändrad"

@@ -2,8 +2,10 @@
 creating a payment file never fails or loses payments because Inyett is slow or down.
 
 A batch moves queued -> awaiting_answer -> answered (or failed), and delete_queued -> deleted.
-Workers claim a batch with one conditional UPDATE before touching it, so two workers (threads
-or processes, on SQLite or PostgreSQL) never handle the same batch at once.
+Senders claim one batch at a time with a conditional UPDATE right before they handle it, so two
+senders (threads or processes, on SQLite or PostgreSQL) never handle the same batch at once, and
+every step is safe to take twice (Inyett answers a repeated create with 409, which counts as
+delivered).
 """
 
 import contextlib
@@ -46,10 +48,6 @@ MAX_BACKOFF_SECONDS = 300.0
 CLAIM_CANDIDATES = 16
 
 ClientFactory = Callable[[InyettBatch], InyettClient]
-
-
-class BatchBusy(Exception):
-    """Another worker holds the batch right now."""
 
 
 def backoff_seconds(attempt: int, first: float) -> float:
