@@ -103,16 +103,61 @@ def test_a_failed_payment_must_be_sent_again_or_undone_before_attest(ctx):
         attestation.attest(payment, user=user("attestant"), acknowledged=True)
 
 
-def test_a_payment_removed_at_inyett_needs_acknowledgement_which_is_recorded(ctx):
+def test_a_payment_removed_at_inyett_is_not_attestable_until_sent_again(ctx):
     payment = answered_file().payments[0]
     payment.inyett_state = "removed"
     db.session.commit()
-    with pytest.raises(PaymentRejected, match="granskat varningarna"):
+    reason = attestation.why_not_attestable(payment, user("attestant"))
+    assert reason == (
+        "Inyett har inte kontrollerat betalningen: den togs bort där med en delad batch. "
+        "Skicka igen eller ångra den."
+    )
+    assert not attestation.needs_acknowledgement(payment)  # nothing to review: no warnings
+    for acknowledged in (False, True):
+        with pytest.raises(PaymentRejected, match="Skicka igen eller ångra"):
+            attestation.attest(payment, user=user("attestant"), acknowledged=acknowledged)
+    assert payment.status == "awaiting_attest"
+    payment.inyett_state = "answered"  # sent again as its own batch, and Inyett answered
+    db.session.commit()
+    attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    assert payment.status == "attested"
+
+
+def test_a_file_with_a_payment_removed_at_inyett_is_not_ready_even_when_attested(ctx):
+    # Attested before another payment of its shared batch was undone: Inyett's check is gone.
+    payment_file = answered_file()
+    for payment in payment_file.payments:
         attestation.attest(payment, user=user("attestant"), acknowledged=False)
-    attestation.attest(payment, user=user("attestant"), acknowledged=True)
-    assert payment.warnings_acknowledged is True
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).one()
-    assert "granskade betalningen utan svar från Inyett" in entry.summary
+    payment_file.payments[1].inyett_state = "removed"
+    db.session.commit()
+    assert attestation.why_file_not_ready(payment_file) == (
+        "1 av 4 betalningar har tagits bort hos Inyett med en delad batch och inte "
+        "kontrollerats: skicka igen eller ångra."
+    )
+    with pytest.raises(PaymentRejected, match="tagits bort hos Inyett"):
+        attestation.download_for_bank(payment_file, actor="betalare")
+    assert payment_file.downloaded_at is None
+
+
+def test_payments_not_checked_because_the_connection_was_off_are_attested_and_downloaded(ctx):
+    activate_inyett(active=False)
+    payment_file = create_file(add_invoices()[:1])
+    payment = payment_file.payments[0]
+    assert payment.inyett_state == "inactive"
+    assert not attestation.needs_acknowledgement(payment)
+    attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    assert attestation.why_file_not_ready(payment_file) is None
+    assert attestation.download_for_bank(payment_file, actor="betalare").startswith(b"<?xml")
+
+
+def test_messages_about_one_payment_are_singular(ctx):
+    activate_inyett(active=False)
+    payment_file = create_file(add_invoices()[:1])
+    assert attestation.why_file_not_ready(payment_file) == "1 av 1 betalning väntar på attest."
+    payment_file.payments[0].inyett_state = "failed"
+    assert attestation.why_file_not_ready(payment_file) == (
+        "1 av 1 betalning har Fel hos Inyett: skicka igen eller ångra."
+    )
 
 
 def test_bulk_attest_is_all_or_nothing_and_refuses_unacknowledged_warnings(ctx):

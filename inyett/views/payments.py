@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from inyett import worker
 from inyett.access import roles_required
 from inyett.extensions import db
+from inyett.formatting import plural
 from inyett.forms import ActionForm
 from inyett.forms import PaymentProposalForm
 from inyett.models import Company
@@ -70,7 +71,8 @@ def proposal():
             form.form_errors.append(str(rejected))
         else:
             worker.notify(current_app)
-            flash(f"Betalfilen är skapad med {len(payment_file.payments)} betalningar.", "success")
+            count = plural(len(payment_file.payments), "betalning", "betalningar")
+            flash(f"Betalfilen är skapad med {count}.", "success")
             return redirect(url_for("payments.payment_file", file_id=payment_file.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
