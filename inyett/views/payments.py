@@ -167,6 +167,7 @@ def confirm_undo(payment_id: int):
         undo_url=url_for("payments.undo", payment_id=payment.id),
         row_url=url_for("payments.row", payment_id=payment.id),
         columns=8,
+        render_row=_render_row,
     )
 
 
@@ -192,19 +193,14 @@ def _payment(payment_id: int) -> Payment:
 
 
 def _render_row(payment: Payment, error: str | None = None):
-    response = current_app.make_response(
-        render_template(ROW_TEMPLATE, p=payment, error=error, **_row_helpers())
-    )
-    # A row that stopped waiting may change whether the file can go to the bank.
-    if payment.inyett_state not in attestation.WAITING_STATES or error:
-        response.headers["HX-Trigger"] = "payment-changed"
-    return response
+    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers())
 
 
 def _row_helpers() -> dict:
     return {
         "why_not_undoable": payment_service.why_not_undoable,
         "waiting_states": attestation.WAITING_STATES,
+        "needs_administrator": row_actions.needs_administrator,
     }
 
 

@@ -109,11 +109,11 @@ def test_the_filter_updates_the_list_and_the_url(page, live):
     page.goto("/attest")
     expect(page.locator("#payment-list")).to_contain_text("4 betalningar")
     page.fill("#search", "Plusgiro")
-    expect(page.locator("#payment-list .meta")).to_have_text("1 betalning")
+    expect(page.locator("#list-summary .count")).to_have_text("1 betalning")
     expect(page).to_have_url(re.compile(r"sok=Plusgiro"))
     page.reload()
     expect(page.locator("#search")).to_have_value("Plusgiro")
-    expect(page.locator("#payment-list .meta")).to_have_text("1 betalning")
+    expect(page.locator("#list-summary .count")).to_have_text("1 betalning")
 
 
 def test_skicka_igen_replaces_its_row_without_reload(page, live):
