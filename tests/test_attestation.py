@@ -108,10 +108,7 @@ def test_a_payment_removed_at_inyett_is_not_attestable_until_sent_again(ctx):
     payment.inyett_state = "removed"
     db.session.commit()
     reason = attestation.why_not_attestable(payment, user("attestant"))
-    assert reason == (
-        "Inyett har inte kontrollerat betalningen: den togs bort där med en delad batch. "
-        "Skicka igen eller ångra den."
-    )
+    assert reason == "Inte kontrollerad av Inyett. Skicka igen eller ångra den."
     assert not attestation.needs_acknowledgement(payment)  # nothing to review: no warnings
     for acknowledged in (False, True):
         with pytest.raises(PaymentRejected, match="Skicka igen eller ångra"):
@@ -345,7 +342,7 @@ def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_row
     row = html[html.index(f'id="payment-{ids[1]}"') :]
     row = row[: row.index("</tr>")]
     assert "när betalningen till Skatteverket (faktura F-1001) ångrades." in row
-    assert 'disabled title="Inyett har inte kontrollerat betalningen' in row
+    assert 'disabled title="Inte kontrollerad av Inyett. Skicka igen eller ångra den."' in row
     assert "Jag har granskat varningarna" not in row and 'name="payment_ids"' not in row
     assert "has-warnings" not in row and "Skicka igen" in row
 

@@ -165,7 +165,7 @@ def test_a_payer_undoes_a_payment_on_the_file_page_and_is_told_what_leaves_with_
     confirmation = client.get(f"/betalningar/{failed_id}/angra", headers=HTMX).get_data(
         as_text=True
     )
-    assert 'colspan="8"' in confirmation
+    assert 'colspan="7"' in confirmation
     assert "Inyett tar bort även dessa 1:" in confirmation and "Plusgirobolaget AB" in confirmation
     assert f'hx-get="/betalningar/{failed_id}"' in confirmation  # Avbryt: back to this row
     response = auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)

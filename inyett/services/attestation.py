@@ -45,10 +45,8 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
     if payment.inyett_state == "failed":
         return "Inyett kunde inte ta emot betalningen. Skicka igen eller ångra den."
     if payment.inyett_state == "removed":
-        return (
-            "Inyett har inte kontrollerat betalningen: den togs bort där med en delad batch. "
-            "Skicka igen eller ångra den."
-        )
+        # The Inyett column says why it was removed; this says what to do about it.
+        return "Inte kontrollerad av Inyett. Skicka igen eller ångra den."
     return None
 
 

@@ -166,7 +166,7 @@ def confirm_undo(payment_id: int):
         payment,
         undo_url=url_for("payments.undo", payment_id=payment.id),
         row_url=url_for("payments.row", payment_id=payment.id),
-        columns=8,
+        columns=7,
         render_row=_render_row,
     )
 
