@@ -1,5 +1,7 @@
 """How numbers and times are shown to Swedish users."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -26,6 +28,20 @@ def amount(value: Decimal | None) -> str:
     return format_decimal(value, format="#,##0.00", locale="sv_SE")
 
 
+def plural(count: int, singular: str, plural_form: str) -> str:
+    """`1 betalning`, `2 betalningar`: the count with the word that fits it."""
+    return f"{count} {singular if count == 1 else plural_form}"
+
+
+def totals(items: Iterable) -> str:
+    """`1 234,50 SEK, 100,00 NOK`: the sum per currency of items with `amount` and `currency`
+    (payments, invoices or rows already summed in SQL), never mixing currencies."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for item in items:
+        sums[item.currency] += item.amount
+    return ", ".join(f"{amount(sums[currency])} {currency}" for currency in sorted(sums))
+
+
 def account_label(account_type: str) -> str:
     """ "Bankgiro", "Plusgiro", "Bankkonto" or "IBAN"."""
     return account_numbers.ACCOUNT_TYPE_LABELS.get(account_type, account_type)
@@ -44,6 +60,8 @@ def orgnr(value: str, country: str) -> str:
 def register(app) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(amount)
+    app.add_template_filter(plural)
+    app.add_template_filter(totals)
     app.add_template_filter(account_label)
     app.add_template_filter(account)
     app.add_template_filter(orgnr)

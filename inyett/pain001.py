@@ -14,6 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from inyett.formatting import STOCKHOLM
+
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "pain.001.001.03.xsd"
 # Bankgirot's clearing number, and Plusgirot's (Nordea), in the Swedish clearing system SESBA.
@@ -82,7 +84,7 @@ def build(order: PaymentOrder) -> bytes:
     initiation = _sub(root, "CstmrCdtTrfInitn")
     header = _sub(initiation, "GrpHdr")
     _sub(header, "MsgId", order.message_id[:35])
-    _sub(header, "CreDtTm", order.created_at.replace(microsecond=0, tzinfo=None).isoformat())
+    _sub(header, "CreDtTm", _local_time(order.created_at))
     _sub(header, "NbOfTxs", str(len(order.transfers)))
     _sub(header, "CtrlSum", _amount(sum(t.amount for t in order.transfers)))
     _party(_sub(header, "InitgPty"), order.debtor.name, order.debtor.orgnr, None)
@@ -197,6 +199,12 @@ def _sub(parent, tag: str, text: str | None = None):
     if text is not None:
         element.text = text
     return element
+
+
+def _local_time(moment: datetime) -> str:
+    # Swedish time with its offset, as the user saw it when creating the file; the offset keeps
+    # the moment unambiguous for the bank (ISODateTime allows it).
+    return moment.astimezone(STOCKHOLM).replace(microsecond=0).isoformat()
 
 
 def _amount(value: Decimal) -> str:

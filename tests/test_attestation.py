@@ -103,16 +103,58 @@ def test_a_failed_payment_must_be_sent_again_or_undone_before_attest(ctx):
         attestation.attest(payment, user=user("attestant"), acknowledged=True)
 
 
-def test_a_payment_removed_at_inyett_needs_acknowledgement_which_is_recorded(ctx):
+def test_a_payment_removed_at_inyett_is_not_attestable_until_sent_again(ctx):
     payment = answered_file().payments[0]
     payment.inyett_state = "removed"
     db.session.commit()
-    with pytest.raises(PaymentRejected, match="granskat varningarna"):
+    reason = attestation.why_not_attestable(payment, user("attestant"))
+    assert reason == "Inte kontrollerad av Inyett. Skicka igen eller ångra den."
+    assert not attestation.needs_acknowledgement(payment)  # nothing to review: no warnings
+    for acknowledged in (False, True):
+        with pytest.raises(PaymentRejected, match="Skicka igen eller ångra"):
+            attestation.attest(payment, user=user("attestant"), acknowledged=acknowledged)
+    assert payment.status == "awaiting_attest"
+    payment.inyett_state = "answered"  # sent again as its own batch, and Inyett answered
+    db.session.commit()
+    attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    assert payment.status == "attested"
+
+
+def test_a_file_with_a_payment_removed_at_inyett_is_not_ready_even_when_attested(ctx):
+    # Attested before another payment of its shared batch was undone: Inyett's check is gone.
+    payment_file = answered_file()
+    for payment in payment_file.payments:
         attestation.attest(payment, user=user("attestant"), acknowledged=False)
-    attestation.attest(payment, user=user("attestant"), acknowledged=True)
-    assert payment.warnings_acknowledged is True
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).one()
-    assert "granskade betalningen utan svar från Inyett" in entry.summary
+    payment_file.payments[1].inyett_state = "removed"
+    db.session.commit()
+    assert attestation.why_file_not_ready(payment_file) == (
+        "1 av 4 betalningar har tagits bort hos Inyett med en delad batch och inte "
+        "kontrollerats: skicka igen eller ångra."
+    )
+    with pytest.raises(PaymentRejected, match="tagits bort hos Inyett"):
+        attestation.download_for_bank(payment_file, actor="betalare")
+    assert payment_file.downloaded_at is None
+
+
+def test_payments_not_checked_because_the_connection_was_off_are_attested_and_downloaded(ctx):
+    activate_inyett(active=False)
+    payment_file = create_file(add_invoices()[:1])
+    payment = payment_file.payments[0]
+    assert payment.inyett_state == "inactive"
+    assert not attestation.needs_acknowledgement(payment)
+    attestation.attest(payment, user=user("attestant"), acknowledged=False)
+    assert attestation.why_file_not_ready(payment_file) is None
+    assert attestation.download_for_bank(payment_file, actor="betalare").startswith(b"<?xml")
+
+
+def test_messages_about_one_payment_are_singular(ctx):
+    activate_inyett(active=False)
+    payment_file = create_file(add_invoices()[:1])
+    assert attestation.why_file_not_ready(payment_file) == "1 av 1 betalning väntar på attest."
+    payment_file.payments[0].inyett_state = "failed"
+    assert attestation.why_file_not_ready(payment_file) == (
+        "1 av 1 betalning har Fel hos Inyett: skicka igen eller ångra."
+    )
 
 
 def test_bulk_attest_is_all_or_nothing_and_refuses_unacknowledged_warnings(ctx):
@@ -233,7 +275,7 @@ def test_the_attest_page_lists_payments_with_inyetts_answer(app, client, auth):
     assert "Beloppsgräns" in html  # Swedish name of LimitAmount
     assert "Inga varningar" in html
     assert "18\xa0450,00 SEK" in html
-    assert "Bankgiro 5050-1055" in html
+    assert 'Bankgiro <span class="nowrap">5050-1055</span>' in html
 
 
 def test_htmx_filter_requests_get_only_the_list(app, client, auth):
@@ -296,6 +338,13 @@ def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_row
     assert "Borttagen hos Inyett" in html
     with app.app_context():
         assert db.session.get(Payment, ids[1]).inyett_state == "removed"
+    # Not checked by Inyett any more: nothing to acknowledge, nor to attest until sent again.
+    row = html[html.index(f'id="payment-{ids[1]}"') :]
+    row = row[: row.index("</tr>")]
+    assert "när betalningen till Skatteverket (faktura F-1001) ångrades." in row
+    assert 'disabled title="Inte kontrollerad av Inyett. Skicka igen eller ångra den."' in row
+    assert "Jag har granskat varningarna" not in row and 'name="payment_ids"' not in row
+    assert "has-warnings" not in row and "Skicka igen" in row
 
 
 def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth):
@@ -323,6 +372,13 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
     response = auth.post(f"/attest/{payment_ids[0]}/angra", headers=HTMX, token_from="/attest")
     assert response.status_code == 409
     assert "Stoppa betalningen i banken." in response.get_data(as_text=True)
+    # A page opened before the download still shows Ångra: its confirmation says why not.
+    for confirmation in (f"/attest/{payment_ids[1]}/angra", f"/betalningar/{payment_ids[1]}/angra"):
+        response = client.get(confirmation, headers=HTMX)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 409
+        assert "Ja, ångra" not in html and "Stoppa betalningen i banken." in html
+        assert f'<tr id="payment-{payment_ids[1]}"' in html and "Ångra</button>" not in html
 
 
 def test_the_attester_who_loses_a_race_sees_the_row_as_it_is_now_and_why(app, client, auth):
@@ -397,14 +453,14 @@ def test_paging_shows_fifty_rows_a_page_and_the_links_keep_the_filter(app, clien
         many_answered_files(files=3, invoices_per_file=25)
     login_attester(client, auth)
     first = client.get("/attest?filter=utan-varningar").get_data(as_text=True)
-    assert "48 betalningar" in first and "sida" not in first  # 2 of 3 without warnings
+    assert "48 betalningar" in first and "Sida" not in first  # 2 of 3 without warnings
     first = client.get("/attest?bolag=1").get_data(as_text=True)
-    assert "75 betalningar · sida 1 av 2" in first
+    assert '"count">75 betalningar<' in first and "Sida 1 av 2" in first
     assert first.count('class="payment-row') == 50
     assert 'href="/attest?bolag=1&amp;sida=2"' in first
     second = client.get("/attest?bolag=1&sida=2", headers=HTMX).get_data(as_text=True)
     assert second.count('class="payment-row') == 25
-    assert "sida 2 av 2" in second and 'href="/attest?bolag=1&amp;sida=1"' in second
+    assert "Sida 2 av 2" in second and 'href="/attest?bolag=1&amp;sida=1"' in second
     filtered = client.get("/attest?filter=varningar&bolag=1").get_data(as_text=True)
     assert "27 betalningar" in filtered
     assert client.get("/attest?sida=999").status_code == 200  # beyond the end: an empty page
@@ -498,3 +554,29 @@ def test_undo_view_with_one_payment_per_batch_names_no_other_payment(app, client
         assert db.session.get(Payment, ids[1]).inyett_state == "answered"
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "undo")).one()
     assert entry.actor == "attestant" and "batch Acme-1 tas bort hos Inyett" in entry.summary
+
+
+def test_the_lists_count_and_sums_follow_an_undo_in_place(app, client, auth):
+    with app.app_context():
+        payment_ids = [p.id for p in answered_file().payments]
+    login_attester(client, auth)
+    html = client.get("/attest").get_data(as_text=True)
+    summary = html[html.index('id="list-summary"') :]
+    summary = summary[: summary.index("</p>")]
+    assert '"count">4 betalningar<' in summary
+    assert 'Summa <span class="nowrap">20\xa0683,60 SEK</span>' in summary
+    assert 'hx-get="/attest/summering"' in summary
+    assert 'hx-trigger="payment-changed from:body"' in summary
+    undone = auth.post(f"/attest/{payment_ids[0]}/angra", headers=HTMX, token_from="/attest")
+    assert undone.headers["HX-Trigger"] == "payment-changed"
+    attested = auth.post(f"/attest/{payment_ids[1]}/attestera", headers=HTMX, token_from="/attest")
+    assert attested.headers["HX-Trigger"] == "payment-changed"
+    summary = client.get("/attest/summering", headers=HTMX).get_data(as_text=True)
+    assert summary.startswith('<p id="list-summary"')
+    assert '"count">2 betalningar<' in summary and "1\xa0234,10 SEK" in summary
+    attested_only = client.get(
+        "/attest/summering?status=attesterade&sok=x%25_&sida=-3&bolag=abc", headers=HTMX
+    )
+    assert attested_only.status_code == 200
+    assert '"count">0 betalningar<' in attested_only.get_data(as_text=True)
+    assert "Summa" not in attested_only.get_data(as_text=True)

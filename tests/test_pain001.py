@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -80,6 +81,17 @@ def test_group_header_counts_and_exact_sum(tree):
     assert text(tree, "//p:PmtInf/p:CtrlSum") == ["20683.60"]
     assert text(tree, "//p:PmtInf/p:ReqdExctnDt") == ["2026-11-26"]
     assert text(tree, "//p:DbtrAcct/p:Id/p:Othr/p:SchmeNm/p:Prtry") == ["BGNR"]
+
+
+def test_the_creation_time_is_swedish_local_time_with_its_offset(tree):
+    # 09:30 UTC is 10:30 in Stockholm in November (CET), as the file page shows it.
+    assert text(tree, "//p:GrpHdr/p:CreDtTm") == ["2026-11-24T10:30:00+01:00"]
+    summer = dataclasses.replace(
+        order(transfer("BG1", "BGNR", "50501055")),
+        created_at=datetime(2026, 6, 1, 5, 36, 57, 123456, tzinfo=UTC),
+    )
+    created = text(etree.fromstring(pain001.build_valid(summer)), "//p:GrpHdr/p:CreDtTm")
+    assert created == ["2026-06-01T07:36:57+02:00"]
 
 
 def test_bankgiro_payee(tree):

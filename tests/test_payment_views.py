@@ -1,5 +1,6 @@
 from sqlalchemy import select
 
+from inyett import api_client
 from inyett.extensions import db
 from inyett.models import AuditEntry
 from inyett.models import Payment
@@ -164,7 +165,7 @@ def test_a_payer_undoes_a_payment_on_the_file_page_and_is_told_what_leaves_with_
     confirmation = client.get(f"/betalningar/{failed_id}/angra", headers=HTMX).get_data(
         as_text=True
     )
-    assert 'colspan="8"' in confirmation
+    assert 'colspan="7"' in confirmation
     assert "Inyett tar bort även dessa 1:" in confirmation and "Plusgirobolaget AB" in confirmation
     assert f'hx-get="/betalningar/{failed_id}"' in confirmation  # Avbryt: back to this row
     response = auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
@@ -201,3 +202,82 @@ def test_undoing_the_attested_payment_with_fel_makes_the_file_ready_for_the_bank
     auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
     status = client.get(f"/betalningar/filer/{file_id}/status", headers=HTMX).get_data(as_text=True)
     assert "Klar för banken" in status and "Ladda ner betalfil för banken" in status
+
+
+def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, auth):
+    with app.app_context():
+        invoice_ids = add_invoices()
+    auth.login("betalare")
+    assert "Inga fakturor markerade." in client.get(PROPOSAL).get_data(as_text=True)
+    refused = auth.post(
+        PROPOSAL,
+        {"company": "1", "payment_date": "2099-01-04", "invoice_ids": invoice_ids[:2]},
+        token_from=PROPOSAL,
+    ).get_data(as_text=True)
+    # The ticked boxes stay ticked, and their sum is said (the script keeps it up to date).
+    assert 'Markerade: 2 fakturor · Summa <span class="nowrap">19\xa0449,50 SEK</span>' in refused
+    assert 'data-amount="999.50" data-currency="SEK"' in refused
+    response = auth.post(
+        PROPOSAL,
+        {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[1:2]},
+        token_from=PROPOSAL,
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Betalfilen är skapad med 1 betalning." in page
+    assert '1 betalning · Summa <span class="nowrap">999,50 SEK</span>' in page
+    assert '<td class="num">999,50 SEK</td>' in client.get("/betalningar/filer").get_data(
+        as_text=True
+    )
+
+
+def test_a_queued_row_says_why_it_is_not_sent_yet(app, client, auth):
+    with app.app_context():
+        activate_inyett()
+        payment = create_file(add_invoices()[:1]).payments[0]
+        payment.batch.attempts = 5
+        payment.batch.last_error = (
+            "Inyett har ett tillfälligt fel (HTTP 503). Försöker igen. (försök 5 av 20)"
+        )
+        db.session.commit()
+        file_id, payment_id = payment.payment_file_id, payment.id
+    auth.login("betalare")
+    row = row_of(client.get(f"/betalningar/filer/{file_id}").get_data(as_text=True), payment_id)
+    assert "Ej skickad – köad" in row and "(HTTP 503)" in row and "försök 5 av 20" in row
+    attester = Auth(app.test_client())
+    attester.login("attestant")
+    row = row_of(attester.client.get("/attest").get_data(as_text=True), payment_id)
+    assert "Ej skickad – köad" in row and "försök 5 av 20" in row
+
+
+def test_a_refused_api_key_tells_non_admins_who_can_fix_it(app, client, auth):
+    with app.app_context():
+        file_id, failed_id, _ = file_with_failed_payment()
+        db.session.get(Payment, failed_id).inyett_error = str(api_client.KeyRefused())
+        db.session.commit()
+    page = f"/betalningar/filer/{file_id}"
+    admin_needed = "En administratör behöver kontrollera API-nyckeln under Systeminställningar"
+    auth.login("betalare")
+    row = row_of(client.get(page).get_data(as_text=True), failed_id)
+    assert "Inyett godtog inte API-nyckeln." in row and admin_needed in row
+    admin = Auth(app.test_client())
+    admin.login("admin")
+    row = row_of(admin.client.get(page).get_data(as_text=True), failed_id)
+    assert "Inyett godtog inte API-nyckeln." in row and admin_needed not in row
+
+
+def test_file_page_rows_keep_account_numbers_whole_and_name_the_co_removed_cause(app, client, auth):
+    with app.app_context():
+        file_id, failed_id, answered_id = file_with_failed_payment(one_payment_per_batch=False)
+        batch = db.session.get(Payment, failed_id).batch
+        batch.first_attempt_at = batch.sent_at = batch.created_at
+        db.session.commit()
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
+    html = client.get(page).get_data(as_text=True)
+    row = row_of(html, answered_id)
+    assert 'Plusgiro <span class="nowrap">12 34 56-6</span>' in row
+    assert "när betalningen till Skatteverket (faktura F-1001) ångrades." in row
+    assert "Skicka igen" in row
+    assert "1 av 1 betalning har tagits bort hos Inyett med en delad batch" in html
+    assert "Klar för banken" not in html

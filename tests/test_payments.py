@@ -337,7 +337,9 @@ def test_undo_in_a_shared_batch_removes_the_others_at_inyett_and_they_can_be_res
     responses.delete(f"{BATCHES}/Acme-1", json={"code": 200})
     drain()
     assert (second.inyett_state, third.inyett_state) == ("removed", "removed")
-    assert "Batchen togs bort hos Inyett" in second.inyett_error
+    assert second.inyett_error == (
+        "Batchen togs bort hos Inyett när betalningen till Skatteverket (faktura F-1001) ångrades."
+    )
     assert second.payment_file is payment_file  # still paid, only no longer checked
     payments.resend(second, actor="betalare")
     assert second.batch.external_id == "Acme-2"

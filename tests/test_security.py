@@ -485,6 +485,12 @@ FUZZED = {
     "payments.undo": ("POST", "/betalningar/1/angra", "betalare", ["version"]),
     "payments.download": ("POST", "/betalningar/filer/1/pain001.xml", "attestant", []),
     "attest.index": ("GET", "/attest", "attestant", ["bolag", "sok", "filter", "status", "sida"]),
+    "attest.summary": (
+        "GET",
+        "/attest/summering",
+        "attestant",
+        ["bolag", "sok", "filter", "status", "sida"],
+    ),
     "attest.row": ("GET", "/attest/1", "attestant", []),
     "attest.confirm_undo": ("GET", "/attest/1/angra", "attestant", []),
     "attest.attest": ("POST", "/attest/1/attestera", "attestant", ["acknowledged", "version"]),

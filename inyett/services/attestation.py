@@ -8,6 +8,7 @@ lets exactly one of them win (on SQLite and PostgreSQL alike) and the other is t
 from sqlalchemy import update
 
 from inyett.extensions import db
+from inyett.formatting import plural
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import User
@@ -17,16 +18,16 @@ from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import explain_lost_race
 
-# Inyett has not looked at these (any more): the attester must confirm having reviewed them.
-UNCHECKED_STATES = ("removed", "withdrawn")
 WAITING_STATES = ("queued", "awaiting_answer")
-# Inyett has not answered, or could not take the payment: it must be sent again or undone first.
-NOT_ATTESTABLE_STATES = (*WAITING_STATES, "failed")
+# Inyett has not checked these: it has not answered, could not take the payment, or dropped it
+# with a shared batch when another payment was undone. Each must be sent again or undone first.
+# (Ej kontrollerad because the connection was off is the documented exception: attestable.)
+NOT_ATTESTABLE_STATES = (*WAITING_STATES, "failed", "removed")
 
 
 def needs_acknowledgement(payment: Payment) -> bool:
-    """True when attesting requires "Jag har granskat varningarna"."""
-    return payment.warning_count > 0 or payment.inyett_state in UNCHECKED_STATES
+    """True when attesting requires "Jag har granskat varningarna": Inyett warned."""
+    return payment.warning_count > 0
 
 
 def why_not_attestable(payment: Payment, user: User) -> str | None:
@@ -43,6 +44,9 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
         return "Väntar på svar från Inyett."
     if payment.inyett_state == "failed":
         return "Inyett kunde inte ta emot betalningen. Skicka igen eller ångra den."
+    if payment.inyett_state == "removed":
+        # The Inyett column says why it was removed; this says what to do about it.
+        return "Inte kontrollerad av Inyett. Skicka igen eller ångra den."
     return None
 
 
@@ -103,7 +107,7 @@ def _mark_attested(
         Payment.inyett_state.not_in(NOT_ATTESTABLE_STATES),
     ]
     if not acknowledged:
-        conditions += [Payment.warning_count == 0, Payment.inyett_state.not_in(UNCHECKED_STATES)]
+        conditions.append(Payment.warning_count == 0)
     if expected_version is not None:
         conditions.append(Payment.version == expected_version)
     result = db.session.execute(
@@ -125,11 +129,7 @@ def _mark_attested(
         f"{payment.amount} {payment.currency})"
     )
     if acknowledges:
-        summary += "; granskade " + (
-            "varningar: " + ", ".join(warning_codes)
-            if warning_codes
-            else "betalningen utan svar från Inyett"
-        )
+        summary += "; granskade varningar: " + ", ".join(warning_codes)
     audit.record("attest", user.username, summary)
 
 
@@ -138,14 +138,23 @@ def why_file_not_ready(payment_file: PaymentFile) -> str | None:
     remaining = [p for p in payment_file.payments if p.status != "undone"]
     if not remaining:
         return "Alla betalningar i filen är ångrade."
+    of_all = plural(len(remaining), "betalning", "betalningar")
+    # Even attested payments: Inyett must have checked what goes to the bank.
     failed = sum(p.inyett_state == "failed" for p in remaining)
+    removed = sum(p.inyett_state == "removed" for p in remaining)
+    unchecked = []
     if failed:
-        return (
-            f"{failed} av {len(remaining)} betalningar har Fel hos Inyett: skicka igen eller ångra."
+        unchecked.append(f"{failed} av {of_all} har Fel hos Inyett: skicka igen eller ångra.")
+    if removed:
+        unchecked.append(
+            f"{removed} av {of_all} har tagits bort hos Inyett med en delad batch och inte "
+            "kontrollerats: skicka igen eller ångra."
         )
+    if unchecked:
+        return " ".join(unchecked)
     unattested = sum(p.status != "attested" for p in remaining)
     if unattested:
-        return f"{unattested} av {len(remaining)} betalningar väntar på attest."
+        return f"{unattested} av {of_all} väntar på attest."
     return None
 
 
@@ -165,11 +174,12 @@ def download_for_bank(payment_file: PaymentFile, *, actor: str) -> bytes:
         db.session.rollback()
         raise PaymentRejected(f"Filen är inte klar för banken. {reason}")
     xml = payment_file.xml
+    attested = sum(p.status == "attested" for p in payment_file.payments)
     audit.record(
         "download",
         actor,
         f"Betalfil {payment_file.message_id} nedladdad för banken "
-        f"({sum(p.status == 'attested' for p in payment_file.payments)} betalningar)",
+        f"({plural(attested, 'betalning', 'betalningar')})",
     )
     db.session.commit()
     return xml

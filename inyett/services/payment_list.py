@@ -74,19 +74,66 @@ class PaymentQuery:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """How many payments match a query, and their sum per currency (rows with `currency` and
+    `amount`, as the `totals` filter takes them)."""
+
+    total: int
+    sums: list
+
+
+@dataclass(frozen=True)
 class PaymentPage:
     payments: list[Payment]
-    total: int
+    summary: Summary
     query: PaymentQuery
+
+    @property
+    def total(self) -> int:
+        return self.summary.total
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
+def summarize(query: PaymentQuery) -> Summary:
+    """The count and the sums per currency of every payment matching the query, from the
+    database in one query, without loading the payments."""
+    sums = db.session.execute(
+        select(
+            Payment.currency,
+            func.count(Payment.id).label("count"),
+            func.sum(Payment.amount).label("amount"),
+        )
+        .where(*_conditions(query))
+        .group_by(Payment.currency)
+        .order_by(Payment.currency)
+    ).all()
+    return Summary(total=sum(row.count for row in sums), sums=list(sums))
+
+
 def find_payments(query: PaymentQuery) -> PaymentPage:
-    """One page of payments matching the query, with the total count, in as few queries as
-    there are tables the page shows, however long the list."""
+    """One page of payments matching the query, with the count and sums of all of them, in as
+    few queries as there are tables the page shows, however long the list."""
+    summary = summarize(query)
+    payments = db.session.scalars(
+        select(Payment)
+        .where(*_conditions(query))
+        .options(
+            selectinload(Payment.warnings),
+            selectinload(Payment.batch),
+            selectinload(Payment.company),
+            selectinload(Payment.payment_file),
+        )
+        .order_by(*ORDERS[query.sort])
+        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return PaymentPage(payments=list(payments), summary=summary, query=query)
+
+
+def _conditions(query: PaymentQuery) -> list:
     conditions = [
         Payment.status == ("attested" if query.status == "attesterade" else "awaiting_attest")
     ]
@@ -100,21 +147,7 @@ def find_payments(query: PaymentQuery) -> PaymentPage:
         conditions.append(Payment.inyett_state.in_(("queued", "awaiting_answer")))
     if query.search:
         conditions.append(_search_condition(query.search))
-    total = db.session.scalar(select(func.count(Payment.id)).where(*conditions))
-    payments = db.session.scalars(
-        select(Payment)
-        .where(*conditions)
-        .options(
-            selectinload(Payment.warnings),
-            selectinload(Payment.batch),
-            selectinload(Payment.company),
-            selectinload(Payment.payment_file),
-        )
-        .order_by(*ORDERS[query.sort])
-        .offset((query.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    return PaymentPage(payments=list(payments), total=total, query=query)
+    return conditions
 
 
 def _search_condition(text: str):

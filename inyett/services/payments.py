@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from inyett import pain001
 from inyett.extensions import db
 from inyett.formatting import local_datetime
+from inyett.formatting import plural
 from inyett.models import Company
 from inyett.models import InyettBatch
 from inyett.models import InyettSettings
@@ -96,7 +97,8 @@ def create_payment_file(
     audit.record(
         "payment_file",
         actor,
-        f"Betalfil {payment_file.message_id} för {company.name}: {len(payments)} betalningar, "
+        f"Betalfil {payment_file.message_id} för {company.name}: "
+        f"{plural(len(payments), 'betalning', 'betalningar')}, "
         f"betaldatum {payment_date.isoformat()}"
         + ("" if settings.active else " (Inyett-kopplingen inte aktiv)"),
     )
@@ -249,7 +251,11 @@ def _queue_delete(batch: InyettBatch, payment: Payment, co_removed: list[Payment
     payment.batch = None
     for other in co_removed:
         other.inyett_state = "removed"
-        other.inyett_error = f"Batchen togs bort hos Inyett när {payment.external_id} ångrades."
+        # Named as the user knows the payment; the internal id means nothing on the screen.
+        other.inyett_error = (
+            f"Batchen togs bort hos Inyett när betalningen till {payment.supplier_name} "
+            f"(faktura {payment.invoice_number}) ångrades."
+        )
         other.batch = None
 
 

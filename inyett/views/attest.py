@@ -22,6 +22,7 @@ from inyett.services.payment_list import SORTS
 from inyett.services.payment_list import STATUSES
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
+from inyett.services.payment_list import summarize
 from inyett.services.payments import PaymentRejected
 from inyett.views import row_actions
 
@@ -50,6 +51,16 @@ def index():
     )
     response.vary.add("HX-Request")
     return response
+
+
+@bp.get("/summering")
+@roles_required(*ATTESTERS)
+def summary():
+    """The list's count and sums, fetched again when a row changes in place."""
+    query = PaymentQuery.from_args(request.args)
+    return render_template(
+        "partials/attest/list-summary.html", summary=summarize(query), query=query
+    )
 
 
 @bp.get("/<int:payment_id>")
@@ -108,7 +119,8 @@ def confirm_undo(payment_id: int):
         payment,
         undo_url=url_for("attest.undo", payment_id=payment.id),
         row_url=url_for("attest.row", payment_id=payment.id),
-        columns=10,
+        columns=8,
+        render_row=_render_row,
     )
 
 
@@ -137,8 +149,8 @@ def _payment(payment_id: int) -> Payment:
     return db.session.get(Payment, payment_id) or abort(404)
 
 
-def _render_row(payment: Payment, error: str | None = None) -> str:
-    return render_template(ROW_TEMPLATE, p=payment, error=error, **_row_helpers())
+def _render_row(payment: Payment, error: str | None = None):
+    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers())
 
 
 def _row_helpers() -> dict:
@@ -147,4 +159,5 @@ def _row_helpers() -> dict:
         "needs_acknowledgement": attestation.needs_acknowledgement,
         "waiting_states": attestation.WAITING_STATES,
         "why_not_undoable": payment_service.why_not_undoable,
+        "needs_administrator": row_actions.needs_administrator,
     }

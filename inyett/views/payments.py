@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from inyett import worker
 from inyett.access import roles_required
 from inyett.extensions import db
+from inyett.formatting import plural
 from inyett.forms import ActionForm
 from inyett.forms import PaymentProposalForm
 from inyett.models import Company
@@ -70,7 +71,8 @@ def proposal():
             form.form_errors.append(str(rejected))
         else:
             worker.notify(current_app)
-            flash(f"Betalfilen är skapad med {len(payment_file.payments)} betalningar.", "success")
+            count = plural(len(payment_file.payments), "betalning", "betalningar")
+            flash(f"Betalfilen är skapad med {count}.", "success")
             return redirect(url_for("payments.payment_file", file_id=payment_file.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
@@ -164,7 +166,8 @@ def confirm_undo(payment_id: int):
         payment,
         undo_url=url_for("payments.undo", payment_id=payment.id),
         row_url=url_for("payments.row", payment_id=payment.id),
-        columns=8,
+        columns=7,
+        render_row=_render_row,
     )
 
 
@@ -190,19 +193,14 @@ def _payment(payment_id: int) -> Payment:
 
 
 def _render_row(payment: Payment, error: str | None = None):
-    response = current_app.make_response(
-        render_template(ROW_TEMPLATE, p=payment, error=error, **_row_helpers())
-    )
-    # A row that stopped waiting may change whether the file can go to the bank.
-    if payment.inyett_state not in attestation.WAITING_STATES or error:
-        response.headers["HX-Trigger"] = "payment-changed"
-    return response
+    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers())
 
 
 def _row_helpers() -> dict:
     return {
         "why_not_undoable": payment_service.why_not_undoable,
         "waiting_states": attestation.WAITING_STATES,
+        "needs_administrator": row_actions.needs_administrator,
     }
 
 

@@ -109,11 +109,11 @@ def test_the_filter_updates_the_list_and_the_url(page, live):
     page.goto("/attest")
     expect(page.locator("#payment-list")).to_contain_text("4 betalningar")
     page.fill("#search", "Plusgiro")
-    expect(page.locator("#payment-list .meta")).to_have_text("1 betalning")
+    expect(page.locator("#list-summary .count")).to_have_text("1 betalning")
     expect(page).to_have_url(re.compile(r"sok=Plusgiro"))
     page.reload()
     expect(page.locator("#search")).to_have_value("Plusgiro")
-    expect(page.locator("#payment-list .meta")).to_have_text("1 betalning")
+    expect(page.locator("#list-summary .count")).to_have_text("1 betalning")
 
 
 def test_skicka_igen_replaces_its_row_without_reload(page, live):
@@ -155,5 +155,63 @@ def test_the_payers_file_page_fills_in_answers_by_itself_and_undoes_in_place(pag
     row(page, ids[1]).get_by_role("button", name="Ja, ångra").click()
     expect(row(page, ids[1])).to_contain_text("Ångrad")
     expect(page.locator("#file-status")).to_contain_text("3 av 3 betalningar väntar på attest.")
+    assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
+
+
+def test_the_attest_list_fits_at_1400px_and_its_count_follows_an_undo(page, live):
+    ids = payments_in_file(live)
+    login(page, "attestant")
+    page.goto("/attest")
+    # Nothing cut off, nothing to scroll sideways: the last column ends inside its panel.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    panel = page.locator("#payment-list").bounding_box()
+    for payment_id in ids:
+        actions = row(page, payment_id).locator("td.actions").bounding_box()
+        assert actions["x"] + actions["width"] <= panel["x"] + panel["width"]
+    expect(page.locator("#list-summary")).to_contain_text("4 betalningar · Summa 20 683,60 SEK")
+    row(page, ids[0]).get_by_role("button", name="Ångra").click()
+    row(page, ids[0]).get_by_role("button", name="Ja, ångra").click()
+    expect(row(page, ids[0])).to_contain_text("Ångrad")
+    expect(page.locator("#list-summary")).to_contain_text("3 betalningar · Summa 2 233,60 SEK")
+    assert page.console_errors == []
+
+
+def test_the_proposal_sums_the_ticked_invoices_as_they_are_ticked(page, live):
+    app, _ = live
+    with app.app_context():
+        add_invoices()
+        db.session.remove()
+    login(page, "betalare")
+    page.goto("/betalningar/forslag")
+    total = page.locator("[data-selection-total-output]")
+    expect(total).to_have_text("Inga fakturor markerade.")
+    page.get_by_label("Betala faktura F-1001").check()
+    expect(total).to_have_text("Markerade: 1 faktura · Summa 18 450,00 SEK")
+    page.get_by_label("Betala faktura F-1002").check()
+    expect(total).to_have_text("Markerade: 2 fakturor · Summa 19 449,50 SEK")
+    page.get_by_label("Betala faktura F-1001").uncheck()
+    expect(total).to_have_text("Markerade: 1 faktura · Summa 999,50 SEK")
+    assert page.console_errors == []
+
+
+def test_after_the_download_the_file_page_offers_no_undo(page, live):
+    app, _ = live
+    ids = payments_in_file(live)
+    with app.app_context():
+        for payment in db.session.scalars(select(Payment)):
+            payment.status, payment.attested_by = "attested", "attestant"
+        file_id = db.session.get(Payment, ids[0]).payment_file_id
+        db.session.commit()
+        db.session.remove()
+    login(page, "betalare")
+    page.goto(f"/betalningar/filer/{file_id}")
+    expect(row(page, ids[0]).get_by_role("button", name="Ångra")).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Ladda ner betalfil för banken (pain.001)").click()
+    assert download.value.suggested_filename.endswith(".xml")
+    expect(page.locator("#file-status")).to_contain_text("Nedladdad för banken")
+    expect(page.get_by_role("button", name="Ångra")).to_have_count(0)
     assert page.evaluate("window.notReloaded") is True
     assert page.console_errors == []
