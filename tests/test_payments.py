@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from inyett.extensions import db
+from inyett.models import AuditEntry
 from inyett.models import InyettBatch
 from inyett.models import Payment
 from inyett.models import SupplierInvoice
@@ -344,6 +345,29 @@ def test_undo_in_a_shared_batch_removes_the_others_at_inyett_and_they_can_be_res
     payments.resend(second, actor="betalare")
     assert second.batch.external_id == "Acme-2"
     assert second.batch.one_payment_per_batch is True
+
+
+@responses.activate
+def test_an_attested_payment_sent_again_after_removal_must_be_attested_again(ctx):
+    from inyett.models import User
+    from inyett.services import attestation
+
+    activate_inyett(one_payment_per_batch=False)
+    first, second = create_file(add_invoices()[:2]).payments
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+    drain()
+    attester = db.session.scalar(select(User).where(User.username == "attestant"))
+    attestation.attest(second, user=attester, acknowledged=False)
+    payments.undo_payment(first, actor="attestant")
+    responses.delete(f"{BATCHES}/Acme-1", json={"code": 200})
+    drain()
+    assert (second.status, second.inyett_state) == ("attested", "removed")
+    payments.resend(second, actor="betalare")
+    assert second.status == "awaiting_attest" and second.attested_by is None
+    assert "attesten av attestant gäller inte längre" in db.session.scalar(
+        select(AuditEntry.summary).order_by(AuditEntry.id.desc())
+    )
 
 
 def test_undo_of_a_payment_never_sent_touches_nothing_at_inyett(ctx):

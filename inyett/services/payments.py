@@ -288,7 +288,15 @@ def resend(payment: Payment, *, actor: str) -> None:
         raise PaymentRejected("Inyett-kopplingen är inte aktiv.")
     _queue_batches(payment.company, payment.payment_file, [payment], settings, single=True)
     payment.inyett_error = None
-    audit.record("inyett_send", actor, f"{payment.external_id} köad igen som egen batch")
+    summary = f"{payment.external_id} köad igen som egen batch"
+    if payment.status == "attested":
+        # It was attested on an answer Inyett has since dropped: the new answer must be seen
+        # by an attester before the file can go to the bank.
+        summary += f"; attesten av {payment.attested_by} gäller inte längre"
+        payment.status = "awaiting_attest"
+        payment.attested_by = payment.attested_at = None
+        payment.warnings_acknowledged = False
+    audit.record("inyett_send", actor, summary)
     db.session.commit()
 
 
