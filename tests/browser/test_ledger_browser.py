@@ -41,3 +41,23 @@ def test_the_file_button_opens_the_file_chooser(page):
     with page.expect_file_chooser() as chooser:
         page.get_by_text("Välj CSV-fil").click()
     assert chooser.value.element.get_attribute("id") == "file"
+
+
+def test_labels_stay_in_line_when_fields_show_messages(page):
+    login(page, "betalare")
+    page.goto("/reskontra")
+    page.fill("#name", "Kontorsvaror AB")
+    page.select_option("#account_type", "BGNR")
+    page.fill("#account", "5050-1055")
+    page.get_by_role("button", name="Spara leverantör").click()
+    expect(page.get_by_text("Leverantören Kontorsvaror AB är sparad.")).to_be_visible()
+    page.fill("#invoice_number", "K-1")
+    page.fill("#ocr", "1234567801")
+    page.fill("#amount", "12.345,5")
+    page.fill("#due_date", "2026-02-30")
+    page.get_by_role("button", name="Spara faktura").click()
+    expect(page.get_by_text("Förfallodatum 2026-02-30 finns inte i kalendern.")).to_be_visible()
+    form = page.locator("form", has=page.locator("#due_date"))
+    tops = {round(label.bounding_box()["y"]) for label in form.locator("label").all()[:4]}
+    assert len(tops) == 1, tops
+    page.screenshot(path=str(ARTIFACTS / "ledger-invoice-errors.png"), full_page=True)
