@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import DebtorAccount
@@ -59,8 +58,10 @@ DEMO_LEDGER = {
             "PGNR",
             "12 34 56-6",
             [
-                ("K-88", "", "Faktura K-88", "999,50", 7),
-                ("K-88", "", "Påminnelse K-88", "1 049,50", 12),  # DuplicatePaymentReminder
+                ("K-88", "880005", "", "999,50", 7),
+                # The reminder has a number of its own and the invoice's OCR, which is what
+                # Inyett compares (the ledger refuses a second K-88 from the same supplier).
+                ("P-88", "880005", "", "1 049,50", 12),  # DuplicatePaymentReminder
             ],
         ),
         (
@@ -70,7 +71,8 @@ DEMO_LEDGER = {
             "5000-1234560",
             [
                 ("BM-5521", "123455", "", "12 500,00", 6),
-                ("BM-5521", "123455", "", "12 500,00", 6),  # DuplicatePaymentSameDay
+                # The same invoice sent again under another number, with the same OCR.
+                ("BM-5521-2", "123455", "", "12 500,00", 6),  # DuplicatePaymentSameDay
                 ("BM-5522", "", "Slutfaktura", "145 000,00", 9),
             ],
         ),  # LimitAmount
@@ -158,7 +160,15 @@ def _seed_companies() -> None:
 
 
 def _seed_settings() -> None:
-    settings = settings_service.get_settings()
-    settings.api_key_ciphertext = secret_box.encrypt(DEMO_API_KEY)
-    settings.batch_reference = "DemoTest"
-    settings.active = True
+    # Through the service, as an admin's save would be: the key gets its masked hint and the
+    # change is in the audit log.
+    settings_service.save_settings(
+        settings_service.SettingsChange(
+            api_key=DEMO_API_KEY,
+            batch_reference="DemoTest",
+            one_payment_per_batch=True,
+            active=True,
+            use_test_environment=False,
+        ),
+        actor="demo",
+    )

@@ -22,6 +22,7 @@ from wtforms.validators import Optional
 from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
+from inyett import dates
 from inyett.account_numbers import ACCOUNT_TYPE_LABELS
 from inyett.services.audit import KINDS
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
@@ -39,15 +40,18 @@ def strip(value):
 
 
 class TextDateField(DateField):
-    """A date typed as ÅÅÅÅ-MM-DD in a text box: a date picker would show the browser's locale."""
+    """A date typed as ÅÅÅÅ-MM-DD in a text box: a date picker would show the browser's locale.
+    An empty box is no date and no error here; InputRequired or Optional decides."""
 
     widget = widgets.TextInput()
 
     def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-05.") from exc
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = dates.parse_date(valuelist[0])
+            except dates.InvalidDate as bad:
+                raise ValueError(str(bad)) from bad
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -113,7 +117,7 @@ class PaymentProposalForm(SwedishForm):
     """Betalningsförslag: a company's open invoices to pay on one date."""
 
     company = SelectField("Bolag", coerce=int, validate_choice=True)
-    payment_date = DateField(
+    payment_date = TextDateField(
         "Betaldatum", validators=[InputRequired("Ange betaldatum som ÅÅÅÅ-MM-DD.")]
     )
     invoice_ids = MultiCheckboxField("Fakturor", coerce=int, validate_choice=True)

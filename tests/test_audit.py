@@ -126,8 +126,10 @@ def test_the_log_is_filtered_by_swedish_days_and_shown_in_swedish_time(app, clie
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
-        ({"fran": "2026-13-01"}, "Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-05."),
-        ({"till": "5 mars"}, "Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-05."),
+        ({"fran": "2026-13-01"}, "Datumet 2026-13-01 finns inte i kalendern."),
+        ({"till": "2026-02-30"}, "Datumet 2026-02-30 finns inte i kalendern."),
+        ({"till": "5 mars"}, "Datumet ska skrivas ÅÅÅÅ-MM-DD, t.ex. 2026-03-05."),
+        ({"fran": "20260305"}, "Datumet ska skrivas ÅÅÅÅ-MM-DD"),
         ({"fran": "2026-03-06", "till": "2026-03-05"}, "kan inte vara före Från och med"),
         ({"typ": "<script>alert(1)</script>"}, "Välj en typ i listan."),
         ({"sida": "0"}, "Sidan finns inte."),
@@ -141,6 +143,23 @@ def test_a_filter_that_makes_no_sense_is_a_message_on_its_field(client, auth, fi
     assert message in html
     assert "Rätta filtret" in html
     assert "<script>alert(1)</script>" not in html
+
+
+@pytest.mark.parametrize("page", ["-1", "0", "abc"])
+def test_a_page_number_that_makes_no_sense_shows_no_pager_and_the_message_under_the_filter(
+    client, auth, page
+):
+    auth.login()
+    html = client.get(LOG, query_string={"sida": page, "fran": "x"}).get_data(as_text=True)
+    assert "Äldre" not in html and "Nyare" not in html
+    filters = html[html.index('<form method="get"') : html.index("</form>")]
+    assert "Sidan finns inte" not in filters
+
+
+def test_the_log_has_the_breadcrumb_of_the_other_settings_pages(client, auth):
+    auth.login()
+    html = client.get(LOG).get_data(as_text=True)
+    assert "Systeminställningar › Säkerhet › Händelselogg" in html
 
 
 def test_entries_can_be_read_but_not_changed_or_deleted(app, client, auth):

@@ -9,6 +9,7 @@ from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import ledger
+from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import LedgerRejected
 
 HEADER = ";".join(ledger.CSV_COLUMNS)
@@ -24,8 +25,12 @@ def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+def import_text(company, text):
+    return ledger.import_invoices(company, text.encode("utf-8"), actor="b")
+
+
 def test_the_example_file_imports_cleanly(company):
-    assert ledger.import_invoices(company, ledger.CSV_EXAMPLE, actor="b") == 3
+    assert import_text(company, ledger.CSV_EXAMPLE) == 3
     invoice = db.session.scalars(
         select(SupplierInvoice).where(SupplierInvoice.invoice_number == "2026-1101")
     ).one()
@@ -46,20 +51,21 @@ def test_a_file_with_any_bad_row_imports_nothing_and_names_every_bad_line(compan
             "kort;rad",
         ]
     )
-    with pytest.raises(LedgerRejected) as rejected:
-        ledger.import_invoices(company, bad, actor="b")
-    errors = rejected.value.errors
-    assert set(errors) == {"rad 3", "rad 5", "rad 6", "rad 7"}
-    assert "Kontrollsiffran" in errors["rad 3"]
-    assert "större än noll" in errors["rad 5"]
-    assert "får inte börja med =" in errors["rad 6"]
-    assert "11 kolumner" in errors["rad 7"]
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, bad)
+    errors = rejected.value.row_errors
+    assert set(errors) == {3, 5, 6, 7}
+    assert "Kontrollsiffran" in errors[3][0]
+    assert "större än noll" in errors[5][0]
+    assert "får inte börja med =" in errors[6][0]
+    assert "11 kolumner" in errors[7][0]
     assert count(SupplierInvoice) == 0 and count(Supplier) == 0
 
 
 def test_a_file_without_the_header_says_which_columns_are_missing(company):
-    with pytest.raises(LedgerRejected, match="belopp"):
-        ledger.import_invoices(company, "leverantor;orgnr\nA;B\n", actor="b")
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, "leverantor;orgnr\nA;B\n")
+    assert rejected.value.file_error.startswith("Rubrikraden saknar kolumnerna land, betalsatt")
 
 
 @pytest.mark.parametrize(
@@ -148,16 +154,115 @@ def test_add_supplier_and_invoice_views(app, client, auth):
     assert "F-9" in page and "1\xa0234,50" in page and "5050-1055" in page
 
 
-def test_csv_import_view_reports_lines(app, client, auth):
-    auth.login("betalare")
-    body = HEADER + "\nA AB;556036-0793;SE;BGNR;123-4567;F1;;M;1,00;SEK;2026-12-01\n"
-    response = auth.post(
+def post_file(auth, body: bytes, name="fakturor.csv"):
+    return auth.post(
         "/reskontra/import?company=1",
-        {"file": (io.BytesIO(body.encode()), "fakturor.csv")},
+        {"file": (io.BytesIO(body), name)},
         token_from="/reskontra",
     )
+
+
+def test_a_failed_import_is_summarised_first_on_the_page_with_every_line(app, client, auth):
+    auth.login("betalare")
+    body = (
+        HEADER
+        + "\nA AB;556036-0793;SE;BGNR;123-4567;F1;;M;abc;SEK;2026-12-01"
+        + "\nB AB;556036-0793;SE;BGNR;5050-1055;F2;;M;1,00;SEK;2026-02-30\n"
+    )
+    response = post_file(auth, body.encode())
     assert response.status_code == 422
-    assert "Rad 2: " in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    summary = html.index("Filen importerades inte: 3 fel på 2 rader")
+    assert summary < html.index("<h1>Leverantörer och fakturor</h1>")
+    assert html.index("Rad 2:") < html.index("Rad 3:")
+    assert "Beloppet ska vara ett tal" in html and "2026-02-30 finns inte i kalendern" in html
+    assert 'id="import-errors" role="alert" tabindex="-1" autofocus' in html
+
+
+def test_one_bad_row_is_one_rad(app, client, auth):
+    auth.login("betalare")
+    body = HEADER + "\nA AB;556036-0793;SE;BGNR;123-4567;F1;;M;1,00;SEK;2026-12-01\n"
+    html = post_file(auth, body.encode()).get_data(as_text=True)
+    assert "Filen importerades inte: 1 fel på 1 rad<" in html
+
+
+def test_an_empty_file_is_said_to_be_empty(app, client, auth):
+    auth.login("betalare")
+    response = post_file(auth, b"")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Filen är tom." in html
+    assert "Rubrikraden" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "flash"),
+    [
+        (HEADER + "\n" + ledger.CSV_EXAMPLE.splitlines()[1] + "\n", "Importerade fakturor: 1."),
+        (ledger.CSV_EXAMPLE, "Importerade fakturor: 3."),
+    ],
+)
+def test_a_successful_import_says_how_many_in_good_swedish(client, auth, text, flash):
+    auth.login("betalare")
+    response = post_file(auth, text.encode())
+    assert response.status_code == 302
+    assert flash in client.get(response.location).get_data(as_text=True)
+
+
+def test_the_file_input_has_a_swedish_button(client, auth):
+    auth.login("betalare")
+    html = client.get("/reskontra").get_data(as_text=True)
+    assert '<label for="file" class="button" id="file-button">Välj CSV-fil</label>' in html
+    assert "Ingen fil vald" in html and 'data-file-name="file-name"' in html
+    assert "js/file-input.js" in html
+
+
+def test_no_field_has_aria_attributes_that_say_none(client, auth):
+    auth.login("betalare")
+    html = client.get("/reskontra").get_data(as_text=True)
+    assert '"None"' not in html and "aria-invalid" not in html
+    response = auth.post(
+        "/reskontra/fakturor?company=1",
+        {"invoice_number": "", "amount": "x", "due_date": "2026-02-30", "supplier": "1"},
+        token_from="/reskontra",
+    )
+    assert '"None"' not in response.get_data(as_text=True)
+
+
+def test_the_page_has_one_name_everywhere_and_the_start_page_links_to_it(client, auth):
+    auth.login("betalare")
+    html = client.get("/reskontra").get_data(as_text=True)
+    assert "<title>Leverantörer och fakturor – Inyettkopplingen</title>" in html
+    assert "<h1>Leverantörer och fakturor</h1>" in html
+    assert "reskontra" not in html.lower().replace("/reskontra", "")
+    home = client.get("/").get_data(as_text=True)
+    assert '<a href="/reskontra">Leverantörer och fakturor</a>' in home
+
+
+@pytest.fixture
+def norwegian_company(app):
+    with app.app_context():
+        company = Company(name="Aaa Norge AS", orgnr="988077917", country="NO")
+        db.session.add(company)
+        db.session.commit()
+        return company.id
+
+
+def test_the_ledger_remembers_the_company_last_shown(client, auth, norwegian_company):
+    auth.login("betalare")
+    first = client.get("/reskontra").get_data(as_text=True)
+    assert f'<option value="{norwegian_company}" selected>' in first
+    client.get("/reskontra?company=1")
+    again = client.get("/reskontra").get_data(as_text=True)
+    assert '<option value="1" selected>Testbolaget AB (SE)' in again
+
+
+def test_a_new_supplier_defaults_to_the_country_of_the_company(client, auth, norwegian_company):
+    auth.login("betalare")
+    norwegian = client.get(f"/reskontra?company={norwegian_company}").get_data(as_text=True)
+    assert '<option selected value="NO">Norge</option>' in norwegian
+    swedish = client.get("/reskontra?company=1").get_data(as_text=True)
+    assert '<option selected value="SE">Sverige</option>' in swedish
 
 
 def test_example_csv_downloads(client, auth):
@@ -189,9 +294,11 @@ GOOD_ROW = {
 def test_cells_that_a_spreadsheet_would_run_as_formulas_are_refused(company, column, cell):
     row = {**GOOD_ROW, column: cell}
     quoted = ";".join('"' + row[c].replace('"', '""') + '"' for c in ledger.CSV_COLUMNS)
-    with pytest.raises(LedgerRejected) as rejected:
-        ledger.import_invoices(company, HEADER + "\n" + quoted + "\n", actor="b")
-    assert "får inte börja med =, +, -, @ eller ett tabbtecken" in rejected.value.errors["rad 2"]
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, HEADER + "\n" + quoted + "\n")
+    assert "får inte börja med =, +, -, @ eller ett tabbtecken" in " ".join(
+        rejected.value.row_errors[2]
+    )
     assert count(SupplierInvoice) == 0 and count(Supplier) == 0
 
 
@@ -223,9 +330,150 @@ def test_the_invoice_form_refuses_a_formula_in_the_message(app, client, auth):
         assert count(SupplierInvoice) == 0
 
 
-def test_a_file_that_is_not_csv_is_a_message_not_an_error(company):
-    with pytest.raises(LedgerRejected) as rejected:
-        ledger.import_invoices(company, "\r\x00", actor="b")
-    assert rejected.value.errors == {
-        "fil": "Filen går inte att läsa som CSV. Spara den som CSV med semikolon och försök."
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "Filen är tom."),
+        (b"\xef\xbb\xbf\r\n  \n", "Filen är tom."),
+        (b"\r\x00", "Filen är inte en CSV-fil."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Filen är inte en CSV-fil."),
+        (b"PK\x03\x04\x14\x00\x06\x00", "Filen är inte en CSV-fil."),
+        (b"Hej!\nDet h\xe4r \xe4r ett brev.\n", "Filen är inte en CSV-fil i importformatet"),
+        (HEADER.encode() + b"\n", "Filen har bara rubrikraden, inga fakturor."),
+        (b"x" * (ledger.MAX_IMPORT_BYTES + 1), "Filen är större än 2 MB."),
+    ],
+)
+def test_a_file_that_is_empty_or_not_csv_says_so_in_its_own_words(company, data, message):
+    with pytest.raises(ImportRejected) as rejected:
+        ledger.import_invoices(company, data, actor="b")
+    assert rejected.value.file_error.startswith(message)
+    assert "Rad 1" not in rejected.value.file_error
+    assert count(SupplierInvoice) == 0
+
+
+def test_every_problem_of_a_row_is_reported_not_only_the_first(company):
+    row = "Fel AB;556036-0793;SE;BGNR;123-4567;F1;;Meddelande;abc;SEK;2026-13-01"
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, HEADER + "\n" + row + "\n" + ";;;;;;;;;;\n")
+    problems = rejected.value.row_errors[2]
+    assert len(problems) == 3
+    assert "Kontrollsiffran stämmer inte" in problems[0]
+    assert "Beloppet ska vara ett tal" in problems[1]
+    assert problems[2] == "Förfallodatum 2026-13-01 finns inte i kalendern."
+    assert rejected.value.problem_count == 3 + len(rejected.value.row_errors[3])
+    assert len(rejected.value.row_errors[3]) >= 4
+
+
+def test_importing_the_same_file_twice_imports_nothing_the_second_time(company):
+    import_text(company, ledger.CSV_EXAMPLE)
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, ledger.CSV_EXAMPLE)
+    assert rejected.value.row_errors[2] == [
+        "Faktura 2026-1101 från Skatteverket finns redan "
+        "(18\xa0450,00 SEK, förfaller 2026-12-01, öppen)."
+    ]
+    assert set(rejected.value.row_errors) == {2, 3, 4}
+    assert count(SupplierInvoice) == 3 and count(Supplier) == 3
+
+
+def test_an_invoice_already_in_a_payment_cannot_come_back_by_import(company):
+    import_text(company, ledger.CSV_EXAMPLE)
+    paid = db.session.scalars(
+        select(SupplierInvoice).where(SupplierInvoice.invoice_number == "K-88")
+    ).one()
+    paid.status = "in_payment"
+    db.session.commit()
+    again = HEADER + "\n" + ledger.CSV_EXAMPLE.splitlines()[2] + "\n"
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, again)
+    assert "Faktura K-88 från Kontorsvaror AB finns redan" in rejected.value.row_errors[2][0]
+    assert "med i en betalning" in rejected.value.row_errors[2][0]
+    assert count(SupplierInvoice) == 3
+
+
+def test_the_same_invoice_twice_in_one_file_is_refused_with_both_lines(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, "\n".join([rows[0], rows[1], rows[2], rows[1]]))
+    assert rejected.value.row_errors == {
+        4: ["Faktura 2026-1101 från Skatteverket finns redan på rad 2."]
     }
+    assert count(SupplierInvoice) == 0 and count(Supplier) == 0
+
+
+def test_the_same_number_from_two_suppliers_is_two_invoices(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    other = rows[2].replace("K-88", "2026-1101")
+    assert import_text(company, "\n".join([rows[0], rows[1], other])) == 2
+
+
+def test_a_supplier_with_a_known_orgnr_and_account_is_reused_whatever_its_name(company):
+    import_text(company, ledger.CSV_EXAMPLE)
+    renamed = (
+        ledger.CSV_EXAMPLE.splitlines()[1]
+        .replace("Skatteverket", "SKV")
+        .replace("2026-1101", "2026-1102")
+    )
+    import_text(company, HEADER + "\n" + renamed + "\n")
+    assert count(Supplier) == 3
+    invoice = db.session.scalars(
+        select(SupplierInvoice).where(SupplierInvoice.invoice_number == "2026-1102")
+    ).one()
+    assert invoice.supplier.name == "Skatteverket"
+
+
+def test_a_known_orgnr_with_another_account_is_refused_as_a_changed_payee_account(company):
+    import_text(company, ledger.CSV_EXAMPLE)
+    moved = (
+        "Skatteverket;202100-5448;SE;BGNR;160-9908;2026-1102;1234567806;;18 450,00;SEK;2026-12-01"
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, HEADER + "\n" + moved + "\n")
+    (problem,) = rejected.value.row_errors[2]
+    assert problem.startswith(
+        "Leverantören med org.nr 202100-5448 finns redan med ett annat konto "
+        "(Skatteverket, Bankgiro 5050-1055)."
+    )
+    assert count(Supplier) == 3 and count(SupplierInvoice) == 3
+
+
+def test_a_new_supplier_in_a_file_is_made_once_for_all_its_rows(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    second = rows[1].replace("2026-1101", "2026-1102")
+    assert import_text(company, "\n".join([rows[0], rows[1], second])) == 2
+    assert count(Supplier) == 1
+
+
+def test_the_invoice_form_refuses_an_invoice_the_ledger_already_has(app, client, auth):
+    with app.app_context():
+        company = db.session.scalars(select(Company)).first()
+        import_text(company, ledger.CSV_EXAMPLE)
+        supplier_id = db.session.scalars(
+            select(Supplier.id).where(Supplier.name == "Skatteverket")
+        ).one()
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/fakturor?company=1",
+        {
+            "supplier": supplier_id,
+            "invoice_number": "2026-1101",
+            "ocr": "1234567806",
+            "amount": "18 450,00",
+            "currency": "SEK",
+            "due_date": "2026-12-01",
+        },
+        token_from="/reskontra",
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Faktura 2026-1101 från Skatteverket finns redan (18\xa0450,00 SEK" in html
+    assert 'id="invoice_number-error-1"' in html
+    with app.app_context():
+        assert count(SupplierInvoice) == 3
+
+
+def test_a_due_date_that_does_not_exist_says_so(company):
+    data = ledger.InvoiceInput("F1", "", "M", "10,00", "SEK", "2026-02-30")
+    with pytest.raises(LedgerRejected) as rejected:
+        ledger.clean_invoice(data, "SE", "BBAN")
+    assert rejected.value.errors["due_date"] == "Förfallodatum 2026-02-30 finns inte i kalendern."

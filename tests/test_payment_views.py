@@ -41,7 +41,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
         ({"company": "1", "payment_date": "2099-01-05"}, "Välj minst en faktura"),
         (
             {"company": "1", "payment_date": "igår", "invoice_ids": invoice_ids[0]},
-            "Inte ett giltigt datum",
+            "Datumet ska skrivas ÅÅÅÅ-MM-DD",
         ),
         ({"company": "1", "payment_date": "2099-01-04", "invoice_ids": invoice_ids[0]}, "bankdag"),
         (

@@ -5,6 +5,7 @@ import requests
 import responses
 
 from inyett import api_client
+from inyett import demo
 from inyett.extensions import db
 from inyett.models import AuditEntry
 from inyett.services.settings import get_settings
@@ -263,3 +264,41 @@ def test_a_test_installation_shows_the_badge_and_switch_and_uses_the_test_url(
         TEST, saved_form(use_test_environment="y"), headers=HTMX, token_from=PAGE
     ).get_data(as_text=True)
     assert "inte tillgång till Inyetts testmiljö" in html
+
+
+@responses.activate
+def test_the_page_shows_why_the_last_test_failed(client, auth):
+    auth.login()
+    auth.post(PAGE, saved_form(api_key=KEY))
+    responses.get(INYETT_URL + PROBE, status=401)
+    auth.post(TEST, saved_form(), headers=HTMX, token_from=PAGE)
+    page = client.get(PAGE).get_data(as_text=True)
+    line = re.search(r"Senaste test [^<]*", page).group(0)
+    assert "misslyckades – Inyett godtog inte API-nyckeln" in line
+
+
+def test_a_rejected_save_keeps_the_menu_item_marked(client, auth):
+    auth.login()
+    response = auth.post(PAGE, saved_form(batch_reference="Bolag Prod"))
+    assert response.status_code == 422
+    assert f'<a href="{PAGE}" aria-current="page">Inyett API</a>' in response.get_data(as_text=True)
+
+
+def test_the_save_first_notice_can_be_cleared_by_the_page(client, auth):
+    auth.login()
+    auth.post(PAGE, saved_form(api_key=KEY))
+    html = auth.post(
+        TEST, saved_form(batch_reference="Osparad"), headers=HTMX, token_from=PAGE
+    ).get_data(as_text=True)
+    assert re.search(r"<p [^>]*data-unsaved-notice>Det finns osparade ändringar", html)
+
+
+def test_the_demo_key_is_shown_masked_like_a_saved_one(app, client, auth):
+    with app.app_context():
+        # The demo loads only into an empty database.
+        db.drop_all()
+        db.create_all()
+        demo.seed()
+    auth.login("admin", "admin-demo-2026")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'slutar på <span class="masked">••••' + demo.DEMO_API_KEY[-4:] in page

@@ -1,5 +1,6 @@
 """The ledger data payments come from: suppliers and their open invoices, entered in forms or
-imported from a CSV file (all rows or none)."""
+imported from a CSV file (all rows or none). An invoice is in the ledger once: a second one with
+the same supplier and invoice number would be paid twice."""
 
 import csv
 import io
@@ -13,6 +14,8 @@ from babel.numbers import parse_decimal
 from sqlalchemy import select
 
 from inyett import account_numbers
+from inyett import dates
+from inyett import formatting
 from inyett.account_numbers import InvalidNumber
 from inyett.extensions import db
 from inyett.models import Company
@@ -48,12 +51,30 @@ CSV_EXAMPLE = (
 )
 
 
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+INVOICE_STATES = {"open": "öppen", "in_payment": "med i en betalning"}
+
+
 class LedgerRejected(Exception):
-    """Bad input; `errors` maps a field (or "line N") to a Swedish message."""
+    """Bad input; `errors` maps a field to a Swedish message."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__(errors)
         self.errors = errors
+
+
+class ImportRejected(Exception):
+    """A CSV file that imported nothing: `file_error` says why the file as a whole is unusable,
+    or else `row_errors` maps each bad line number to every problem found on it."""
+
+    def __init__(self, *, file_error: str | None = None, row_errors=None):
+        self.file_error = file_error
+        self.row_errors: dict[int, list[str]] = dict(sorted((row_errors or {}).items()))
+        super().__init__(file_error or self.row_errors)
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(problems) for problems in self.row_errors.values())
 
 
 @dataclass(frozen=True)
@@ -132,7 +153,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     elif number.startswith(FORMULA_PREFIXES):
         errors["invoice_number"] = _formula_message("Fakturanumret")
     ocr = None
-    if data.ocr.strip():
+    # A CSV row with a bad country still gets its other fields checked; its OCR cannot be.
+    if data.ocr.strip() and country in ("SE", "NO"):
         try:
             ocr = account_numbers.clean_reference(data.ocr, country)
         except InvalidNumber as bad:
@@ -173,12 +195,14 @@ def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Suppli
 
 
 def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
-    """Store a new open invoice from the supplier."""
-    invoice = SupplierInvoice(
-        company=supplier.company,
-        supplier=supplier,
-        **clean_invoice(data, supplier.country, supplier.account_type),
-    )
+    """Store a new open invoice from the supplier, unless the ledger already has it."""
+    fields = clean_invoice(data, supplier.country, supplier.account_type)
+    existing = _existing_invoices(supplier.company, [fields["invoice_number"]])
+    if (supplier.id, fields["invoice_number"]) in existing:
+        raise LedgerRejected(
+            {"invoice_number": _already_there(existing[supplier.id, fields["invoice_number"]])}
+        )
+    invoice = SupplierInvoice(company=supplier.company, supplier=supplier, **fields)
     db.session.add(invoice)
     audit.record(
         "ledger", actor, f"Faktura {invoice.invoice_number} från {supplier.name} lades till"
@@ -187,78 +211,191 @@ def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> Suppli
     return invoice
 
 
-def import_invoices(company: Company, text: str, *, actor: str) -> int:
-    """Import suppliers and invoices from CSV; any bad row rejects the whole file."""
-    try:
-        rows, errors = _read_rows(text)
-    except csv.Error as exc:
-        raise LedgerRejected(
-            {"fil": "Filen går inte att läsa som CSV. Spara den som CSV med semikolon och försök."}
-        ) from exc
+def import_invoices(company: Company, data: bytes, *, actor: str) -> int:
+    """Import suppliers and invoices from a CSV file's bytes; return how many invoices. Any bad
+    row rejects the whole file: ImportRejected names every problem of every row."""
+    rows, errors = _read_rows(_text_of(data))
+    suppliers = _match_suppliers(company, rows, errors)
+    _find_duplicates(company, rows, suppliers, errors)
     if errors:
-        raise LedgerRejected(errors)
+        raise ImportRejected(row_errors=errors)
     if not rows:
-        raise LedgerRejected({"fil": "Filen innehåller inga fakturor."})
-    for supplier_fields, invoice_fields in rows:
-        supplier = _find_or_make_supplier(company, supplier_fields)
+        raise ImportRejected(file_error="Filen har bara rubrikraden, inga fakturor.")
+    for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
         db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
-    audit.record("ledger", actor, f"{len(rows)} fakturor importerades för {company.name}")
+    audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
     db.session.commit()
     return len(rows)
 
 
-def _read_rows(text: str) -> tuple[list[tuple[dict, dict]], dict[str, str]]:
-    """The cleaned (supplier, invoice) rows and a message per bad line; csv.Error if not CSV."""
+def _text_of(data: bytes) -> str:
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportRejected(file_error="Filen är större än 2 MB.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Excel's "CSV" on Swedish Windows.
+        text = data.decode("cp1252", errors="replace")
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ImportRejected(file_error="Filen är tom.")
+    # No text file has NUL bytes; spreadsheets (.xlsx), PDFs and images do.
+    if "\x00" in text:
+        raise ImportRejected(
+            file_error="Filen är inte en CSV-fil. Spara den som CSV (semikolonavgränsad) och "
+            "försök igen."
+        )
+    return text
+
+
+def _read_rows(text: str) -> tuple[list[tuple[int, dict, dict]], dict[int, list[str]]]:
+    """The cleaned (line, supplier, invoice) rows and every problem of each bad line."""
     rows, errors = [], {}
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";")
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise LedgerRejected({"rad 1": "Rubrikraden saknar kolumnerna " + ", ".join(missing) + "."})
-    for row in reader:
-        line = reader.line_num
-        if None in row or any(value is None for value in row.values()):
-            errors[f"rad {line}"] = f"Raden ska ha {len(CSV_COLUMNS)} kolumner."
-            continue
-        try:
-            supplier = clean_supplier(
-                SupplierInput(
-                    row["leverantor"], row["orgnr"], row["land"], row["betalsatt"], row["konto"]
-                )
+    reader = csv.DictReader(io.StringIO(text), delimiter=";")
+    try:
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        if len(missing) == len(CSV_COLUMNS):
+            raise ImportRejected(
+                file_error="Filen är inte en CSV-fil i importformatet: första raden ska vara "
+                "rubrikraden " + ";".join(CSV_COLUMNS) + ". Utgå gärna från exempelfilen."
             )
-            invoice = clean_invoice(
-                InvoiceInput(
-                    row["fakturanr"],
-                    row["ocr"],
-                    row["meddelande"],
-                    row["belopp"],
-                    row["valuta"],
-                    row["forfallodatum"],
-                ),
-                supplier["country"],
-                supplier["account_type"],
+        if missing:
+            raise ImportRejected(
+                file_error="Rubrikraden saknar kolumnerna " + ", ".join(missing) + "."
             )
-        except LedgerRejected as rejected:
-            errors[f"rad {line}"] = " ".join(rejected.errors.values())
-            continue
-        rows.append((supplier, invoice))
-        if len(errors) >= 100:
-            break
+        for row in reader:
+            line = reader.line_num
+            if None in row or any(value is None for value in row.values()):
+                errors[line] = [f"Raden ska ha {len(CSV_COLUMNS)} kolumner."]
+            else:
+                try:
+                    rows.append((line, *_clean_row(row)))
+                except LedgerRejected as rejected:
+                    errors[line] = list(rejected.errors.values())
+            if len(errors) >= 100:
+                break
+    except csv.Error as exc:
+        raise ImportRejected(
+            file_error="Filen går inte att läsa som CSV. Spara den som CSV (semikolonavgränsad) "
+            "och försök igen."
+        ) from exc
     return rows, errors
 
 
-def _find_or_make_supplier(company: Company, fields: dict) -> Supplier:
-    supplier = db.session.scalar(
-        select(Supplier)
-        .where(Supplier.company_id == company.id)
-        .where(Supplier.account_type == fields["account_type"])
-        .where(Supplier.account == fields["account"])
-        .where(Supplier.name == fields["name"])
+def _clean_row(row: dict) -> tuple[dict, dict]:
+    """The row's supplier and invoice fields, or LedgerRejected with the problems of both."""
+    errors = {}
+    try:
+        supplier = clean_supplier(
+            SupplierInput(
+                row["leverantor"], row["orgnr"], row["land"], row["betalsatt"], row["konto"]
+            )
+        )
+    except LedgerRejected as rejected:
+        errors.update(rejected.errors)
+        supplier = {
+            "country": row["land"].strip().upper(),
+            "account_type": row["betalsatt"].strip().upper(),
+        }
+    try:
+        invoice = clean_invoice(
+            InvoiceInput(
+                row["fakturanr"],
+                row["ocr"],
+                row["meddelande"],
+                row["belopp"],
+                row["valuta"],
+                row["forfallodatum"],
+            ),
+            supplier["country"],
+            supplier["account_type"],
+        )
+    except LedgerRejected as rejected:
+        errors.update(rejected.errors)
+    if errors:
+        raise LedgerRejected(errors)
+    return supplier, invoice
+
+
+def _match_suppliers(company: Company, rows, errors: dict) -> list[Supplier | None]:
+    """The supplier of each row: the company's supplier with the row's org.nr (or, without
+    one, its account), else a new one; None where the same org.nr has another account. That
+    is refused because a changed payee account is what invoice fraud looks like."""
+    known = list(db.session.scalars(select(Supplier).where(Supplier.company_id == company.id)))
+    matched = []
+    for line, fields, _invoice in rows:
+        account = (fields["account_type"], fields["account"])
+        if fields["orgnr"]:
+            same_payee = [s for s in known if s.orgnr == fields["orgnr"]]
+        else:
+            same_payee = [
+                s for s in known if not s.orgnr and (s.account_type, s.account) == account
+            ]
+        supplier = next((s for s in same_payee if (s.account_type, s.account) == account), None)
+        if supplier is None and same_payee:
+            errors.setdefault(line, []).append(_other_account(same_payee, fields))
+        elif supplier is None:
+            # Not in the session until its first invoice is: a rejected file leaves nothing.
+            supplier = Supplier(company=company, **fields)
+            known.append(supplier)
+        matched.append(supplier)
+    return matched
+
+
+def _other_account(same_payee: list[Supplier], fields: dict) -> str:
+    registered = ", ".join(
+        f"{s.name}, {formatting.account_label(s.account_type)} "
+        + formatting.account(s.account, s.account_type, s.country)
+        for s in same_payee
     )
-    if supplier is None:
-        supplier = Supplier(company=company, **fields)
-        db.session.add(supplier)
-        db.session.flush()
-    return supplier
+    orgnr = formatting.orgnr(fields["orgnr"], fields["country"])
+    return (
+        f"Leverantören med org.nr {orgnr} finns redan med ett annat konto ({registered}). "
+        "Ett nytt konto läggs inte in via import: kontrollera det med leverantören."
+    )
+
+
+def _find_duplicates(company: Company, rows, suppliers: list, errors: dict) -> None:
+    existing = _existing_invoices(company, [invoice["invoice_number"] for _, _, invoice in rows])
+    first_line: dict[tuple[int, str], int] = {}
+    for (line, _fields, invoice), supplier in zip(rows, suppliers, strict=True):
+        if supplier is None:
+            continue
+        number = invoice["invoice_number"]
+        in_file = (id(supplier), number)
+        if (supplier.id, number) in existing:
+            errors.setdefault(line, []).append(_already_there(existing[supplier.id, number]))
+        elif in_file in first_line:
+            errors.setdefault(line, []).append(
+                f"Faktura {number} från {supplier.name} finns redan på rad {first_line[in_file]}."
+            )
+        else:
+            first_line[in_file] = line
+
+
+def _existing_invoices(
+    company: Company, numbers: list[str]
+) -> dict[tuple[int, str], SupplierInvoice]:
+    """The company's invoices with these numbers, by (supplier id, invoice number)."""
+    found = {}
+    unique = sorted(set(numbers))
+    # In chunks: a database limits how many parameters one query may have.
+    for start in range(0, len(unique), 500):
+        for invoice in db.session.scalars(
+            select(SupplierInvoice)
+            .where(SupplierInvoice.company_id == company.id)
+            .where(SupplierInvoice.invoice_number.in_(unique[start : start + 500]))
+        ):
+            found[invoice.supplier_id, invoice.invoice_number] = invoice
+    return found
+
+
+def _already_there(invoice: SupplierInvoice) -> str:
+    return (
+        f"Faktura {invoice.invoice_number} från {invoice.supplier.name} finns redan "
+        f"({formatting.amount(invoice.amount)} {invoice.currency}, förfaller "
+        f"{invoice.due_date.isoformat()}, {INVOICE_STATES.get(invoice.status, invoice.status)})."
+    )
 
 
 def _amount(value, errors: dict) -> Decimal | None:
@@ -286,7 +423,7 @@ def _date(value, errors: dict) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors["due_date"] = "Förfallodatum ska skrivas ÅÅÅÅ-MM-DD."
+        return dates.parse_date(str(value), "Förfallodatum")
+    except dates.InvalidDate as bad:
+        errors["due_date"] = str(bad)
         return None

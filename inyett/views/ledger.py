@@ -1,4 +1,5 @@
-"""Reskontra: a company's suppliers and open invoices, entered by hand or imported from CSV."""
+"""Leverantörer och fakturor: a company's suppliers and open invoices, entered by hand or
+imported from CSV."""
 
 from flask import Blueprint
 from flask import Response
@@ -6,6 +7,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,13 +23,12 @@ from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.models import database_id
 from inyett.services import ledger
+from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import InvoiceInput
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import SupplierInput
 
 bp = Blueprint("ledger", __name__, url_prefix="/reskontra")
-
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 @bp.get("")
@@ -98,27 +99,23 @@ def add_invoice():
 @bp.post("/import")
 @roles_required("payer", "admin")
 def import_csv():
-    """Import invoices from CSV: every bad row is reported with its line, and none is stored."""
+    """Import invoices from CSV: every problem is listed by line at the top, and none is stored."""
     company = _company()
     form = ImportForm()
-    import_errors = {}
+    rejected = None
     if form.validate_on_submit():
-        raw = form.file.data.read(MAX_IMPORT_BYTES + 1)
-        if len(raw) > MAX_IMPORT_BYTES:
-            import_errors = {"fil": "Filen är större än 2 MB."}
+        try:
+            count = ledger.import_invoices(
+                company,
+                form.file.data.read(ledger.MAX_IMPORT_BYTES + 1),
+                actor=current_user.username,
+            )
+        except ImportRejected as exc:
+            rejected = exc
         else:
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("cp1252", errors="replace")
-            try:
-                count = ledger.import_invoices(company, text, actor=current_user.username)
-            except LedgerRejected as rejected:
-                import_errors = rejected.errors
-            else:
-                flash(f"{count} fakturor är importerade.", "success")
-                return redirect(url_for("ledger.index", company=company.id))
-    return _render(company, import_form=form, import_errors=import_errors), 422
+            flash(f"Importerade fakturor: {count}.", "success")
+            return redirect(url_for("ledger.index", company=company.id))
+    return _render(company, import_form=form, import_rejected=rejected), 422
 
 
 @bp.get("/exempel.csv")
@@ -133,9 +130,13 @@ def example_csv():
 
 
 def _company() -> Company:
+    """The company asked for, else the one last shown to this user, else the first by name."""
     companies = db.session.scalars(select(Company).order_by(Company.name)).all()
-    wanted = request.values.get("company", type=database_id)
-    return next((c for c in companies if c.id == wanted), companies[0])
+    wanted = request.values.get("company", type=database_id) or session.get("ledger_company")
+    company = next((c for c in companies if c.id == wanted), companies[0])
+    if session.get("ledger_company") != company.id:
+        session["ledger_company"] = company.id
+    return company
 
 
 def _supplier_choices(company: Company):
@@ -166,9 +167,10 @@ def _render(company: Company, **forms):
             .where(SupplierInvoice.status == "open")
             .order_by(SupplierInvoice.due_date)
         ).all(),
-        supplier_form=forms.pop("supplier_form", None) or SupplierForm(formdata=None),
+        supplier_form=forms.pop("supplier_form", None)
+        or SupplierForm(formdata=None, country=company.country),
         invoice_form=invoice_form,
         import_form=forms.pop("import_form", None) or ImportForm(formdata=None),
-        import_errors=forms.pop("import_errors", {}),
+        import_rejected=forms.pop("import_rejected", None),
         columns=ledger.CSV_COLUMNS,
     )

@@ -30,7 +30,12 @@
     }
 
     function refresh() {
-      bar.hidden = !isDirty();
+      var dirty = isDirty();
+      bar.hidden = !dirty;
+      // "Spara först" answered a form that had changes; once it has none, the advice is wrong.
+      if (!dirty) {
+        form.querySelectorAll("[data-unsaved-notice]").forEach(function (node) { node.remove(); });
+      }
     }
 
     function restoreSaved() {

@@ -141,3 +141,38 @@ def test_a_page_left_open_too_long_tells_the_user_to_reload(settings_page, live)
     page.get_by_role("button", name="Testa uppkoppling").click()
     expect(page.get_by_role("alert")).to_contain_text("Ladda om sidan")
     expect(page.locator("#connection-test")).not_to_contain_text("Uppkoppling OK!")
+
+
+@pytest.mark.parametrize("back_to_saved", ["avbryt", "undo typing"])
+def test_the_save_first_notice_goes_when_the_form_is_back_to_saved(settings_page, back_to_saved):
+    page = settings_page
+    save_key(page)
+    page.fill("#batch_reference", "Osparad")
+    page.get_by_role("button", name="Testa uppkoppling").click()
+    expect(page.locator("#connection-test")).to_contain_text("Spara först")
+    if back_to_saved == "avbryt":
+        page.get_by_role("link", name="Avbryt").click()
+    else:
+        page.fill("#batch_reference", "")
+    expect(bar(page)).to_be_hidden()
+    expect(page.locator("#connection-test")).not_to_contain_text("Spara först")
+
+
+def test_a_rejected_save_keeps_inyett_api_marked_in_the_menu(settings_page):
+    page = settings_page
+    page.fill("#batch_reference", "Bolag Prod")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_text("Använd bara bokstäverna a–z")).to_be_visible()
+    expect(page.get_by_role("link", name="Inyett API")).to_have_attribute("aria-current", "page")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "settings-rejected-save.png"), full_page=True)
+
+
+def test_the_audit_log_with_bad_parameters(settings_page):
+    page = settings_page
+    page.goto("/systeminstallningar/logg?sida=-1&fran=x&typ=zzz")
+    expect(page.get_by_text("Sidan finns inte.")).to_be_visible()
+    expect(page.get_by_role("link", name="Äldre ›")).to_have_count(0)
+    expect(page.get_by_text("Systeminställningar › Säkerhet › Händelselogg")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "audit-log-bad-parameters.png"), full_page=True)

@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from inyett.services import ledger
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+BAD_FILE = (
+    ";".join(ledger.CSV_COLUMNS)
+    + "\nFel AB;556036-0793;SE;BGNR;123-4567;F1;;Meddelande;abc;SEK;2026-13-01"
+    + "\nKort;rad\n"
+)
+
+
+def test_a_failed_import_is_summarised_at_the_top_and_focused(page):
+    login(page, "betalare")
+    page.goto("/reskontra")
+    expect(page.locator("#file-name")).to_have_text("Ingen fil vald")
+    page.set_input_files(
+        "#file",
+        files=[{"name": "fakturor.csv", "mimeType": "text/csv", "buffer": BAD_FILE.encode()}],
+    )
+    expect(page.locator("#file-name")).to_have_text("fakturor.csv")
+    page.get_by_role("button", name="Importera").click()
+    summary = page.locator("#import-errors")
+    expect(summary).to_contain_text("Filen importerades inte: 4 fel på 2 rader")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ledger-failed-import.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_the_file_button_opens_the_file_chooser(page):
+    login(page, "betalare")
+    page.goto("/reskontra")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_text("Välj CSV-fil").click()
+    assert chooser.value.element.get_attribute("id") == "file"
+
+
+def test_labels_stay_in_line_when_fields_show_messages(page):
+    login(page, "betalare")
+    page.goto("/reskontra")
+    page.fill("#name", "Kontorsvaror AB")
+    page.select_option("#account_type", "BGNR")
+    page.fill("#account", "5050-1055")
+    page.get_by_role("button", name="Spara leverantör").click()
+    expect(page.get_by_text("Leverantören Kontorsvaror AB är sparad.")).to_be_visible()
+    page.fill("#invoice_number", "K-1")
+    page.fill("#ocr", "1234567801")
+    page.fill("#amount", "12.345,5")
+    page.fill("#due_date", "2026-02-30")
+    page.get_by_role("button", name="Spara faktura").click()
+    expect(page.get_by_text("Förfallodatum 2026-02-30 finns inte i kalendern.")).to_be_visible()
+    form = page.locator("form", has=page.locator("#due_date"))
+    tops = {round(label.bounding_box()["y"]) for label in form.locator("label").all()[:4]}
+    assert len(tops) == 1, tops
+    page.screenshot(path=str(ARTIFACTS / "ledger-invoice-errors.png"), full_page=True)
