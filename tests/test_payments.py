@@ -398,6 +398,7 @@ def test_the_admins_skicka_igen_queues_only_a_failed_batch(app, client, auth):
         failed_id, answered_id = failed.id, other.id
     auth.login("admin")
     queue = "/systeminstallningar/inyett-ko"
+    assert "vid Skicka igen" in client.get(queue).get_data(as_text=True)  # no time for a Fel
     answered = auth.post(f"{queue}/{answered_id}/skicka-igen", token_from=queue)
     assert "har inte misslyckats" in client.get(answered.headers["Location"]).get_data(as_text=True)
     auth.post(f"{queue}/{failed_id}/skicka-igen", token_from=queue)
