@@ -75,12 +75,15 @@ def row_of(html, payment_id):
     return row[: row.index("</tr>")]
 
 
-def file_with_failed_payment(one_payment_per_batch=True):
-    """A file of two payments sent to Inyett: the first failed there, the second answered."""
+def file_with_failed_payment(one_payment_per_batch=True, reached_inyett=False):
+    """A file of two payments sent to Inyett: the first failed there, the second answered;
+    `reached_inyett` when Inyett holds the failed one's batch (so undo deletes it there)."""
     activate_inyett(one_payment_per_batch=one_payment_per_batch)
     payment_file = create_file(add_invoices()[:2])
     failed, answered = payment_file.payments
     failed.batch.state = "failed"
+    if reached_inyett:
+        failed.batch.first_attempt_at = failed.batch.sent_at = failed.batch.created_at
     failed.inyett_state, failed.inyett_error = "failed", "Inyett svarade 400: ogiltigt konto"
     answered.inyett_state = "answered"
     db.session.commit()
@@ -154,10 +157,9 @@ def test_a_payer_undoes_a_payment_on_the_file_page_and_is_told_what_leaves_with_
     app, client, auth
 ):
     with app.app_context():
-        file_id, failed_id, answered_id = file_with_failed_payment(one_payment_per_batch=False)
-        batch = db.session.get(Payment, failed_id).batch
-        batch.first_attempt_at = batch.sent_at = batch.created_at
-        db.session.commit()
+        file_id, failed_id, answered_id = file_with_failed_payment(
+            one_payment_per_batch=False, reached_inyett=True
+        )
     auth.login("betalare")
     page = f"/betalningar/filer/{file_id}"
     html = client.get(page).get_data(as_text=True)
@@ -267,10 +269,9 @@ def test_a_refused_api_key_tells_non_admins_who_can_fix_it(app, client, auth):
 
 def test_file_page_rows_keep_account_numbers_whole_and_name_the_co_removed_cause(app, client, auth):
     with app.app_context():
-        file_id, failed_id, answered_id = file_with_failed_payment(one_payment_per_batch=False)
-        batch = db.session.get(Payment, failed_id).batch
-        batch.first_attempt_at = batch.sent_at = batch.created_at
-        db.session.commit()
+        file_id, failed_id, answered_id = file_with_failed_payment(
+            one_payment_per_batch=False, reached_inyett=True
+        )
     auth.login("betalare")
     page = f"/betalningar/filer/{file_id}"
     auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
