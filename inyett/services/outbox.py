@@ -21,6 +21,7 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import api_client
@@ -28,6 +29,7 @@ from inyett.api_client import InyettClient
 from inyett.api_client import InyettError
 from inyett.extensions import db
 from inyett.models import InyettBatch
+from inyett.models import Payment
 from inyett.models import PaymentWarning
 from inyett.models import utcnow
 from inyett.services import audit
@@ -44,8 +46,6 @@ ACTIVE_STATES = ("queued", "awaiting_answer", "delete_queued")
 MAX_POLLS = 40
 FIRST_POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
-# Batches a sender looks at per claim: enough that parallel senders rarely all want the same.
-CLAIM_CANDIDATES = 16
 
 ClientFactory = Callable[[InyettBatch], InyettClient]
 
@@ -55,21 +55,23 @@ def backoff_seconds(attempt: int, first: float) -> float:
     return min(MAX_BACKOFF_SECONDS, first * 2 ** max(0, attempt - 1))
 
 
-def claim(batch_id: int, owner: str, now: datetime, *conditions, **values) -> bool:
-    """Take the batch for SEND_CLAIM_SECONDS if nobody holds it and `conditions` hold, setting
-    `values` too, in one conditional UPDATE, so that of two senders asking at once exactly one
-    gets it.
-
-    A sender that dies holding a claim only delays its batches until the claim runs out."""
-    hold = timedelta(seconds=float(current_app.config["SEND_CLAIM_SECONDS"]))
+def claim(batch_id: int, owner: str, now: datetime) -> bool:
+    """Take the batch if nobody holds it, in one conditional UPDATE, so that of two asking at
+    once exactly one gets it."""
     result = db.session.execute(
         update(InyettBatch)
-        .where(InyettBatch.id == batch_id, _unclaimed(now), *conditions)
-        .values(claimed_until=now + hold, claimed_by=owner, **values)
+        .where(InyettBatch.id == batch_id, _unclaimed(now))
+        .values(**_claim_for(owner, now))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def _claim_for(owner: str, now: datetime) -> dict:
+    # A holder that dies only delays its batch until the claim runs out.
+    hold = timedelta(seconds=float(current_app.config["SEND_CLAIM_SECONDS"]))
+    return {"claimed_until": now + hold, "claimed_by": owner}
 
 
 def _unclaimed(now: datetime):
@@ -91,29 +93,46 @@ def release(batch: InyettBatch) -> None:
     batch.claimed_by = None
 
 
-def due_batch_ids(due_by: datetime, now: datetime, limit: int) -> list[int]:
-    """Ids of batches whose next step is due by `due_by` and that nobody holds at `now`."""
-    return list(
-        db.session.scalars(
-            select(InyettBatch.id)
-            .where(*_due(due_by), _unclaimed(now))
-            .order_by(InyettBatch.next_attempt_at, InyettBatch.id)
-            .limit(limit)
-        )
+def claim_next(owner: str, due_by: datetime, now: datetime) -> InyettBatch | None:
+    """Claim the oldest batch due by `due_by` that nobody holds and load it with its payments;
+    None when none is left.
+
+    One UPDATE picks and claims the batch, so a sender pays one round trip to the database for
+    it; the due check is repeated outside the pick because another sender may have handled the
+    batch between the pick and the write."""
+    oldest_due = (
+        select(InyettBatch.id)
+        .where(*_due(due_by), _unclaimed(now))
+        .order_by(InyettBatch.next_attempt_at, InyettBatch.id)
+        .limit(1)
+        # PostgreSQL: senders pass over a batch another is claiming instead of waiting for it
+        # and then finding it taken. SQLite has one writer at a time and leaves this out.
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-
-
-def claim_next(owner: str, due_by: datetime, now: datetime) -> int | None:
-    """Claim the oldest batch due by `due_by` that nobody holds; None when none is left."""
-    while candidates := due_batch_ids(due_by, now, limit=CLAIM_CANDIDATES):
-        for batch_id in candidates:
-            # Due again in the claim itself: another sender may have handled it since the look.
-            # A queued batch is about to be sent, and from then on Inyett may hold it: saying
-            # so in the claim saves a write of its own before the call.
-            if claim(batch_id, owner, now, *_due(due_by), first_attempt_at=_first_attempt(now)):
-                return batch_id
-        # Other senders took every candidate between the look and the claim: look again.
-    return None
+    batch_id = db.session.execute(
+        update(InyettBatch)
+        .where(InyettBatch.id == oldest_due, *_due(due_by), _unclaimed(now))
+        # A queued batch is about to be sent, and from then on Inyett may hold it: saying so in
+        # the claim saves a write of its own before the call.
+        .values(**_claim_for(owner, now), first_attempt_at=_first_attempt(now))
+        .returning(InyettBatch.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    batch = None
+    if batch_id is not None:
+        batch = (
+            db.session.scalars(
+                select(InyettBatch)
+                .where(InyettBatch.id == batch_id)
+                .options(joinedload(InyettBatch.payments).joinedload(Payment.payment_file))
+                .execution_options(populate_existing=True)
+            )
+            .unique()
+            .one()
+        )
+    _end_transaction()
+    return batch
 
 
 def process_due(
@@ -146,8 +165,7 @@ def _handle_claimed_until_done(
 ) -> int:
     handled = 0
     client_for = _one_client_per_environment(make_client)
-    while (batch_id := claim_next(owner, due_by, now())) is not None:
-        batch = db.session.get(InyettBatch, batch_id, populate_existing=True)
+    while (batch := claim_next(owner, due_by, now())) is not None:
         process_batch(batch, client_for, now())
         handled += 1
     return handled
@@ -289,8 +307,8 @@ def _delete(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 
 
 def _end_transaction() -> None:
-    # Holding a database transaction open while Inyett answers would block the other senders
-    # (SQLite locks the whole file); nothing is pending here, so this only ends the read. What
+    # Commits the claim, or ends the read before a call to Inyett: holding a transaction open
+    # while Inyett answers would block the other senders (SQLite locks the whole file). What
     # was read stays loaded: the claim keeps other senders off the batch, and a payment that an
     # attester changes meanwhile fails its version check and the step is taken again.
     session = db.session()
