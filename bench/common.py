@@ -158,8 +158,10 @@ def free_port() -> int:
 
 @contextmanager
 def simulator_process(latency_ms: float = 0) -> Iterator[str]:
-    """The simulator in a process of its own (werkzeug's threaded server), so that its work
-    does not share the benchmark's interpreter; yields its base URL."""
+    """The simulator in a process of its own, so that its work does not share the benchmark's
+    interpreter; yields its base URL. It is served by waitress, as `flask inyett demo` serves
+    it, because werkzeug's development server closes the connection after every answer and
+    the client's connection reuse would not be measured."""
     port = free_port()
     env = {
         **os.environ,
@@ -167,9 +169,9 @@ def simulator_process(latency_ms: float = 0) -> Iterator[str]:
         "INYETT_SIMULATOR_ANALYSIS_SECONDS": "0",
         "INYETT_SIMULATOR_LATENCY_MS": str(latency_ms),
     }
-    command = [sys.executable, "-m", "flask", "--app", "inyett.simulator", "run"]
+    command = [sys.executable, "-m", "waitress", "--host", "127.0.0.1", "--threads", "16"]
     process = subprocess.Popen(
-        [*command, "--port", str(port), "--with-threads"],
+        [*command, "--port", str(port), "--call", "inyett.simulator:create_app"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
