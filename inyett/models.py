@@ -13,6 +13,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import TypeDecorator
+from sqlalchemy import UniqueConstraint
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -172,6 +173,9 @@ class Supplier(db.Model):
     """A payee (leverantör) of one company, with the account its invoices are paid to."""
 
     __tablename__ = "suppliers"
+    # One supplier per organisation number in a company: a second one, with another account,
+    # is how a changed payee account (invoice fraud) would slip in unnoticed.
+    __table_args__ = (UniqueConstraint("company_id", "orgnr", name="uq_suppliers_company_orgnr"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -188,6 +192,10 @@ class SupplierInvoice(db.Model):
     """An open supplier invoice (leverantörsfaktura) waiting to be paid."""
 
     __tablename__ = "supplier_invoices"
+    # The same invoice twice would be paid twice.
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "invoice_number", name="uq_supplier_invoices_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)

@@ -477,3 +477,48 @@ def test_a_due_date_that_does_not_exist_says_so(company):
     with pytest.raises(LedgerRejected) as rejected:
         ledger.clean_invoice(data, "SE", "BBAN")
     assert rejected.value.errors["due_date"] == "Förfallodatum 2026-02-30 finns inte i kalendern."
+
+
+SUPPLIER_FORM = {
+    "name": "Nytt AB",
+    "orgnr": "556036-0793",
+    "country": "SE",
+    "account_type": "BGNR",
+    "account": "5050-1055",
+}
+
+
+def test_the_supplier_form_refuses_an_orgnr_already_on_file_and_names_its_supplier(
+    app, client, auth
+):
+    auth.login("betalare")
+    auth.post("/reskontra/leverantorer?company=1", SUPPLIER_FORM, token_from="/reskontra")
+    response = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {**SUPPLIER_FORM, "name": "Nytt AB (nytt konto)", "account": "160-9908"},
+        token_from="/reskontra",
+    )
+    assert response.status_code == 422
+    assert (
+        "Leverantören med org.nr 556036-0793 finns redan med ett annat konto "
+        "(Nytt AB, Bankgiro 5050-1055)." in response.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert count(Supplier) == 1
+
+
+def test_an_invoice_stored_by_someone_else_meanwhile_is_refused_and_the_first_is_kept(
+    company, monkeypatch
+):
+    import_text(company, ledger.CSV_EXAMPLE)
+    supplier = db.session.scalars(select(Supplier).where(Supplier.name == "Skatteverket")).one()
+    # The other request committed between this one's check and its commit.
+    monkeypatch.setattr(ledger, "_existing_invoices", lambda company, numbers: {})
+    data = ledger.InvoiceInput("2026-1101", "1234567806", "", "18 450,00", "SEK", "2026-12-01")
+    with pytest.raises(LedgerRejected) as rejected:
+        ledger.add_invoice(supplier, data, actor="b")
+    assert rejected.value.errors == {"invoice_number": ledger.ADDED_MEANWHILE}
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, ledger.CSV_EXAMPLE)
+    assert rejected.value.file_error == ledger.ADDED_MEANWHILE
+    assert count(SupplierInvoice) == 3

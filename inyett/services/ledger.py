@@ -1,6 +1,8 @@
 """The ledger data payments come from: suppliers and their open invoices, entered in forms or
 imported from a CSV file (all rows or none). An invoice is in the ledger once: a second one with
-the same supplier and invoice number would be paid twice."""
+the same supplier and invoice number would be paid twice. A company has one supplier per
+organisation number: a second one with another account is what invoice fraud looks like. The
+database holds both rules too; these checks give the reasons a person can act on."""
 
 import csv
 import io
@@ -12,6 +14,7 @@ from decimal import InvalidOperation
 from babel.numbers import NumberFormatError
 from babel.numbers import parse_decimal
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from inyett import account_numbers
 from inyett import dates
@@ -185,13 +188,45 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     }
 
 
+# Someone else stored the same supplier or invoice between our check and our commit.
+ADDED_MEANWHILE = "Någon annan lade just till samma uppgifter. Ladda om sidan och försök igen."
+
+
 def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Supplier:
-    """Store a new supplier for the company."""
-    supplier = Supplier(company=company, **clean_supplier(data))
+    """Store a new supplier for the company, unless its org.nr is already on file."""
+    fields = clean_supplier(data)
+    if fields["orgnr"]:
+        same_payee = list(
+            db.session.scalars(
+                select(Supplier).where(
+                    Supplier.company_id == company.id, Supplier.orgnr == fields["orgnr"]
+                )
+            )
+        )
+        if same_payee:
+            raise LedgerRejected(
+                {
+                    "orgnr": _orgnr_on_file(
+                        same_payee,
+                        fields,
+                        "Lägg fakturorna på den leverantören; ett nytt konto ska kontrolleras "
+                        "med leverantören innan det används.",
+                    )
+                }
+            )
+    supplier = Supplier(company=company, **fields)
     db.session.add(supplier)
     audit.record("ledger", actor, f"Leverantören {supplier.name} lades till för {company.name}")
-    db.session.commit()
+    _commit_or_reject(lambda: LedgerRejected({"orgnr": ADDED_MEANWHILE}))
     return supplier
+
+
+def _commit_or_reject(rejection) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise rejection() from None
 
 
 def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
@@ -207,7 +242,7 @@ def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> Suppli
     audit.record(
         "ledger", actor, f"Faktura {invoice.invoice_number} från {supplier.name} lades till"
     )
-    db.session.commit()
+    _commit_or_reject(lambda: LedgerRejected({"invoice_number": ADDED_MEANWHILE}))
     return invoice
 
 
@@ -224,7 +259,7 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> int:
     for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
         db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
     audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
-    db.session.commit()
+    _commit_or_reject(lambda: ImportRejected(file_error=ADDED_MEANWHILE))
     return len(rows)
 
 
@@ -333,7 +368,13 @@ def _match_suppliers(company: Company, rows, errors: dict) -> list[Supplier | No
             ]
         supplier = next((s for s in same_payee if (s.account_type, s.account) == account), None)
         if supplier is None and same_payee:
-            errors.setdefault(line, []).append(_other_account(same_payee, fields))
+            errors.setdefault(line, []).append(
+                _orgnr_on_file(
+                    same_payee,
+                    fields,
+                    "Ett nytt konto läggs inte in via import: kontrollera det med leverantören.",
+                )
+            )
         elif supplier is None:
             # Not in the session until its first invoice is: a rejected file leaves nothing.
             supplier = Supplier(company=company, **fields)
@@ -342,16 +383,21 @@ def _match_suppliers(company: Company, rows, errors: dict) -> list[Supplier | No
     return matched
 
 
-def _other_account(same_payee: list[Supplier], fields: dict) -> str:
+def _orgnr_on_file(same_payee: list[Supplier], fields: dict, what_to_do: str) -> str:
     registered = ", ".join(
         f"{s.name}, {formatting.account_label(s.account_type)} "
         + formatting.account(s.account, s.account_type, s.country)
         for s in same_payee
     )
     orgnr = formatting.orgnr(fields["orgnr"], fields["country"])
+    other_account = any(
+        (s.account_type, s.account) != (fields["account_type"], fields["account"])
+        for s in same_payee
+    )
     return (
-        f"Leverantören med org.nr {orgnr} finns redan med ett annat konto ({registered}). "
-        "Ett nytt konto läggs inte in via import: kontrollera det med leverantören."
+        f"Leverantören med org.nr {orgnr} finns redan"
+        + (" med ett annat konto" if other_account else "")
+        + f" ({registered}). {what_to_do}"
     )
 
 
