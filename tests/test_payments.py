@@ -214,6 +214,30 @@ def test_a_400_ends_in_fel_with_inyetts_reason_and_no_retry(ctx):
     assert payment.inyett_state == "failed"
     assert "debtorAccount is invalid" in payment.inyett_error
     assert len(responses.calls) == 1
+    assert any(
+        s.startswith("Batch Acme-1 misslyckades:") and "debtorAccount is invalid" in s
+        for s in audit_summaries()
+    )
+
+
+@responses.activate
+def test_a_delete_that_keeps_failing_is_logged_once_and_tried_again(ctx):
+    ctx.config["SEND_MAX_ATTEMPTS"] = 1
+    activate_inyett()
+    payment_file = create_file(add_invoices()[:1])
+    responses.post(BATCHES, status=201, json={})
+    drain(rounds=1)
+    payments.undo_payment(payment_file.payments[0], actor="attestant")
+    responses.delete(f"{BATCHES}/Acme-1", status=503)
+    drain(rounds=3)
+    assert [c.request.method for c in responses.calls] == ["POST", "DELETE", "DELETE", "DELETE"]
+    assert db.session.scalar(select(InyettBatch.state)) == "delete_queued"
+    logged = [s for s in audit_summaries() if "kunde inte tas bort hos Inyett" in s]
+    assert len(logged) == 1 and logged[0].startswith("Batch Acme-1 kunde inte tas bort")
+
+
+def audit_summaries() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.summary)))
 
 
 @responses.activate

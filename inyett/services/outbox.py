@@ -334,13 +334,29 @@ def _failed_attempt(batch: InyettBatch, error: InyettError, now: datetime) -> No
 
 
 def _give_up(batch: InyettBatch, reason: str, now: datetime) -> None:
-    batch.last_error = reason[:500]
+    reason = reason[:500]
+    # Logged once per reason: a delete that keeps failing is tried again every few minutes.
+    first_time = batch.last_error != reason
+    batch.last_error = reason
     if batch.state == "delete_queued":
         # The payments are already undone here; the admin's queue shows the pending delete.
         batch.next_attempt_at = now + timedelta(seconds=MAX_BACKOFF_SECONDS)
+        if first_time:
+            audit.record(
+                "inyett_delete",
+                "system",
+                f"Batch {batch.external_id} kunde inte tas bort hos Inyett: {reason} "
+                "Nytt försök var femte minut.",
+            )
         return
     batch.state = "failed"
-    _set_payments(batch, "failed", reason[:500])
+    _set_payments(batch, "failed", reason)
+    audit.record(
+        "inyett_send",
+        "system",
+        f"Batch {batch.external_id} misslyckades: {reason} Betalningarna visar Fel tills "
+        "någon väljer Skicka igen.",
+    )
 
 
 def _set_payments(batch: InyettBatch, state: str, error: str | None) -> None:
