@@ -173,9 +173,6 @@ class Supplier(db.Model):
     """A payee (leverantör) of one company, with the account its invoices are paid to."""
 
     __tablename__ = "suppliers"
-    # One supplier per organisation number in a company: a second one, with another account,
-    # is how a changed payee account (invoice fraud) would slip in unnoticed.
-    __table_args__ = (UniqueConstraint("company_id", "orgnr", name="uq_suppliers_company_orgnr"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)

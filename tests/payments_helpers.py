@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import select
 
@@ -41,10 +42,14 @@ def activate_inyett(
 
 
 def add_invoices(company_name="Testbolaget AB") -> list[int]:
+    """One open invoice from each of SUPPLIERS; called again, the same suppliers get new
+    invoice numbers (a company has one supplier per org.nr and one invoice per number)."""
     company = db.session.scalar(select(Company).where(Company.name == company_name))
     ids = []
     for name, orgnr, account_type, account, number, ocr, amount in SUPPLIERS:
-        supplier = Supplier(
+        supplier = db.session.scalar(
+            select(Supplier).where(Supplier.company_id == company.id, Supplier.orgnr == orgnr)
+        ) or Supplier(
             company=company,
             name=name,
             orgnr=orgnr,
@@ -52,10 +57,19 @@ def add_invoices(company_name="Testbolaget AB") -> list[int]:
             account_type=account_type,
             account=account,
         )
+        earlier = (
+            0
+            if supplier.id is None
+            else db.session.scalar(
+                select(func.count(SupplierInvoice.id)).where(
+                    SupplierInvoice.supplier_id == supplier.id
+                )
+            )
+        )
         invoice = SupplierInvoice(
             company=company,
             supplier=supplier,
-            invoice_number=number,
+            invoice_number=f"{number}-{earlier + 1}" if earlier else number,
             ocr=ocr,
             message=None if ocr else f"Faktura {number}",
             amount=Decimal(amount),

@@ -1,6 +1,9 @@
 """An installed site upgrades with `flask db upgrade`: the migrations must build exactly the
 schema the models describe, on SQLite and on PostgreSQL (INYETT_DATABASE_URL)."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,6 +17,7 @@ from sqlalchemy import text
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import Supplier
+from inyett.models import SupplierInvoice
 
 
 def _empty_database() -> None:
@@ -40,19 +44,27 @@ def test_an_upgrade_that_would_lose_duplicates_stops_and_names_them(app, capfd):
         _empty_database()
         upgrade(revision="5b7e2f0a9c41")
         company = Company(name="Bolaget AB", orgnr="5560360793", country="SE")
-        for account in ("50501055", "16099908"):
+        supplier = Supplier(
+            company=company,
+            name="Samma AB",
+            orgnr="5560473521",
+            country="SE",
+            account_type="BGNR",
+            account="50501055",
+        )
+        for _ in range(2):
             db.session.add(
-                Supplier(
+                SupplierInvoice(
                     company=company,
-                    name="Samma AB",
-                    orgnr="5560473521",
-                    country="SE",
-                    account_type="BGNR",
-                    account=account,
+                    supplier=supplier,
+                    invoice_number="F-1",
+                    amount=Decimal("100.00"),
+                    currency="SEK",
+                    due_date=date(2026, 12, 1),
                 )
             )
         db.session.commit()
-        company_id = company.id
+        supplier_id = supplier.id
         db.session.remove()
 
         # `flask db upgrade` prints the reason and exits non-zero.
@@ -60,6 +72,5 @@ def test_an_upgrade_that_would_lose_duplicates_stops_and_names_them(app, capfd):
             upgrade()
         printed = capfd.readouterr().err
         assert "Uppgraderingen avbröts: databasen har dubbletter" in printed
-        named = f"samma org.nr i samma bolag (bolag, org.nr, antal): {company_id}, 5560473521, 2"
-        assert named in printed
-        assert db.session.scalar(select(func.count(Supplier.id))) == 2
+        assert f"(leverantör, fakturanummer, antal): {supplier_id}, F-1, 2" in printed
+        assert db.session.scalar(select(func.count(SupplierInvoice.id))) == 2

@@ -1,8 +1,8 @@
 """The ledger data payments come from: suppliers and their open invoices, entered in forms or
 imported from a CSV file (all rows or none). An invoice is in the ledger once: a second one with
-the same supplier and invoice number would be paid twice. A company has one supplier per
-organisation number: a second one with another account is what invoice fraud looks like. The
-database holds both rules too; these checks give the reasons a person can act on."""
+the same supplier and invoice number would be paid twice (the database holds the rule too; the
+checks here give the reasons a person can act on). A known org.nr with a new account is what
+invoice fraud looks like: an import refuses it, a person adding one by hand is told."""
 
 import csv
 import io
@@ -193,32 +193,39 @@ ADDED_MEANWHILE = "Någon annan lade just till samma uppgifter. Ladda om sidan o
 
 
 def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Supplier:
-    """Store a new supplier for the company, unless its org.nr is already on file."""
-    fields = clean_supplier(data)
-    if fields["orgnr"]:
-        same_payee = list(
-            db.session.scalars(
-                select(Supplier).where(
-                    Supplier.company_id == company.id, Supplier.orgnr == fields["orgnr"]
-                )
-            )
-        )
-        if same_payee:
-            raise LedgerRejected(
-                {
-                    "orgnr": _orgnr_on_file(
-                        same_payee,
-                        fields,
-                        "Lägg fakturorna på den leverantören; ett nytt konto ska kontrolleras "
-                        "med leverantören innan det används.",
-                    )
-                }
-            )
-    supplier = Supplier(company=company, **fields)
+    """Store a new supplier for the company."""
+    supplier = Supplier(company=company, **clean_supplier(data))
     db.session.add(supplier)
     audit.record("ledger", actor, f"Leverantören {supplier.name} lades till för {company.name}")
-    _commit_or_reject(lambda: LedgerRejected({"orgnr": ADDED_MEANWHILE}))
+    db.session.commit()
     return supplier
+
+
+def orgnr_notice(supplier: Supplier) -> str | None:
+    """What to tell the person who just added `supplier` when the company already has another
+    supplier with its org.nr: a second account for one payee is what invoice fraud looks like,
+    and Inyett will warn when it is paid."""
+    if not supplier.orgnr:
+        return None
+    others = list(
+        db.session.scalars(
+            select(Supplier).where(
+                Supplier.company_id == supplier.company_id,
+                Supplier.orgnr == supplier.orgnr,
+                Supplier.id != supplier.id,
+            )
+        )
+    )
+    if not others:
+        return None
+    fields = {"orgnr": supplier.orgnr, "country": supplier.country}
+    fields |= {"account_type": supplier.account_type, "account": supplier.account}
+    return _orgnr_on_file(
+        others,
+        fields,
+        "Kontrollera det nya kontot med leverantören innan något betalas dit: Inyett varnar "
+        "när ett org.nr betalas till ett annat konto än förut.",
+    )
 
 
 def _commit_or_reject(rejection) -> None:

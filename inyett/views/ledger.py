@@ -62,6 +62,8 @@ def add_supplier():
             _attach(form, rejected)
         else:
             flash(f"Leverantören {supplier.name} är sparad.", "success")
+            if notice := ledger.orgnr_notice(supplier):
+                flash(notice, "warning")
             return redirect(url_for("ledger.index", company=company.id))
     return _render(company, supplier_form=form), 422
 
