@@ -46,6 +46,10 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES_PER_USER": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are
+    # trusted; 0 reads neither. Behind one proxy every browser would otherwise share its
+    # address, so one user's failed logins would lock out everyone.
+    "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     # Flask-WTF would look for Flask-Babel; the forms name their locale themselves.
     "WTF_I18N_ENABLED": False,
@@ -75,6 +79,9 @@ def _normalise(app: Flask) -> None:
             f"INSTALLATION must be one of {', '.join(INSTALLATIONS)}, "
             f"not {config['INSTALLATION']!r}"
         )
+    proxies = config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise RuntimeError(f"TRUSTED_PROXIES must be a whole number, 0 or more, not {proxies!r}")
     instance = Path(app.instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (
         f"sqlite:///{instance / 'inyettkopplingen.sqlite3'}"

@@ -27,7 +27,12 @@ def authenticate(username: str, password: str, address: str | None) -> User | No
     raise TooManyAttempts while the user or the address is locked out."""
     address = (address or "okänd")[:45]
     username = username[:80]
-    _refuse_when_locked_out(username, address)
+    if _locked_out(username, address):
+        # Not a LoginFailure: attempts during the lockout must not prolong it. But the admin
+        # must see them: a lockout being hammered is what an attack looks like.
+        audit.record("login_locked", username, f"Inloggning under spärr från {address}")
+        db.session.commit()
+        raise TooManyAttempts
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_enabled or not user.check_password(password):
         db.session.add(LoginFailure(username=username, address=address))
@@ -39,16 +44,16 @@ def authenticate(username: str, password: str, address: str | None) -> User | No
     return user
 
 
-def _refuse_when_locked_out(username: str, address: str) -> None:
+def _locked_out(username: str, address: str) -> bool:
     config = current_app.config
     since = utcnow() - timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"])
     recent = select(func.count(LoginFailure.id)).where(LoginFailure.at >= since)
     by_user = db.session.scalar(recent.where(LoginFailure.username == username))
     by_address = db.session.scalar(recent.where(LoginFailure.address == address))
-    if by_user >= config["LOGIN_MAX_FAILURES_PER_USER"] or (
-        by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    ):
-        raise TooManyAttempts
+    return (
+        by_user >= config["LOGIN_MAX_FAILURES_PER_USER"]
+        or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    )
 
 
 def create_user(username: str, role: str, password: str, full_name: str = "") -> User:
