@@ -91,6 +91,9 @@ def _normalise(app: Flask) -> None:
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _read_or_create(instance / "secret_key", secrets.token_hex(32))
+    # Where the key came from is derived, not a setting: rotate-encryption-key may only rewrite
+    # the key file when the app reads its key from there.
+    config["ENCRYPTION_KEY_FROM_FILE"] = not config["ENCRYPTION_KEY"]
     if not config["ENCRYPTION_KEY"]:
         config["ENCRYPTION_KEY"] = _read_or_create(
             instance / "encryption.key", Fernet.generate_key().decode()
