@@ -40,7 +40,7 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     # Set INYETT_SESSION_COOKIE_SECURE=true when the app is served over HTTPS.
     "SESSION_COOKIE_SECURE": False,
-    # Logged out after this much inactivity (the session is refreshed on every request).
+    # Logged out after this much inactivity; a page's automatic polls are not activity.
     "PERMANENT_SESSION_LIFETIME": 30 * 60,
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
     "LOGIN_MAX_FAILURES_PER_USER": 5,
