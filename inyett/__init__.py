@@ -7,6 +7,7 @@ from flask import flash
 from flask import redirect
 from flask import request
 from flask_login import login_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from inyett import cli
@@ -44,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
@@ -69,7 +73,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Checked on every request, so disabling a user also ends the sessions they have open.
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_enabled else None
 
     @login_manager.unauthorized_handler
     def ask_to_log_in():
@@ -87,8 +93,10 @@ def register_blueprints(app: Flask) -> None:
     from inyett.views import ledger
     from inyett.views import payments
     from inyett.views import settings
+    from inyett.views import users
 
-    for blueprint in (auth.bp, home.bp, settings.bp, ledger.bp, payments.bp, attest.bp):
+    blueprints = (auth.bp, home.bp, settings.bp, users.bp, ledger.bp, payments.bp, attest.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -113,6 +113,15 @@ def rotate_encryption_key_command() -> None:
             "nyckeln först i variabeln, kommaseparerad före den gamla, kör kommandot "
             "reencrypt-secrets och ta sedan bort den gamla."
         )
+    if not current_app.config["ENCRYPTION_KEY_FROM_FILE"]:
+        # A new instance/encryption.key would be ignored at the next start, and the API key
+        # encrypted with it unreadable.
+        _fail(
+            "Krypteringsnyckeln kommer från ENCRYPTION_KEY i instance/config.py, inte från "
+            "instance/encryption.key, så en ny nyckelfil skulle inte läsas. Lägg den nya nyckeln "
+            "först i ENCRYPTION_KEY, kommaseparerad före den gamla, kör kommandot "
+            "reencrypt-secrets och ta sedan bort den gamla. Ingenting ändrades."
+        )
     key_file = Path(current_app.instance_path) / "encryption.key"
     old_keys = current_app.config["ENCRYPTION_KEY"]
     new_key = Fernet.generate_key().decode()

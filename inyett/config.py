@@ -40,12 +40,16 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     # Set INYETT_SESSION_COOKIE_SECURE=true when the app is served over HTTPS.
     "SESSION_COOKIE_SECURE": False,
-    # Logged out after this much inactivity (the session is refreshed on every request).
+    # Logged out after this much inactivity; a page's automatic polls are not activity.
     "PERMANENT_SESSION_LIFETIME": 30 * 60,
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
     "LOGIN_MAX_FAILURES_PER_USER": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are
+    # trusted; 0 reads neither. Behind one proxy every browser would otherwise share its
+    # address, so one user's failed logins would lock out everyone.
+    "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     # Flask-WTF would look for Flask-Babel; the forms name their locale themselves.
     "WTF_I18N_ENABLED": False,
@@ -75,6 +79,9 @@ def _normalise(app: Flask) -> None:
             f"INSTALLATION must be one of {', '.join(INSTALLATIONS)}, "
             f"not {config['INSTALLATION']!r}"
         )
+    proxies = config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise RuntimeError(f"TRUSTED_PROXIES must be a whole number, 0 or more, not {proxies!r}")
     instance = Path(app.instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (
         f"sqlite:///{instance / 'inyettkopplingen.sqlite3'}"
@@ -84,6 +91,9 @@ def _normalise(app: Flask) -> None:
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _read_or_create(instance / "secret_key", secrets.token_hex(32))
+    # Where the key came from is derived, not a setting: rotate-encryption-key may only rewrite
+    # the key file when the app reads its key from there.
+    config["ENCRYPTION_KEY_FROM_FILE"] = not config["ENCRYPTION_KEY"]
     if not config["ENCRYPTION_KEY"]:
         config["ENCRYPTION_KEY"] = _read_or_create(
             instance / "encryption.key", Fernet.generate_key().decode()

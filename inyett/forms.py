@@ -15,6 +15,7 @@ from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import widgets
 from wtforms.validators import DataRequired
+from wtforms.validators import EqualTo
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
@@ -24,6 +25,7 @@ from wtforms.validators import ValidationError
 
 from inyett import dates
 from inyett.account_numbers import ACCOUNT_TYPE_LABELS
+from inyett.models import ROLES
 from inyett.services.audit import KINDS
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
@@ -79,6 +81,45 @@ class LoginForm(SwedishForm):
             Length(max=200, message="Lösenordet är för långt."),
         ],
     )
+
+
+def role_field() -> SelectField:
+    # No role is preselected: a new user must not become an administrator by default.
+    return SelectField(
+        "Roll",
+        choices=[
+            SelectChoice("", "Välj roll"),
+            *(SelectChoice(code, label) for code, label in ROLES.items()),
+        ],
+        validators=[InputRequired("Välj en roll.")],
+        invalid_choice_message="Välj en roll i listan.",
+    )
+
+
+class NewPasswordForm(SwedishForm):
+    """A password typed twice; its length rules live in services.users, shared with the
+    create-user command."""
+
+    password = PasswordField("Lösenord", validators=[DataRequired("Fyll i ett lösenord.")])
+    password_again = PasswordField(
+        "Upprepa lösenordet",
+        validators=[
+            DataRequired("Fyll i lösenordet en gång till."),
+            EqualTo("password", message="Lösenorden är inte lika."),
+        ],
+    )
+
+
+class NewUserForm(NewPasswordForm):
+    username = StringField(
+        "Användarnamn", filters=[strip], validators=[DataRequired("Fyll i ett användarnamn.")]
+    )
+    full_name = StringField("Namn", filters=[strip])
+    role = role_field()
+
+
+class RoleForm(SwedishForm):
+    role = role_field()
 
 
 class InyettSettingsForm(SwedishForm):

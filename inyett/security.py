@@ -1,13 +1,26 @@
 """Response headers that keep the pages from being framed, sniffed or injected into, the
-refusal of input no field can take, and the check that keeps our redirects on this site."""
+refusal of input no field can take, the end of inactive sessions, and the check that keeps our
+redirects on this site."""
 
 from urllib.parse import urlsplit
 
+from flask import flash
+from flask import redirect
 from flask import request
+from flask import session
+from flask_login import current_user
+from flask_login import login_url
+from flask_login import logout_user
 
 from inyett.errors import render_error
+from inyett.htmx import is_htmx_request
+from inyett.models import utcnow
 
 NUL_REFUSED = "Uppgifterna innehåller ett otillåtet tecken (NUL). Skriv in dem igen."
+
+# Sent by static/js/app.js on the requests a page makes by itself (see there for why).
+POLL_HEADER = "X-Inyett-Poll"
+LAST_ACTIVE = "last_active"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,6 +48,22 @@ def register(app) -> None:
                     return render_error(400, NUL_REFUSED)
         return None
 
+    @app.before_request
+    def end_inactive_session():
+        # The session cookie alone cannot end an idle session: every request renews it, and a
+        # page with rows waiting for Inyett asks the server every 2 seconds. So the user's own
+        # requests are timed here, and the page's automatic ones are not counted.
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = int(utcnow().timestamp())
+        last_active = session.get(LAST_ACTIVE)
+        lifetime = app.permanent_session_lifetime.total_seconds()
+        if isinstance(last_active, int) and now - last_active > lifetime:
+            return _log_out_inactive_user(lifetime)
+        if last_active is None or not _is_automatic():
+            session[LAST_ACTIVE] = now
+        return None
+
     @app.after_request
     def set_security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -42,6 +71,24 @@ def register(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def _is_automatic() -> bool:
+    # Only a GET can be a poll: whatever changes something is the user's doing.
+    return request.method == "GET" and request.headers.get(POLL_HEADER) == "true"
+
+
+def _log_out_inactive_user(lifetime: float):
+    logout_user()
+    session.clear()
+    if is_htmx_request():
+        return render_error(401)
+    flash(
+        f"Du har loggats ut efter {round(lifetime / 60)} minuters inaktivitet. Logga in igen.",
+        "info",
+    )
+    # After logging in, a GET goes back to the page that was asked for; a form is not resent.
+    return redirect(login_url("auth.login", request.url if request.method == "GET" else None))
 
 
 def local_path(target: str | None) -> str | None:

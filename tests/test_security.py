@@ -446,6 +446,21 @@ FUZZED = {
         ["api_key", "batch_reference", "one_payment_per_batch", "active"],
     ),
     "settings.retry_batch": ("POST", "/systeminstallningar/inyett-ko/1/skicka-igen", "admin", []),
+    "users.create": (
+        "POST",
+        "/systeminstallningar/anvandare",
+        "admin",
+        ["username", "full_name", "role", "password", "password_again"],
+    ),
+    "users.change_role": ("POST", "/systeminstallningar/anvandare/2/roll", "admin", ["role"]),
+    "users.disable": ("POST", "/systeminstallningar/anvandare/2/stang-av", "admin", []),
+    "users.enable": ("POST", "/systeminstallningar/anvandare/2/aktivera", "admin", []),
+    "users.change_password": (
+        "POST",
+        "/systeminstallningar/anvandare/2/losenord",
+        "admin",
+        ["password", "password_again"],
+    ),
     "settings.audit_log": (
         "GET",
         "/systeminstallningar/logg",

@@ -15,6 +15,7 @@ from inyett.models import AuditEntry
 KINDS = {
     "login": "Inloggning",
     "login_failed": "Misslyckad inloggning",
+    "login_locked": "Inloggning under spärr",
     "settings": "Inställningar",
     "connection_test": "Test av uppkoppling",
     "inyett_send": "Skickat till Inyett",

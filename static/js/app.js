@@ -33,3 +33,18 @@
     showError("Servern svarar inte. Kontrollera nätverket och försök igen.", true);
   });
 })();
+
+// Requests a page makes by itself (a row asking for Inyett's answer every 2 s, the file status
+// and the list's sums fetched again after a row changed) say so, so that they do not keep an
+// idle session alive (inyett/security.py). The mark is read from the asking element only:
+// hx-headers would be inherited by the buttons inside a waiting row, making a click look
+// automatic, and htmx's HX-Trigger header (the element's id) is the same for a poll and a click.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.hasAttribute("data-poll")) {
+      event.detail.headers["X-Inyett-Poll"] = "true";
+    }
+  });
+})();

@@ -1,0 +1,146 @@
+"""Systeminställningar › Säkerhet › Användare (admins only)."""
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+
+from inyett.access import roles_required
+from inyett.extensions import db
+from inyett.forms import ActionForm
+from inyett.forms import NewPasswordForm
+from inyett.forms import NewUserForm
+from inyett.forms import RoleForm
+from inyett.models import User
+from inyett.services import users
+from inyett.services.users import UserRejected
+
+bp = Blueprint("users", __name__, url_prefix="/systeminstallningar/anvandare")
+
+
+@bp.get("")
+@roles_required("admin")
+def index():
+    """Every user with role, status and last login, and the form for a new one."""
+    return _render_list(NewUserForm())
+
+
+@bp.post("")
+@roles_required("admin")
+def create():
+    """Add a user; bad input re-renders the list with messages on the fields (422)."""
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                form.username.data,
+                form.role.data,
+                form.password.data,
+                form.full_name.data or "",
+                actor=current_user.username,
+            )
+        except UserRejected as rejected:
+            form[rejected.field].errors.append(str(rejected))
+        else:
+            flash(f"Användaren {user.username} är skapad med rollen {user.role_label}.", "success")
+            return redirect(url_for("users.index"))
+    return _render_list(form), 422
+
+
+@bp.get("/<int:user_id>")
+@roles_required("admin")
+def edit(user_id: int):
+    """One user: role, access and a new password."""
+    user = _user(user_id)
+    return _render_user(user, RoleForm(role=user.role), NewPasswordForm())
+
+
+@bp.post("/<int:user_id>/roll")
+@roles_required("admin")
+def change_role(user_id: int):
+    """A refusal (the last admin, one's own role) is a message at the top, as for Stäng av."""
+    user = _user(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _render_user(user, form, NewPasswordForm()), 422
+    try:
+        changed = users.change_role(user, form.role.data, actor=current_user)
+    except UserRejected as rejected:
+        flash(str(rejected), "error")
+    else:
+        if changed:
+            flash(f"{user.username} har nu rollen {user.role_label}.", "success")
+        else:
+            flash("Inget var ändrat.", "info")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/stang-av")
+@roles_required("admin")
+def disable(user_id: int):
+    """Stäng av: the user can no longer log in, and an open session ends at its next request."""
+    return _set_enabled(_user(user_id), False)
+
+
+@bp.post("/<int:user_id>/aktivera")
+@roles_required("admin")
+def enable(user_id: int):
+    return _set_enabled(_user(user_id), True)
+
+
+@bp.post("/<int:user_id>/losenord")
+@roles_required("admin")
+def change_password(user_id: int):
+    user = _user(user_id)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(user, form.password.data, actor=current_user)
+        except UserRejected as rejected:
+            form.password.errors.append(str(rejected))
+        else:
+            flash(f"{user.username} har fått ett nytt lösenord.", "success")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return _render_user(user, RoleForm(role=user.role), form), 422
+
+
+def _set_enabled(user: User, enabled: bool):
+    if ActionForm().validate_on_submit():
+        try:
+            changed = users.set_enabled(user, enabled, actor=current_user)
+        except UserRejected as rejected:
+            flash(str(rejected), "error")
+        else:
+            if changed:
+                state = "aktiv igen" if enabled else "avstängd och kan inte logga in"
+                flash(f"{user.username} är {state}.", "success")
+            else:
+                flash("Inget var ändrat.", "info")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+def _user(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _render_list(form: NewUserForm):
+    return render_template(
+        "settings/users.html",
+        users=users.all_users(),
+        last_logins=users.last_logins(),
+        form=form,
+    )
+
+
+def _render_user(user: User, role_form: RoleForm, password_form: NewPasswordForm):
+    return render_template(
+        "settings/user.html",
+        user=user,
+        role_form=role_form,
+        password_form=password_form,
+        action_form=ActionForm(),
+        last_login=users.last_logins().get(user.username),
+    )
