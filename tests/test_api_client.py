@@ -54,6 +54,16 @@ def test_create_batch_that_inyett_already_has_counts_as_delivered(client):
 
 
 @responses.activate
+def test_the_status_for_a_batch_inyett_already_has_is_configurable():
+    client = InyettClient(BASE, KEY, batch_exists_status=422)
+    responses.post(BATCHES, status=422, json={"code": 422, "message": "Batch already exists"})
+    assert client.create_batch("SE", BATCH) is False
+    responses.post(BATCHES, status=409, json={"code": 409, "message": "Conflict"})
+    with pytest.raises(api_client.RequestRejected):
+        client.create_batch("SE", BATCH)
+
+
+@responses.activate
 def test_delete_batch_uses_delete_with_the_batch_id_in_the_path(client):
     responses.delete(f"{BATCHES}/Ref-1", json={"code": 200}, match=[matchers.header_matcher(AUTH)])
     client.delete_batch("SE", "Ref-1")

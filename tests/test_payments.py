@@ -19,6 +19,7 @@ from inyett.services import payments
 from inyett.services.payments import PaymentRejected
 from inyett.services.settings import get_settings
 from tests.conftest import INYETT_URL
+from tests.conftest import make_app
 from tests.payments_helpers import API_KEY
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import TODAY
@@ -184,6 +185,22 @@ def test_a_timeout_then_already_exists_counts_as_delivered(ctx):
     drain(rounds=2)
     assert payment_file.payments[0].inyett_state == "awaiting_answer"
     assert payment_file.payments[0].batch.state == "awaiting_answer"
+
+
+@responses.activate
+def test_a_re_sent_batch_answered_with_the_configured_status_counts_as_delivered(tmp_path):
+    app = make_app(tmp_path, BATCH_EXISTS_STATUS=422)
+    with app.app_context():
+        activate_inyett()
+        payment_file = create_file(add_invoices()[:1])
+        responses.post(BATCHES, body=requests.Timeout())
+        responses.post(BATCHES, status=422, json={"code": 422, "message": "Batch exists"})
+        responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+        drain(rounds=2)
+        assert payment_file.payments[0].inyett_state == "awaiting_answer"
+        assert "fanns redan hos Inyett" in db.session.scalar(
+            select(AuditEntry.summary).where(AuditEntry.kind == "inyett_send")
+        )
 
 
 @responses.activate

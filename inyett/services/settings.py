@@ -167,6 +167,7 @@ def make_client(settings: InyettSettings, *, test_environment: bool | None = Non
         auth_header=config["AUTH_HEADER"],
         auth_scheme=config["AUTH_SCHEME"],
         timeout=float(config["HTTP_TIMEOUT_SECONDS"]),
+        batch_exists_status=config["BATCH_EXISTS_STATUS"],
         test_environment=test_environment,
         session=_http_session(),
     )
