@@ -124,6 +124,22 @@ def test_a_warnings_answer_of_another_shape_is_an_error_not_a_crash(client):
 
 
 @responses.activate
+def test_warnings_of_a_batch_inyett_does_not_have_raise_batch_not_found(client):
+    responses.get(f"{BATCHES}/Ref-9/warnings", status=404, json={"code": 404})
+    with pytest.raises(api_client.BatchNotFound, match="Batchen Ref-9 finns inte hos Inyett"):
+        client.get_warnings("SE", "Ref-9")
+
+
+@responses.activate
+def test_deleting_a_batch_inyett_does_not_have_raises_batch_not_found(client):
+    responses.delete(f"{BATCHES}/Ref-9", status=404, json={"code": 404})
+    with pytest.raises(api_client.BatchNotFound) as raised:
+        client.delete_batch("SE", "Ref-9")
+    assert raised.value.batch_id == "Ref-9"
+    assert not raised.value.retryable
+
+
+@responses.activate
 def test_check_connection_treats_404_for_the_made_up_batch_as_success(client):
     responses.get(
         f"{BATCHES}/{api_client.CONNECTION_TEST_BATCH_ID}/warnings",
