@@ -1,4 +1,5 @@
 import json
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -298,6 +299,31 @@ def test_nothing_is_lost_when_the_app_restarts_between_commit_and_send(tmp_path)
     with fresh.app_context():
         states = {p.inyett_state for p in db.session.scalars(select(Payment))}
     assert states == {"awaiting_answer"}
+
+
+def test_after_a_restart_the_worker_sends_what_was_queued_without_any_request(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        activate_inyett()
+        create_file(add_invoices()[:2])
+    with responses.RequestsMock() as mock:
+        mock.post(BATCHES, json={"code": 200})
+        restarted = make_app_without_setup(tmp_path, {**app.config, "OUTBOX_WORKER": True})
+        try:
+            deadline = time.monotonic() + 10
+            with restarted.app_context():
+                while time.monotonic() < deadline:
+                    states = set(db.session.scalars(select(Payment.inyett_state)))
+                    db.session.commit()
+                    if states == {"awaiting_answer"}:
+                        break
+                    time.sleep(0.05)
+        finally:
+            restarted.extensions["inyett_outbox_worker"].stop()
+        assert states == {"awaiting_answer"}
+        assert len(mock.calls) == 2
 
 
 def make_app_without_setup(tmp_path, config):
