@@ -28,8 +28,13 @@ the other not-deleted batches of the same environment and debtor account:
 | GiroInactive | BGNR/PGNR in DEREGISTERED_GIROS (bankgiro 9999-9997, plusgiro 99 99 99-6) |
 | SwedishCompanyWarningList | creditorOrgNr in WARNING_LIST_SE (559999-9991) |
 | NorwegianCompanyWarningList | creditorOrgNr in WARNING_LIST_NO (999 999 980) |
-| DeviatingAccountPattern | the same creditorOrgNr was paid earlier to another account |
+| DeviatingAccountPattern | creditorOrgNr paid earlier, or in KNOWN_ACCOUNTS, to another account |
+| DeviatingAmountPattern | an earlier one to the same account and currency is over 10 times off |
+| DeviatingCurrencyPattern | an earlier payment to the same account was in another currency |
 | LimitCash | creditorAccountType CASH |
+
+The Deviating* rules compare only with batches created no later than the transaction's own, so
+that the first payment to a payee sets its pattern and the one that breaks it gets the warning.
 """
 
 import os
@@ -55,6 +60,9 @@ from stdnum import luhn
 DEREGISTERED_GIROS = {"99999997", "9999996"}
 WARNING_LIST_SE = {"5599999991"}
 WARNING_LIST_NO = {"999999980"}
+# creditorOrgNr -> the account Inyett has seen other customers pay it to: the pattern a payee's
+# first payment from this debtor is compared with (Gamla Giro AB of the demo).
+KNOWN_ACCOUNTS = {"5561122333": "53501045"}
 ACCOUNT_TYPES = {"BGNR", "PGNR", "BBAN", "IBAN", "CASH"}
 AMOUNT_FORMAT = re.compile(r"^\d{1,12}\.\d{2}$")
 
@@ -62,6 +70,16 @@ WARNINGS = {
     "DeviatingAccountPattern": (
         "Deviating account pattern",
         "The account differs from the usual one for this payee.",
+        "Transaction",
+    ),
+    "DeviatingAmountPattern": (
+        "Deviating amount pattern",
+        "The amount differs from the usual pattern for this payee.",
+        "Transaction",
+    ),
+    "DeviatingCurrencyPattern": (
+        "Deviating currency pattern",
+        "The currency differs from the usual one for this payee.",
         "Transaction",
     ),
     "DuplicatePaymentSameDay": (
@@ -491,15 +509,31 @@ def _warnings_for(t: dict, batch: Batch, batches: list[Batch], amount_limit: Dec
         codes.append("SwedishCompanyWarningList")
     if orgnr in WARNING_LIST_NO:
         codes.append("NorwegianCompanyWarningList")
-    if orgnr and any(
-        o.get("creditorOrgNr") == orgnr and o.get("creditorAccount") != t.get("creditorAccount")
-        for o, b in earlier
-        if b.created <= batch.created
+    account = t.get("creditorAccount")
+    before = [o for o, b in earlier if b.created <= batch.created]
+    if orgnr and (
+        KNOWN_ACCOUNTS.get(orgnr, account) != account
+        or any(
+            o.get("creditorOrgNr") == orgnr and o.get("creditorAccount") != account for o in before
+        )
     ):
         codes.append("DeviatingAccountPattern")
+    to_account = [o for o in before if o.get("creditorAccount") == account]
+    if any(
+        _far_apart(Decimal(o["amount"]), amount)
+        for o in to_account
+        if o.get("currency") == t.get("currency")
+    ):
+        codes.append("DeviatingAmountPattern")
+    if any(o.get("currency") != t.get("currency") for o in to_account):
+        codes.append("DeviatingCurrencyPattern")
     if account_type == "CASH":
         codes.append("LimitCash")
     return codes
+
+
+def _far_apart(one: Decimal, other: Decimal) -> bool:
+    return one > 10 * other or other > 10 * one
 
 
 def _reference_is_valid(reference: str, country: str) -> bool:
