@@ -133,12 +133,14 @@ class InyettClient:
         auth_header: str = "Authorization",
         auth_scheme: str = "Bearer",
         timeout: float = 10.0,
+        batch_exists_status: int = 409,
         test_environment: bool = False,
         session: requests.Session | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
         self.timeout = timeout
+        self.batch_exists_status = batch_exists_status
         self.test_environment = test_environment
         self.session = session or requests.Session()
         self._auth = {auth_header: f"{auth_scheme} {api_key}".strip()}
@@ -148,8 +150,9 @@ class InyettClient:
 
     def create_batch(self, country: str, batch: dict) -> bool:
         """Send a batch for analysis; True when created, False when Inyett already had it."""
-        response = self._call("POST", self._batches_url(country), json=batch, accept=(409,))
-        return response.status_code != 409
+        exists = self.batch_exists_status
+        response = self._call("POST", self._batches_url(country), json=batch, accept=(exists,))
+        return response.status_code != exists
 
     def delete_batch(self, country: str, batch_id: str) -> None:
         """Delete a batch at Inyett, so that it is left out of future analysis."""

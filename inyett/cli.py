@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from inyett import worker
 from inyett.models import ROLES
 from inyett.services import users
 
@@ -74,6 +75,9 @@ def demo_command(port: int, simulator_port: int) -> None:
     threading.Thread(target=simulator_server.run, daemon=True).start()
     click.echo(f"Inyett-simulatorn svarar på http://127.0.0.1:{simulator_port}")
     click.echo(f"Inyettkopplingen: öppna http://127.0.0.1:{port} i webbläsaren (Ctrl+C avslutar).")
+    # As a server started by waitress-serve does at start-up (inyett/worker.py): send what the
+    # last run left in the queue, now that the database and the simulator are up.
+    worker.notify(current_app)
     create_server(current_app._get_current_object(), host="127.0.0.1", port=port).run()
 
 

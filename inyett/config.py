@@ -19,6 +19,10 @@ DEFAULTS = {
     "AUTH_HEADER": "Authorization",
     "AUTH_SCHEME": "Bearer",
     "HTTP_TIMEOUT_SECONDS": 10.0,
+    # Inyett does not publish how it answers a batch id it already has; we take this status as
+    # "already delivered", so a re-send after a timeout is safe (shared/spec/inyett-api.md,
+    # "Not public").
+    "BATCH_EXISTS_STATUS": 409,
     # The connection test needs a country in the URL; any profile country will do.
     "CONNECTION_TEST_COUNTRY": "SE",
     # Send to Inyett from a thread in the app process; tests drive the outbox themselves.
@@ -73,6 +77,7 @@ def _normalise(app: Flask) -> None:
     config = app.config
     # from_prefixed_env parses values as JSON, so "3" arrives as an int.
     config["API_VERSION"] = str(config["API_VERSION"])
+    config["BATCH_EXISTS_STATUS"] = int(config["BATCH_EXISTS_STATUS"])
     config["INSTALLATION"] = str(config["INSTALLATION"]).strip().lower()
     if config["INSTALLATION"] not in INSTALLATIONS:
         raise RuntimeError(

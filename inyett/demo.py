@@ -73,7 +73,8 @@ DEMO_LEDGER = {
                 ("BM-5521", "123455", "", "12 500,00", 6),
                 # The same invoice sent again under another number, with the same OCR.
                 ("BM-5521-2", "123455", "", "12 500,00", 6),  # DuplicatePaymentSameDay
-                ("BM-5522", "", "Slutfaktura", "145 000,00", 9),
+                # Above the limit, but within ten times the first invoice: no amount pattern.
+                ("BM-5522", "", "Slutfaktura", "118 000,00", 9),
             ],
         ),  # LimitAmount
         (
@@ -85,11 +86,31 @@ DEMO_LEDGER = {
         ),  # LimitPrivateBankAccount
         (
             "Gamla Giro AB",
-            "556036-0793",
+            "556112-2333",
             "BGNR",
             "9999-9997",
             [("GG-1", "1234574", "", "2 300,00", 8)],
-        ),  # GiroInactive, DeviatingAccountPattern
+        ),  # GiroInactive, DeviatingAccountPattern (Inyett knows it by another bankgiro)
+        (
+            "Konsultgruppen Väst AB",
+            "556204-4601",
+            "BGNR",
+            "580-1113",
+            [
+                ("KV-310", "", "Konsulttimmar oktober", "3 200,00", 5),
+                ("KV-311", "", "Konsulttimmar november", "64 000,00", 11),
+            ],
+        ),  # DeviatingAmountPattern
+        (
+            "Nordisk Frakt AB",
+            "556301-1229",
+            "IBAN",
+            "SE71 6000 0000 0001 2345 6789",
+            [
+                ("NF-41", "", "Frakt vecka 44", "2 150,00", 6, "EUR"),
+                ("NF-42", "", "Frakt vecka 45", "2 380,00", 13),
+            ],
+        ),  # DeviatingCurrencyPattern
         (
             "Varningsbolaget AB",
             "559999-9991",

@@ -1,11 +1,13 @@
 """The in-process outbox worker: a thread that sends what requests have committed.
 
-Requests call `notify()` after their commit; cron can run `flask --app app inyett send-pending`
-as well, since the claiming in services.outbox keeps the two from doing the same batch.
+It wakes when the app starts and requests call `notify()` after their commit; cron can run
+`flask --app app inyett send-pending` as well, since the claiming in services.outbox keeps the
+two from doing the same batch.
 """
 
 import threading
 
+import click
 from flask import Flask
 
 from inyett.extensions import db
@@ -54,6 +56,11 @@ class OutboxWorker:
 
 def register(app: Flask) -> None:
     app.extensions["inyett_outbox_worker"] = OutboxWorker(app)
+    # Batches left queued or awaiting an answer by the last run would otherwise wait for a
+    # request to notify the worker. A flask command is no server and gets no sender racing it
+    # on the database (`db upgrade` may be changing the tables); `flask demo` wakes it itself.
+    if click.get_current_context(silent=True) is None:
+        notify(app)
 
 
 def notify(app: Flask) -> None:

@@ -52,7 +52,10 @@ def make_app(tmp_path, **overrides):
         "OUTBOX_WORKER": False,
     }
     config.update(overrides)
-    app = disposed_after_test(create_app(config))
+    # A worker would wake at start-up while the database below is being emptied; it is switched
+    # on afterwards, and then woken by the first request that has something to send.
+    app = disposed_after_test(create_app({**config, "OUTBOX_WORKER": False}))
+    app.config["OUTBOX_WORKER"] = config["OUTBOX_WORKER"]
     with app.app_context():
         # A shared server database (INYETT_DATABASE_URL) starts every test empty too.
         db.drop_all()

@@ -54,6 +54,16 @@ def test_create_batch_that_inyett_already_has_counts_as_delivered(client):
 
 
 @responses.activate
+def test_the_status_for_a_batch_inyett_already_has_is_configurable():
+    client = InyettClient(BASE, KEY, batch_exists_status=422)
+    responses.post(BATCHES, status=422, json={"code": 422, "message": "Batch already exists"})
+    assert client.create_batch("SE", BATCH) is False
+    responses.post(BATCHES, status=409, json={"code": 409, "message": "Conflict"})
+    with pytest.raises(api_client.RequestRejected):
+        client.create_batch("SE", BATCH)
+
+
+@responses.activate
 def test_delete_batch_uses_delete_with_the_batch_id_in_the_path(client):
     responses.delete(f"{BATCHES}/Ref-1", json={"code": 200}, match=[matchers.header_matcher(AUTH)])
     client.delete_batch("SE", "Ref-1")
@@ -111,6 +121,22 @@ def test_a_warnings_answer_of_another_shape_is_an_error_not_a_crash(client):
     responses.get(f"{BATCHES}/Ref-1/warnings", json=["unexpected"])
     with pytest.raises(api_client.UnexpectedAnswer):
         client.get_warnings("SE", "Ref-1")
+
+
+@responses.activate
+def test_warnings_of_a_batch_inyett_does_not_have_raise_batch_not_found(client):
+    responses.get(f"{BATCHES}/Ref-9/warnings", status=404, json={"code": 404})
+    with pytest.raises(api_client.BatchNotFound, match="Batchen Ref-9 finns inte hos Inyett"):
+        client.get_warnings("SE", "Ref-9")
+
+
+@responses.activate
+def test_deleting_a_batch_inyett_does_not_have_raises_batch_not_found(client):
+    responses.delete(f"{BATCHES}/Ref-9", status=404, json={"code": 404})
+    with pytest.raises(api_client.BatchNotFound) as raised:
+        client.delete_batch("SE", "Ref-9")
+    assert raised.value.batch_id == "Ref-9"
+    assert not raised.value.retryable
 
 
 @responses.activate

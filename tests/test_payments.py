@@ -1,4 +1,5 @@
 import json
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from inyett.services import payments
 from inyett.services.payments import PaymentRejected
 from inyett.services.settings import get_settings
 from tests.conftest import INYETT_URL
+from tests.conftest import make_app
 from tests.payments_helpers import API_KEY
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import TODAY
@@ -187,6 +189,22 @@ def test_a_timeout_then_already_exists_counts_as_delivered(ctx):
 
 
 @responses.activate
+def test_a_re_sent_batch_answered_with_the_configured_status_counts_as_delivered(tmp_path):
+    app = make_app(tmp_path, BATCH_EXISTS_STATUS=422)
+    with app.app_context():
+        activate_inyett()
+        payment_file = create_file(add_invoices()[:1])
+        responses.post(BATCHES, body=requests.Timeout())
+        responses.post(BATCHES, status=422, json={"code": 422, "message": "Batch exists"})
+        responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+        drain(rounds=2)
+        assert payment_file.payments[0].inyett_state == "awaiting_answer"
+        assert "fanns redan hos Inyett" in db.session.scalar(
+            select(AuditEntry.summary).where(AuditEntry.kind == "inyett_send")
+        )
+
+
+@responses.activate
 def test_undo_after_a_send_that_got_no_answer_deletes_the_batch_at_inyett(ctx):
     # The create call may have reached Inyett before the connection broke: undo must not
     # leave a batch there that the app believes was never sent.
@@ -305,6 +323,31 @@ def test_nothing_is_lost_when_the_app_restarts_between_commit_and_send(tmp_path)
     with fresh.app_context():
         states = {p.inyett_state for p in db.session.scalars(select(Payment))}
     assert states == {"awaiting_answer"}
+
+
+def test_after_a_restart_the_worker_sends_what_was_queued_without_any_request(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        activate_inyett()
+        create_file(add_invoices()[:2])
+    with responses.RequestsMock() as mock:
+        mock.post(BATCHES, json={"code": 200})
+        restarted = make_app_without_setup(tmp_path, {**app.config, "OUTBOX_WORKER": True})
+        try:
+            deadline = time.monotonic() + 10
+            with restarted.app_context():
+                while time.monotonic() < deadline:
+                    states = set(db.session.scalars(select(Payment.inyett_state)))
+                    db.session.commit()
+                    if states == {"awaiting_answer"}:
+                        break
+                    time.sleep(0.05)
+        finally:
+            restarted.extensions["inyett_outbox_worker"].stop()
+        assert states == {"awaiting_answer"}
+        assert len(mock.calls) == 2
 
 
 def make_app_without_setup(tmp_path, config):

@@ -238,6 +238,25 @@ def test_a_production_installation_ignores_a_posted_test_environment(app, client
 
 
 @responses.activate
+def test_a_production_installation_with_the_test_environment_stored_on_is_not_stuck(
+    app, client, auth
+):
+    # A database carried over from a test installation keeps the switch on; the production
+    # page has no switch, so its form posts it as off.
+    auth.login()
+    auth.post(PAGE, saved_form(api_key=KEY))
+    with app.app_context():
+        get_settings().use_test_environment = True
+        db.session.commit()
+    responses.get(INYETT_URL + PROBE, status=404, json={"code": 404})
+    html = auth.post(TEST, saved_form(), headers=HTMX, token_from=PAGE).get_data(as_text=True)
+    assert "Uppkoppling OK!" in html
+    assert "Spara först" not in html
+    saved = auth.post(PAGE, saved_form())
+    assert "Inget var ändrat." in client.get(saved.location).get_data(as_text=True)
+
+
+@responses.activate
 def test_a_test_installation_shows_the_badge_and_switch_and_uses_the_test_url(
     test_installation_app,
 ):

@@ -108,6 +108,9 @@ def test_a_clean_payment_has_no_warnings(sim):
             tx("T2", creditorAccount="1609908", ocr=None, invoiceNr="X"),
             "DeviatingAccountPattern",
         ),
+        (tx("T1"), tx("T2", amount="10000.01", ocr=None, invoiceNr="X"), "DeviatingAmountPattern"),
+        (tx("T1", amount="20000.00"), tx("T2", ocr=None, invoiceNr="X"), "DeviatingAmountPattern"),
+        (tx("T1"), tx("T2", currency="EUR", ocr=None, invoiceNr="X"), "DeviatingCurrencyPattern"),
     ],
 )
 def test_rules_comparing_with_earlier_batches(sim, first, second, code):
@@ -130,11 +133,24 @@ def test_rules_comparing_with_earlier_batches(sim, first, second, code):
         (tx("T", creditorOrgNr="5599999991"), "SwedishCompanyWarningList"),
         (tx("T", creditorOrgNr="999999980"), "NorwegianCompanyWarningList"),
         (tx("T", creditorAccountType="CASH", creditorAccount="-"), "LimitCash"),
+        # Inyett knows the account other customers pay this payee to, and it is another one.
+        (tx("T", creditorOrgNr="5561122333"), "DeviatingAccountPattern"),
     ],
 )
 def test_rules_on_the_payment_itself(sim, transaction, code):
     send(sim, "B1", transaction)
     assert warnings(sim, "B1")["T"] == [code]
+
+
+def test_the_payment_that_breaks_a_payees_pattern_is_the_one_warned(sim):
+    send(sim, "B1", tx("T1"))
+    send(sim, "B2", tx("T2", amount="10000.00", ocr=None, invoiceNr="X"))
+    send(sim, "B3", tx("T3", amount="50000.00", currency="EUR", ocr=None, invoiceNr="Y"))
+    send(sim, "B4", tx("T4", creditorOrgNr="5561122333", creditorAccount="53501045"))
+    assert warnings(sim, "B1") == {"T1": []}
+    assert warnings(sim, "B2") == {"T2": []}  # ten times is still within the pattern
+    assert warnings(sim, "B3") == {"T3": ["DeviatingCurrencyPattern"]}
+    assert warnings(sim, "B4") == {"T4": []}
 
 
 def test_deleted_batches_are_left_out_of_duplicate_checks(sim):

@@ -4,8 +4,8 @@ creating a payment file never fails or loses payments because Inyett is slow or 
 A batch moves queued -> awaiting_answer -> answered (or failed), and delete_queued -> deleted.
 Senders claim one batch at a time with a conditional UPDATE right before they handle it, so two
 senders (threads or processes, on SQLite or PostgreSQL) never handle the same batch at once, and
-every step is safe to take twice (Inyett answers a repeated create with 409, which counts as
-delivered).
+every step is safe to take twice (a repeated create answered with BATCH_EXISTS_STATUS counts
+as delivered).
 """
 
 import contextlib

@@ -80,15 +80,13 @@ def get_settings() -> InyettSettings:
 
 def differs_from_saved(settings: InyettSettings, change: SettingsChange) -> bool:
     """True when `change` would alter anything, i.e. the form holds unsaved changes."""
-    return bool(_changed_fields(settings, change))
+    return bool(_changed_fields(settings, _as_applied(settings, change)))
 
 
 def save_settings(change: SettingsChange, *, actor: str) -> list[str]:
     """Store the change, audit it and return the names of the fields that changed."""
     settings = get_settings()
-    if not is_test_installation():
-        # The switch is not on the page of a production installation; a posted value is ignored.
-        change = _replace(change, use_test_environment=settings.use_test_environment)
+    change = _as_applied(settings, change)
     if change.active and not (change.api_key or settings.has_api_key):
         raise SettingsRejected({"active": "Lägg in en API-nyckel innan kopplingen kan vara aktiv."})
     changed = _changed_fields(settings, change)
@@ -107,6 +105,15 @@ def save_settings(change: SettingsChange, *, actor: str) -> list[str]:
     settings.updated_by = actor
     db.session.commit()
     return list(changed)
+
+
+def _as_applied(settings: InyettSettings, change: SettingsChange) -> SettingsChange:
+    """The change as saving would apply it to `settings`."""
+    if is_test_installation():
+        return change
+    # The switch is not on the page of a production installation, so the form posts it as off;
+    # the stored value stays (and is ignored by uses_test_environment) instead.
+    return _replace(change, use_test_environment=settings.use_test_environment)
 
 
 def _changed_fields(settings: InyettSettings, change: SettingsChange) -> dict[str, str]:
@@ -160,6 +167,7 @@ def make_client(settings: InyettSettings, *, test_environment: bool | None = Non
         auth_header=config["AUTH_HEADER"],
         auth_scheme=config["AUTH_SCHEME"],
         timeout=float(config["HTTP_TIMEOUT_SECONDS"]),
+        batch_exists_status=config["BATCH_EXISTS_STATUS"],
         test_environment=test_environment,
         session=_http_session(),
     )

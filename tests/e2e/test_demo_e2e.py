@@ -33,6 +33,8 @@ PROMISED = {
     "LimitPrivateBankAccount",
     "GiroInactive",
     "DeviatingAccountPattern",
+    "DeviatingAmountPattern",
+    "DeviatingCurrencyPattern",
     "SwedishCompanyWarningList",
     "NorwegianCompanyWarningList",
 }
