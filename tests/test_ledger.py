@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from inyett import account_numbers
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import Supplier
@@ -30,7 +31,7 @@ def import_text(company, text):
 
 
 def test_the_example_file_imports_cleanly(company):
-    assert import_text(company, ledger.CSV_EXAMPLE) == 3
+    assert import_text(company, ledger.CSV_EXAMPLE).count == 3
     invoice = db.session.scalars(
         select(SupplierInvoice).where(SupplierInvoice.invoice_number == "2026-1101")
     ).one()
@@ -404,7 +405,7 @@ def test_the_same_invoice_twice_in_one_file_is_refused_with_both_lines(company):
 def test_the_same_number_from_two_suppliers_is_two_invoices(company):
     rows = ledger.CSV_EXAMPLE.splitlines()
     other = rows[2].replace("K-88", "2026-1101")
-    assert import_text(company, "\n".join([rows[0], rows[1], other])) == 2
+    assert import_text(company, "\n".join([rows[0], rows[1], other])).count == 2
 
 
 def test_a_supplier_with_a_known_orgnr_and_account_is_reused_whatever_its_name(company):
@@ -440,7 +441,7 @@ def test_a_known_orgnr_with_another_account_is_refused_as_a_changed_payee_accoun
 def test_a_new_supplier_in_a_file_is_made_once_for_all_its_rows(company):
     rows = ledger.CSV_EXAMPLE.splitlines()
     second = rows[1].replace("2026-1101", "2026-1102")
-    assert import_text(company, "\n".join([rows[0], rows[1], second])) == 2
+    assert import_text(company, "\n".join([rows[0], rows[1], second])).count == 2
     assert count(Supplier) == 1
 
 
@@ -522,3 +523,88 @@ def test_an_invoice_stored_by_someone_else_meanwhile_is_refused_and_the_first_is
         import_text(company, ledger.CSV_EXAMPLE)
     assert rejected.value.file_error == ledger.ADDED_MEANWHILE
     assert count(SupplierInvoice) == 3
+
+
+# Swedbank 8327-9 account whose Luhn check fails: Bankgirot says such accounts may still exist.
+UNCHECKABLE = "8327-9 1234567890"
+CHECKABLE = "8327-9 1234567897"
+
+
+def test_a_supplier_whose_account_cannot_be_confirmed_is_saved_with_a_warning(app, client, auth):
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": "Swedbankkunden AB",
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BBAN",
+            "account": UNCHECKABLE,
+        },
+        token_from="/reskontra",
+    )
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Leverantören Swedbankkunden AB är sparad." in page
+    assert (
+        '<p class="flash flash-warning" role="status">Bankkontot 8327-9 1234567890 för '
+        "Swedbankkunden AB: Kontrollsiffran stämmer inte. Vissa konton hos Swedbank går inte "
+        "att kontrollera, så numret kan ändå vara rätt – stäm av det med leverantören.</p>"
+    ) in page
+    with app.app_context():
+        assert count(Supplier) == 1
+
+
+def test_a_supplier_whose_account_checks_out_gets_no_warning(client, auth):
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": "Swedbankkunden AB",
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BBAN",
+            "account": CHECKABLE,
+        },
+        token_from="/reskontra",
+    )
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Leverantören Swedbankkunden AB är sparad." in page
+    assert "flash-warning" not in page
+
+
+def test_an_import_says_which_new_suppliers_have_accounts_to_check(app, client, auth):
+    auth.login("betalare")
+    rows = [
+        HEADER,
+        f"Swedbankkunden AB;556036-0793;SE;BBAN;{UNCHECKABLE};S-1;;Faktura S-1;10,00;SEK;"
+        "2026-12-01",
+        f"Swedbankkunden AB;556036-0793;SE;BBAN;{UNCHECKABLE};S-2;;Faktura S-2;20,00;SEK;"
+        "2026-12-01",
+        ledger.CSV_EXAMPLE.splitlines()[1],
+    ]
+    response = post_file(auth, "\n".join(rows).encode())
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Importerade fakturor: 3." in page
+    # Once per supplier, on the first line that names it.
+    assert page.count("flash-warning") == 1
+    assert "Rad 2: Bankkontot 8327-9 1234567890 för Swedbankkunden AB: Kontrollsiffran" in page
+    with app.app_context():
+        assert count(SupplierInvoice) == 3
+
+
+def test_an_import_with_many_accounts_to_check_shows_the_first_and_counts_the_rest(company):
+    candidates = (f"8327-9 {123456780 + n * 10:010d}" for n in range(100))
+    accounts = [
+        a
+        for a in candidates
+        if account_numbers.bank_account_warning(account_numbers.clean_bank_account(a))
+    ][: ledger.MAX_NOTICES + 2]
+    lines = [HEADER]
+    for n, account in enumerate(accounts):
+        lines.append(f"Kund {n} AB;;SE;BBAN;{account};F{n};;Faktura;1,00;SEK;2026-12-01")
+    imported = import_text(company, "\n".join(lines))
+    assert imported.count == ledger.MAX_NOTICES + 2
+    assert len(imported.notices) == ledger.MAX_NOTICES
+    assert imported.notices_left_out == 2

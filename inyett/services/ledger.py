@@ -7,6 +7,7 @@ database holds both rules too; these checks give the reasons a person can act on
 import csv
 import io
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from decimal import InvalidOperation
@@ -81,6 +82,20 @@ class ImportRejected(Exception):
 
 
 @dataclass(frozen=True)
+class Imported:
+    """A stored import: how many invoices, and what to check with the new suppliers
+    (`notices`, the first MAX_NOTICES of them; `notices_left_out` says how many more)."""
+
+    count: int
+    notices: list[str] = field(default_factory=list)
+    notices_left_out: int = 0
+
+
+# Each notice is a flash message, and flash messages travel in the session cookie.
+MAX_NOTICES = 10
+
+
+@dataclass(frozen=True)
 class SupplierInput:
     name: str
     orgnr: str
@@ -136,6 +151,20 @@ def clean_supplier(data: SupplierInput) -> dict:
         "account_type": account_type,
         "account": account,
     }
+
+
+def account_notice(supplier: Supplier) -> str | None:
+    """What to check with the supplier about an account that was stored although its check
+    digit did not match: Bankgirot says some Swedbank and Plusgirot accounts cannot be checked."""
+    if supplier.country != "SE" or supplier.account_type != "BBAN":
+        return None
+    warning = account_numbers.bank_account_warning(
+        account_numbers.clean_bank_account(supplier.account)
+    )
+    if warning is None:
+        return None
+    account = formatting.account(supplier.account, supplier.account_type, supplier.country)
+    return f"Bankkontot {account} för {supplier.name}: {warning}"
 
 
 def _formula_message(what: str) -> str:
@@ -246,9 +275,9 @@ def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> Suppli
     return invoice
 
 
-def import_invoices(company: Company, data: bytes, *, actor: str) -> int:
-    """Import suppliers and invoices from a CSV file's bytes; return how many invoices. Any bad
-    row rejects the whole file: ImportRejected names every problem of every row."""
+def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
+    """Import suppliers and invoices from a CSV file's bytes. Any bad row rejects the whole
+    file: ImportRejected names every problem of every row."""
     rows, errors = _read_rows(_text_of(data))
     suppliers = _match_suppliers(company, rows, errors)
     _find_duplicates(company, rows, suppliers, errors)
@@ -256,11 +285,25 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> int:
         raise ImportRejected(row_errors=errors)
     if not rows:
         raise ImportRejected(file_error="Filen har bara rubrikraden, inga fakturor.")
+    notices = _new_supplier_notices(rows, suppliers)
     for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
         db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
     audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
     _commit_or_reject(lambda: ImportRejected(file_error=ADDED_MEANWHILE))
-    return len(rows)
+    return Imported(len(rows), notices[:MAX_NOTICES], max(0, len(notices) - MAX_NOTICES))
+
+
+def _new_supplier_notices(rows, suppliers: list[Supplier]) -> list[str]:
+    """The account notice of each supplier this file adds, on the first line that names it.
+    Suppliers already on file were told about when they were added."""
+    notices, seen = [], set()
+    for (line, _fields, _invoice), supplier in zip(rows, suppliers, strict=True):
+        if supplier.id is None and id(supplier) not in seen:
+            seen.add(id(supplier))
+            notice = account_notice(supplier)
+            if notice:
+                notices.append(f"Rad {line}: {notice}")
+    return notices
 
 
 def _text_of(data: bytes) -> str:
