@@ -608,3 +608,39 @@ def test_an_import_with_many_accounts_to_check_shows_the_first_and_counts_the_re
     assert imported.count == ledger.MAX_NOTICES + 2
     assert len(imported.notices) == ledger.MAX_NOTICES
     assert imported.notices_left_out == 2
+
+
+def test_a_file_with_more_bad_lines_than_shown_says_that_more_follow(app, client, auth):
+    auth.login("betalare")
+    bad = "A AB;556036-0793;SE;BGNR;123-4567;F{n};;M;1,00;SEK;2026-12-01"
+    lines = [HEADER] + [bad.format(n=n) for n in range(ledger.MAX_BAD_LINES + 50)]
+    response = post_file(auth, "\n".join(lines).encode())
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Filen importerades inte: fel på fler än 100 rader" in html
+    assert "<strong>Rad 101:</strong>" in html and "<strong>Rad 102:</strong>" not in html
+    assert "Fler fel finns efter rad 101; rätta dessa och importera igen." in html
+    with app.app_context():
+        assert count(SupplierInvoice) == 0
+
+
+def test_a_file_with_exactly_as_many_bad_lines_as_shown_does_not_promise_more(client, auth):
+    auth.login("betalare")
+    bad = "A AB;556036-0793;SE;BGNR;123-4567;F{n};;M;1,00;SEK;2026-12-01"
+    good = ledger.CSV_EXAMPLE.splitlines()[1]
+    lines = [HEADER] + [bad.format(n=n) for n in range(ledger.MAX_BAD_LINES)] + [good]
+    html = post_file(auth, "\n".join(lines).encode()).get_data(as_text=True)
+    assert "Filen importerades inte: 100 fel på 100 rader" in html
+    assert "Fler fel finns" not in html
+
+
+def test_duplicates_beyond_the_shown_lines_are_counted_as_more(company):
+    # Every row of a big file imported twice is bad only once the database is asked.
+    lines = [HEADER] + [
+        f"A AB;556036-0793;SE;BGNR;5050-1055;F{n};;M;1,00;SEK;2026-12-01" for n in range(150)
+    ]
+    import_text(company, "\n".join(lines))
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, "\n".join(lines))
+    assert len(rejected.value.row_errors) == ledger.MAX_BAD_LINES
+    assert rejected.value.more_after == 101

@@ -67,13 +67,22 @@ class LedgerRejected(Exception):
         self.errors = errors
 
 
+# A page of every problem in a huge bad file would be too long to read or even to load.
+MAX_BAD_LINES = 100
+
+
 class ImportRejected(Exception):
     """A CSV file that imported nothing: `file_error` says why the file as a whole is unusable,
-    or else `row_errors` maps each bad line number to every problem found on it."""
+    or else `row_errors` maps each bad line number to every problem found on it, for the first
+    MAX_BAD_LINES bad lines; `more_after` is then the last of them if later lines are bad too."""
 
     def __init__(self, *, file_error: str | None = None, row_errors=None):
         self.file_error = file_error
-        self.row_errors: dict[int, list[str]] = dict(sorted((row_errors or {}).items()))
+        lines = sorted((row_errors or {}).items())
+        self.row_errors: dict[int, list[str]] = dict(lines[:MAX_BAD_LINES])
+        self.more_after: int | None = (
+            lines[MAX_BAD_LINES - 1][0] if len(lines) > MAX_BAD_LINES else None
+        )
         super().__init__(file_error or self.row_errors)
 
     @property
@@ -350,7 +359,8 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict, dict]], dict[int, list[
                     rows.append((line, *_clean_row(row)))
                 except LedgerRejected as rejected:
                     errors[line] = list(rejected.errors.values())
-            if len(errors) >= 100:
+            # One bad line more than is shown is enough to say that there are more.
+            if len(errors) > MAX_BAD_LINES:
                 break
     except csv.Error as exc:
         raise ImportRejected(
