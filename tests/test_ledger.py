@@ -644,3 +644,78 @@ def test_duplicates_beyond_the_shown_lines_are_counted_as_more(company):
         import_text(company, "\n".join(lines))
     assert len(rejected.value.row_errors) == ledger.MAX_BAD_LINES
     assert rejected.value.more_after == 101
+
+
+# Invisible characters that make a list show something else than what is stored: a terminal
+# colour escape, and U+202E which shows "Acme ‮BA" as "Acme AB" reversed after it.
+HIDDEN = ["Acme\x07\x1b[31m\u202eAB", "Acme\u202eBA", "Ac\u200bme AB", "Acme\nAB", "Acme\u2066AB"]
+
+
+@pytest.mark.parametrize("name", HIDDEN)
+def test_the_supplier_form_refuses_invisible_characters_in_the_name(app, client, auth, name):
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": name,
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BGNR",
+            "account": "5050-1055",
+        },
+        token_from="/reskontra",
+    )
+    assert response.status_code == 422
+    assert "Namnet innehåller otillåtna tecken" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(Supplier) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "label"), [("invoice_number", "Fakturanumret"), ("message", "Meddelandet")]
+)
+def test_the_invoice_form_refuses_invisible_characters(app, client, auth, field, label):
+    auth.login("betalare")
+    with app.app_context():
+        import_text(db.session.scalars(select(Company)).first(), ledger.CSV_EXAMPLE)
+        supplier_id = db.session.scalars(select(Supplier.id)).first()
+    fields = {
+        "supplier": supplier_id,
+        "invoice_number": "F-9",
+        "ocr": "",
+        "message": "Faktura F-9",
+        "amount": "10,00",
+        "currency": "SEK",
+        "due_date": "2026-12-01",
+        field: "F-9\u202e01",
+    }
+    response = auth.post("/reskontra/fakturor?company=1", fields, token_from="/reskontra")
+    assert response.status_code == 422
+    assert f"{label} innehåller otillåtna tecken" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(SupplierInvoice) == 3
+
+
+def test_an_import_refuses_invisible_characters_on_the_lines_that_have_them(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    bad_name = rows[1].replace("Skatteverket", "Skatte\u202everket")
+    bad_message = rows[2].replace("Faktura K-88", "Faktura\x1b[31m K-88")
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, "\n".join([rows[0], bad_name, bad_message, rows[3]]))
+    assert rejected.value.row_errors == {
+        2: [
+            "Namnet innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
+            "t.ex. från inklistrad text). Skriv in det på nytt."
+        ],
+        3: [
+            "Meddelandet innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
+            "t.ex. från inklistrad text). Skriv in det på nytt."
+        ],
+    }
+    assert count(Supplier) == 0
+
+
+def test_letters_of_every_language_are_still_welcome(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    named = rows[1].replace("Skatteverket", "Ærø Ñandú Ōsaka 東京 AB")
+    assert import_text(company, "\n".join([rows[0], named])).count == 1

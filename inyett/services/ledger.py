@@ -6,6 +6,7 @@ database holds both rules too; these checks give the reasons a person can act on
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -129,6 +130,8 @@ def clean_supplier(data: SupplierInput) -> dict:
     name = data.name.strip()
     if not name:
         errors["name"] = "Ange leverantörens namn."
+    elif _has_hidden_characters(name):
+        errors["name"] = _hidden_characters_message("Namnet")
     elif len(name) > 70:
         errors["name"] = "Namnet får vara högst 70 tecken."
     elif name.startswith(FORMULA_PREFIXES):
@@ -176,6 +179,19 @@ def account_notice(supplier: Supplier) -> str | None:
     return f"Bankkontot {account} för {supplier.name}: {warning}"
 
 
+def _has_hidden_characters(text: str) -> bool:
+    # Control characters (Cc) and format characters (Cf, e.g. U+202E RIGHT-TO-LEFT OVERRIDE)
+    # are invisible or rearrange the text around them: a name could be shown as another.
+    return any(unicodedata.category(char) in ("Cc", "Cf") for char in text)
+
+
+def _hidden_characters_message(what: str) -> str:
+    return (
+        f"{what} innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
+        "t.ex. från inklistrad text). Skriv in det på nytt."
+    )
+
+
 def _formula_message(what: str) -> str:
     return (
         f"{what} får inte börja med =, +, -, @ eller ett tabbtecken: "
@@ -189,6 +205,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     number = data.invoice_number.strip()
     if not number:
         errors["invoice_number"] = "Ange fakturanumret."
+    elif _has_hidden_characters(number):
+        errors["invoice_number"] = _hidden_characters_message("Fakturanumret")
     elif len(number) > 35:
         errors["invoice_number"] = "Fakturanumret får vara högst 35 tecken."
     elif number.startswith(FORMULA_PREFIXES):
@@ -201,7 +219,9 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         except InvalidNumber as bad:
             errors["ocr"] = str(bad)
     message = data.message.strip() or None
-    if message and len(message) > 140:
+    if message and _has_hidden_characters(message):
+        errors["message"] = _hidden_characters_message("Meddelandet")
+    elif message and len(message) > 140:
         errors["message"] = "Meddelandet får vara högst 140 tecken."
     elif message and message.startswith(FORMULA_PREFIXES):
         errors["message"] = _formula_message("Meddelandet")
