@@ -1,3 +1,6 @@
+from datetime import UTC
+from datetime import datetime
+
 import pytest
 import responses
 from sqlalchemy import event
@@ -17,8 +20,10 @@ from inyett.services.payments import undo_payment
 from tests.conftest import INYETT_URL
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
+from tests.payments_helpers import add_many_invoices
 from tests.payments_helpers import create_file
 from tests.payments_helpers import drain
+from tests.test_payment_views import row_of
 
 BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
 HTMX = {"HX-Request": "true"}
@@ -278,6 +283,29 @@ def test_the_attest_page_lists_payments_with_inyetts_answer(app, client, auth):
     assert 'Bankgiro <span class="nowrap">5050-1055</span>' in html
 
 
+def test_every_inyett_state_has_its_own_words_in_the_list(app, client, auth):
+    answered_at = datetime(2026, 3, 5, 13, 3, tzinfo=UTC)  # 14:03 in Stockholm
+    with app.app_context():
+        payment_file = answered_file(warn_first=True)
+        warned, answered, queued, inactive = payment_file.payments
+        for payment in (warned, answered):
+            payment.batch.answered_at = answered_at
+        queued.inyett_state = "queued"
+        inactive.inyett_state = "inactive"
+        db.session.commit()
+        ids = [p.id for p in payment_file.payments]
+    login_attester(client, auth)
+    html = client.get("/attest", query_string={"status": ""}).get_data(as_text=True)
+    rows = {payment_id: row_of(html, payment_id) for payment_id in ids}
+    assert "Beloppsgräns" in rows[ids[0]] and "Svar mottaget 2026-03-05 14:03" in rows[ids[0]]
+    assert "Inga varningar" in rows[ids[1]] and "Svar mottaget 2026-03-05 14:03" in rows[ids[1]]
+    assert "Köad – ej skickad" in rows[ids[2]] and "Svar mottaget" not in rows[ids[2]]
+    assert "Ej aktiv" in rows[ids[3]]
+    assert "Ej kontrollerad: Inyett-kopplingen var inte aktiv." in rows[ids[3]]
+    filters = html[html.index('id="filter"') : html.index("</select>", html.index('id="filter"'))]
+    assert ">Köad eller väntar på svar<" in filters
+
+
 def test_htmx_filter_requests_get_only_the_list(app, client, auth):
     with app.app_context():
         answered_file(warn_first=True)
@@ -406,11 +434,10 @@ def test_the_attester_who_loses_a_race_sees_the_row_as_it_is_now_and_why(app, cl
 def many_answered_files(files, invoices_per_file):
     """`files` payment files whose payments Inyett has answered, every third with a warning."""
     activate_inyett()
-    for _ in range(files):
-        invoice_ids = []
-        while len(invoice_ids) < invoices_per_file:
-            invoice_ids += add_invoices()
-        for number, payment in enumerate(create_file(invoice_ids[:invoices_per_file]).payments):
+    invoice_ids = add_many_invoices(files * invoices_per_file)
+    for start in range(0, len(invoice_ids), invoices_per_file):
+        payment_file = create_file(invoice_ids[start : start + invoices_per_file])
+        for number, payment in enumerate(payment_file.payments):
             payment.inyett_state = "answered"
             if number % 3 == 0:
                 payment.warnings = [

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from inyett import account_numbers
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import Supplier
@@ -30,7 +31,7 @@ def import_text(company, text):
 
 
 def test_the_example_file_imports_cleanly(company):
-    assert import_text(company, ledger.CSV_EXAMPLE) == 3
+    assert import_text(company, ledger.CSV_EXAMPLE).count == 3
     invoice = db.session.scalars(
         select(SupplierInvoice).where(SupplierInvoice.invoice_number == "2026-1101")
     ).one()
@@ -404,7 +405,7 @@ def test_the_same_invoice_twice_in_one_file_is_refused_with_both_lines(company):
 def test_the_same_number_from_two_suppliers_is_two_invoices(company):
     rows = ledger.CSV_EXAMPLE.splitlines()
     other = rows[2].replace("K-88", "2026-1101")
-    assert import_text(company, "\n".join([rows[0], rows[1], other])) == 2
+    assert import_text(company, "\n".join([rows[0], rows[1], other])).count == 2
 
 
 def test_a_supplier_with_a_known_orgnr_and_account_is_reused_whatever_its_name(company):
@@ -440,7 +441,7 @@ def test_a_known_orgnr_with_another_account_is_refused_as_a_changed_payee_accoun
 def test_a_new_supplier_in_a_file_is_made_once_for_all_its_rows(company):
     rows = ledger.CSV_EXAMPLE.splitlines()
     second = rows[1].replace("2026-1101", "2026-1102")
-    assert import_text(company, "\n".join([rows[0], rows[1], second])) == 2
+    assert import_text(company, "\n".join([rows[0], rows[1], second])).count == 2
     assert count(Supplier) == 1
 
 
@@ -522,3 +523,199 @@ def test_an_invoice_stored_by_someone_else_meanwhile_is_refused_and_the_first_is
         import_text(company, ledger.CSV_EXAMPLE)
     assert rejected.value.file_error == ledger.ADDED_MEANWHILE
     assert count(SupplierInvoice) == 3
+
+
+# Swedbank 8327-9 account whose Luhn check fails: Bankgirot says such accounts may still exist.
+UNCHECKABLE = "8327-9 1234567890"
+CHECKABLE = "8327-9 1234567897"
+
+
+def test_a_supplier_whose_account_cannot_be_confirmed_is_saved_with_a_warning(app, client, auth):
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": "Swedbankkunden AB",
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BBAN",
+            "account": UNCHECKABLE,
+        },
+        token_from="/reskontra",
+    )
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Leverantören Swedbankkunden AB är sparad." in page
+    assert (
+        '<p class="flash flash-warning" role="status">Bankkontot 8327-9 1234567890 för '
+        "Swedbankkunden AB: Kontrollsiffran stämmer inte. Vissa konton hos Swedbank går inte "
+        "att kontrollera, så numret kan ändå vara rätt – stäm av det med leverantören.</p>"
+    ) in page
+    with app.app_context():
+        assert count(Supplier) == 1
+
+
+def test_a_supplier_whose_account_checks_out_gets_no_warning(client, auth):
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": "Swedbankkunden AB",
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BBAN",
+            "account": CHECKABLE,
+        },
+        token_from="/reskontra",
+    )
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Leverantören Swedbankkunden AB är sparad." in page
+    assert "flash-warning" not in page
+
+
+def test_an_import_says_which_new_suppliers_have_accounts_to_check(app, client, auth):
+    auth.login("betalare")
+    rows = [
+        HEADER,
+        f"Swedbankkunden AB;556036-0793;SE;BBAN;{UNCHECKABLE};S-1;;Faktura S-1;10,00;SEK;"
+        "2026-12-01",
+        f"Swedbankkunden AB;556036-0793;SE;BBAN;{UNCHECKABLE};S-2;;Faktura S-2;20,00;SEK;"
+        "2026-12-01",
+        ledger.CSV_EXAMPLE.splitlines()[1],
+    ]
+    response = post_file(auth, "\n".join(rows).encode())
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Importerade fakturor: 3." in page
+    # Once per supplier, on the first line that names it.
+    assert page.count("flash-warning") == 1
+    assert "Rad 2: Bankkontot 8327-9 1234567890 för Swedbankkunden AB: Kontrollsiffran" in page
+    with app.app_context():
+        assert count(SupplierInvoice) == 3
+
+
+def test_an_import_with_many_accounts_to_check_shows_the_first_and_counts_the_rest(company):
+    candidates = (f"8327-9 {123456780 + n * 10:010d}" for n in range(100))
+    accounts = [
+        a
+        for a in candidates
+        if account_numbers.bank_account_warning(account_numbers.clean_bank_account(a))
+    ][: ledger.MAX_NOTICES + 2]
+    lines = [HEADER]
+    for n, account in enumerate(accounts):
+        lines.append(f"Kund {n} AB;;SE;BBAN;{account};F{n};;Faktura;1,00;SEK;2026-12-01")
+    imported = import_text(company, "\n".join(lines))
+    assert imported.count == ledger.MAX_NOTICES + 2
+    assert len(imported.notices) == ledger.MAX_NOTICES
+    assert imported.notices_left_out == 2
+
+
+def test_a_file_with_more_bad_lines_than_shown_says_that_more_follow(app, client, auth):
+    auth.login("betalare")
+    bad = "A AB;556036-0793;SE;BGNR;123-4567;F{n};;M;1,00;SEK;2026-12-01"
+    lines = [HEADER] + [bad.format(n=n) for n in range(ledger.MAX_BAD_LINES + 50)]
+    response = post_file(auth, "\n".join(lines).encode())
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Filen importerades inte: fel på fler än 100 rader" in html
+    assert "<strong>Rad 101:</strong>" in html and "<strong>Rad 102:</strong>" not in html
+    assert "Fler fel finns efter rad 101; rätta dessa och importera igen." in html
+    with app.app_context():
+        assert count(SupplierInvoice) == 0
+
+
+def test_a_file_with_exactly_as_many_bad_lines_as_shown_does_not_promise_more(client, auth):
+    auth.login("betalare")
+    bad = "A AB;556036-0793;SE;BGNR;123-4567;F{n};;M;1,00;SEK;2026-12-01"
+    good = ledger.CSV_EXAMPLE.splitlines()[1]
+    lines = [HEADER] + [bad.format(n=n) for n in range(ledger.MAX_BAD_LINES)] + [good]
+    html = post_file(auth, "\n".join(lines).encode()).get_data(as_text=True)
+    assert "Filen importerades inte: 100 fel på 100 rader" in html
+    assert "Fler fel finns" not in html
+
+
+def test_duplicates_beyond_the_shown_lines_are_counted_as_more(company):
+    # Every row of a big file imported twice is bad only once the database is asked.
+    lines = [HEADER] + [
+        f"A AB;556036-0793;SE;BGNR;5050-1055;F{n};;M;1,00;SEK;2026-12-01" for n in range(150)
+    ]
+    import_text(company, "\n".join(lines))
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, "\n".join(lines))
+    assert len(rejected.value.row_errors) == ledger.MAX_BAD_LINES
+    assert rejected.value.more_after == 101
+
+
+# Invisible characters that make a list show something else than what is stored: a terminal
+# colour escape, and U+202E which shows "Acme ‮BA" as "Acme AB" reversed after it.
+HIDDEN = ["Acme\x07\x1b[31m\u202eAB", "Acme\u202eBA", "Ac\u200bme AB", "Acme\nAB", "Acme\u2066AB"]
+
+
+@pytest.mark.parametrize("name", HIDDEN)
+def test_the_supplier_form_refuses_invisible_characters_in_the_name(app, client, auth, name):
+    auth.login("betalare")
+    response = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": name,
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BGNR",
+            "account": "5050-1055",
+        },
+        token_from="/reskontra",
+    )
+    assert response.status_code == 422
+    assert "Namnet innehåller otillåtna tecken" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(Supplier) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "label"), [("invoice_number", "Fakturanumret"), ("message", "Meddelandet")]
+)
+def test_the_invoice_form_refuses_invisible_characters(app, client, auth, field, label):
+    auth.login("betalare")
+    with app.app_context():
+        import_text(db.session.scalars(select(Company)).first(), ledger.CSV_EXAMPLE)
+        supplier_id = db.session.scalars(select(Supplier.id)).first()
+    fields = {
+        "supplier": supplier_id,
+        "invoice_number": "F-9",
+        "ocr": "",
+        "message": "Faktura F-9",
+        "amount": "10,00",
+        "currency": "SEK",
+        "due_date": "2026-12-01",
+        field: "F-9\u202e01",
+    }
+    response = auth.post("/reskontra/fakturor?company=1", fields, token_from="/reskontra")
+    assert response.status_code == 422
+    assert f"{label} innehåller otillåtna tecken" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(SupplierInvoice) == 3
+
+
+def test_an_import_refuses_invisible_characters_on_the_lines_that_have_them(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    bad_name = rows[1].replace("Skatteverket", "Skatte\u202everket")
+    bad_message = rows[2].replace("Faktura K-88", "Faktura\x1b[31m K-88")
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, "\n".join([rows[0], bad_name, bad_message, rows[3]]))
+    assert rejected.value.row_errors == {
+        2: [
+            "Namnet innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
+            "t.ex. från inklistrad text). Skriv in det på nytt."
+        ],
+        3: [
+            "Meddelandet innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
+            "t.ex. från inklistrad text). Skriv in det på nytt."
+        ],
+    }
+    assert count(Supplier) == 0
+
+
+def test_letters_of_every_language_are_still_welcome(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    named = rows[1].replace("Skatteverket", "Ærø Ñandú Ōsaka 東京 AB")
+    assert import_text(company, "\n".join([rows[0], named])).count == 1

@@ -28,7 +28,7 @@ def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Betalfilen är skapad med 2 betalningar." in html
-    assert "Ej skickad – köad" in html
+    assert "Köad – ej skickad" in html
     with app.app_context():
         assert len(db.session.scalars(select(Payment)).all()) == 2
 
@@ -102,7 +102,7 @@ def test_skicka_igen_in_the_attest_list_replaces_its_row_which_then_waits(app, c
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.strip().startswith(f'<tr id="payment-{failed_id}"')
-    assert "Ej skickad – köad" in html and "Skicka igen" not in html
+    assert "Köad – ej skickad" in html and "Skicka igen" not in html
     assert POLLING in html and f'hx-get="/attest/{failed_id}"' in html
     again = auth.post(f"/attest/{failed_id}/skicka-igen", headers=HTMX, token_from="/attest")
     assert again.status_code == 409
@@ -244,11 +244,11 @@ def test_a_queued_row_says_why_it_is_not_sent_yet(app, client, auth):
         file_id, payment_id = payment.payment_file_id, payment.id
     auth.login("betalare")
     row = row_of(client.get(f"/betalningar/filer/{file_id}").get_data(as_text=True), payment_id)
-    assert "Ej skickad – köad" in row and "(HTTP 503)" in row and "försök 5 av 20" in row
+    assert "Köad – ej skickad" in row and "(HTTP 503)" in row and "försök 5 av 20" in row
     attester = Auth(app.test_client())
     attester.login("attestant")
     row = row_of(attester.client.get("/attest").get_data(as_text=True), payment_id)
-    assert "Ej skickad – köad" in row and "försök 5 av 20" in row
+    assert "Köad – ej skickad" in row and "försök 5 av 20" in row
 
 
 def test_a_refused_api_key_tells_non_admins_who_can_fix_it(app, client, auth):

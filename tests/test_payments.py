@@ -150,13 +150,72 @@ def test_sending_posts_the_contracts_json_for_each_batch(ctx):
 @responses.activate
 def test_shared_batch_sends_all_payments_in_one_request(ctx):
     activate_inyett(batch_reference="Acme", one_payment_per_batch=False)
-    create_file(add_invoices())
-    responses.post(BATCHES, json={"code": 200})
+    payment_file = create_file(add_invoices())
+    ids = [p.external_id for p in payment_file.payments]
+    common = {
+        "currency": "SEK",
+        "verNr": payment_file.message_id,
+        "paymentdate": f"{PAYMENT_DATE.isoformat()}T00:00:00",
+    }
+    # BATCHES is the company's profile country's address: /3/SE/payment-control/batches.
+    responses.post(
+        BATCHES,
+        json={"code": 200},
+        match=[
+            matchers.header_matcher({"Authorization": f"Bearer {API_KEY}"}),
+            matchers.json_params_matcher(
+                {
+                    "externalId": "Acme-1",
+                    "debtorAccount": "55555551",
+                    "transactions": [
+                        {
+                            "externalId": ids[0],
+                            "amount": "18450.00",
+                            "creditorAccountType": "BGNR",
+                            "creditorAccount": "50501055",
+                            "creditorOrgNr": "2021005448",
+                            "ocr": "1234567806",
+                            "invoiceNr": "F-1001",
+                            **common,
+                        },
+                        {
+                            "externalId": ids[1],
+                            "amount": "999.50",
+                            "creditorAccountType": "PGNR",
+                            "creditorAccount": "1234566",
+                            "creditorOrgNr": "5560360793",
+                            "invoiceNr": "F-1002",
+                            **common,
+                        },
+                        {
+                            "externalId": ids[2],
+                            "amount": "1234.00",
+                            "creditorAccountType": "BBAN",
+                            "creditorAccount": "50001234560",
+                            "creditorOrgNr": "5560473521",
+                            "ocr": "123455",
+                            "invoiceNr": "F-1003",
+                            **common,
+                        },
+                        {
+                            "externalId": ids[3],
+                            "amount": "0.10",
+                            "creditorAccountType": "IBAN",
+                            "creditorAccount": "SE4550000000058398257466",
+                            "creditorOrgNr": "2120000142",
+                            "invoiceNr": "F-1004",
+                            **common,
+                        },
+                    ],
+                }
+            ),
+        ],
+    )
     responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
     drain(rounds=1)
     posts = [c for c in responses.calls if c.request.method == "POST"]
     assert len(posts) == 1
-    assert len(json.loads(posts[0].request.body)["transactions"]) == 4
+    assert {p.inyett_state for p in payment_file.payments} == {"awaiting_answer"}
 
 
 @responses.activate

@@ -1,6 +1,7 @@
 import io
 import logging
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -394,6 +395,9 @@ HOSTILE_TEXT = st.one_of(
             "' OR 1=1 --",
             '"; DROP TABLE payments; --',
             "\x00\x1f\x7f",
+            "Acme\x07\x1b[31m\u202eAB",
+            "Acme\u202eBA",
+            "Ac\u200bme AB",
             "=cmd|' /C calc'!A0",
             "9" * 5000,
             "x" * 100_000,
@@ -554,6 +558,56 @@ def snapshot():
     )
 
 
+def hidden_characters_stored() -> list[str]:
+    """Stored ledger texts with control or format characters, which can disguise a name."""
+    texts = [
+        *db.session.scalars(select(Supplier.name)),
+        *db.session.scalars(select(SupplierInvoice.invoice_number)),
+        *db.session.scalars(select(SupplierInvoice.message)),
+    ]
+    return [t for t in texts if t and any(unicodedata.category(c) in ("Cc", "Cf") for c in t)]
+
+
+# Valid text with a control or format character inside it, where stripping cannot remove it.
+WITH_HIDDEN_CHARACTER = st.tuples(
+    st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=10),
+    st.characters(categories=["Cc", "Cf"], exclude_characters="\x00"),
+    st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=10),
+).map("".join)
+
+
+def test_ledger_forms_refuse_hidden_characters_whatever_else_is_right(seeded):
+    client = seeded.test_client()
+    Auth(client).login("betalare")
+    token = csrf_token(client, "/reskontra")
+    with seeded.app_context():
+        supplier_id = db.session.scalars(select(Supplier.id)).first()
+
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(WITH_HIDDEN_CHARACTER, st.sampled_from(["name", "invoice_number", "message"]))
+    def send(text, field):
+        if field == "name":
+            path = "/reskontra/leverantorer?company=1"
+            data = {"name": text, "orgnr": "", "country": "SE", "account_type": "BGNR"}
+            data["account"] = "5050-1055"
+        else:
+            path = "/reskontra/fakturor?company=1"
+            data = {"supplier": supplier_id, "invoice_number": "F-ny", "message": "Faktura"}
+            data |= {"ocr": "", "amount": "1,00", "currency": "SEK", "due_date": "2026-12-01"}
+            data[field] = text
+        with seeded.app_context():
+            before = snapshot()
+        response = client.post(path, data={**data, "csrf_token": token})
+        assert response.status_code == 422, (field, text)
+        assert "innehåller otillåtna tecken" in response.get_data(as_text=True)
+        with seeded.app_context():
+            assert snapshot() == before
+
+    send()
+
+
 def test_every_form_and_htmx_endpoint_is_fuzzed(app):
     endpoints = {rule.endpoint for rule in state_changing_rules(app)}
     assert endpoints - set(FUZZED) == set()
@@ -584,9 +638,10 @@ def test_hostile_input_is_a_clear_4xx_and_changes_nothing(seeded, endpoint):
         else:
             response = client.post(path, data={**values, "csrf_token": token}, headers=headers)
         assert response.status_code < 500, (path, values)
-        if response.status_code >= 400:
-            with seeded.app_context():
+        with seeded.app_context():
+            if response.status_code >= 400:
                 assert snapshot() == before, (path, values)
+            assert hidden_characters_stored() == [], (path, values)
         location = response.headers.get("Location")
         if location:
             assert location.startswith("/") and not location.startswith(("//", "/\\")), location

@@ -6,7 +6,9 @@ invoice fraud looks like: an import refuses it, a person adding one by hand is t
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from decimal import InvalidOperation
@@ -66,18 +68,41 @@ class LedgerRejected(Exception):
         self.errors = errors
 
 
+# A page of every problem in a huge bad file would be too long to read or even to load.
+MAX_BAD_LINES = 100
+
+
 class ImportRejected(Exception):
     """A CSV file that imported nothing: `file_error` says why the file as a whole is unusable,
-    or else `row_errors` maps each bad line number to every problem found on it."""
+    or else `row_errors` maps each bad line number to every problem found on it, for the first
+    MAX_BAD_LINES bad lines; `more_after` is then the last of them if later lines are bad too."""
 
     def __init__(self, *, file_error: str | None = None, row_errors=None):
         self.file_error = file_error
-        self.row_errors: dict[int, list[str]] = dict(sorted((row_errors or {}).items()))
+        lines = sorted((row_errors or {}).items())
+        self.row_errors: dict[int, list[str]] = dict(lines[:MAX_BAD_LINES])
+        self.more_after: int | None = (
+            lines[MAX_BAD_LINES - 1][0] if len(lines) > MAX_BAD_LINES else None
+        )
         super().__init__(file_error or self.row_errors)
 
     @property
     def problem_count(self) -> int:
         return sum(len(problems) for problems in self.row_errors.values())
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A stored import: how many invoices, and what to check with the new suppliers
+    (`notices`, the first MAX_NOTICES of them; `notices_left_out` says how many more)."""
+
+    count: int
+    notices: list[str] = field(default_factory=list)
+    notices_left_out: int = 0
+
+
+# Each notice is a flash message, and flash messages travel in the session cookie.
+MAX_NOTICES = 10
 
 
 @dataclass(frozen=True)
@@ -105,6 +130,8 @@ def clean_supplier(data: SupplierInput) -> dict:
     name = data.name.strip()
     if not name:
         errors["name"] = "Ange leverantörens namn."
+    elif _has_hidden_characters(name):
+        errors["name"] = _hidden_characters_message("Namnet")
     elif len(name) > 70:
         errors["name"] = "Namnet får vara högst 70 tecken."
     elif name.startswith(FORMULA_PREFIXES):
@@ -138,6 +165,33 @@ def clean_supplier(data: SupplierInput) -> dict:
     }
 
 
+def account_notice(supplier: Supplier) -> str | None:
+    """What to check with the supplier about an account that was stored although its check
+    digit did not match: Bankgirot says some Swedbank and Plusgirot accounts cannot be checked."""
+    if supplier.country != "SE" or supplier.account_type != "BBAN":
+        return None
+    warning = account_numbers.bank_account_warning(
+        account_numbers.clean_bank_account(supplier.account)
+    )
+    if warning is None:
+        return None
+    account = formatting.account(supplier.account, supplier.account_type, supplier.country)
+    return f"Bankkontot {account} för {supplier.name}: {warning}"
+
+
+def _has_hidden_characters(text: str) -> bool:
+    # Control characters (Cc) and format characters (Cf, e.g. U+202E RIGHT-TO-LEFT OVERRIDE)
+    # are invisible or rearrange the text around them: a name could be shown as another.
+    return any(unicodedata.category(char) in ("Cc", "Cf") for char in text)
+
+
+def _hidden_characters_message(what: str) -> str:
+    return (
+        f"{what} innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
+        "t.ex. från inklistrad text). Skriv in det på nytt."
+    )
+
+
 def _formula_message(what: str) -> str:
     return (
         f"{what} får inte börja med =, +, -, @ eller ett tabbtecken: "
@@ -151,6 +205,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     number = data.invoice_number.strip()
     if not number:
         errors["invoice_number"] = "Ange fakturanumret."
+    elif _has_hidden_characters(number):
+        errors["invoice_number"] = _hidden_characters_message("Fakturanumret")
     elif len(number) > 35:
         errors["invoice_number"] = "Fakturanumret får vara högst 35 tecken."
     elif number.startswith(FORMULA_PREFIXES):
@@ -163,7 +219,9 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         except InvalidNumber as bad:
             errors["ocr"] = str(bad)
     message = data.message.strip() or None
-    if message and len(message) > 140:
+    if message and _has_hidden_characters(message):
+        errors["message"] = _hidden_characters_message("Meddelandet")
+    elif message and len(message) > 140:
         errors["message"] = "Meddelandet får vara högst 140 tecken."
     elif message and message.startswith(FORMULA_PREFIXES):
         errors["message"] = _formula_message("Meddelandet")
@@ -253,9 +311,9 @@ def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> Suppli
     return invoice
 
 
-def import_invoices(company: Company, data: bytes, *, actor: str) -> int:
-    """Import suppliers and invoices from a CSV file's bytes; return how many invoices. Any bad
-    row rejects the whole file: ImportRejected names every problem of every row."""
+def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
+    """Import suppliers and invoices from a CSV file's bytes. Any bad row rejects the whole
+    file: ImportRejected names every problem of every row."""
     rows, errors = _read_rows(_text_of(data))
     suppliers = _match_suppliers(company, rows, errors)
     _find_duplicates(company, rows, suppliers, errors)
@@ -263,11 +321,25 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> int:
         raise ImportRejected(row_errors=errors)
     if not rows:
         raise ImportRejected(file_error="Filen har bara rubrikraden, inga fakturor.")
+    notices = _new_supplier_notices(rows, suppliers)
     for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
         db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
     audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
     _commit_or_reject(lambda: ImportRejected(file_error=ADDED_MEANWHILE))
-    return len(rows)
+    return Imported(len(rows), notices[:MAX_NOTICES], max(0, len(notices) - MAX_NOTICES))
+
+
+def _new_supplier_notices(rows, suppliers: list[Supplier]) -> list[str]:
+    """The account notice of each supplier this file adds, on the first line that names it.
+    Suppliers already on file were told about when they were added."""
+    notices, seen = [], set()
+    for (line, _fields, _invoice), supplier in zip(rows, suppliers, strict=True):
+        if supplier.id is None and id(supplier) not in seen:
+            seen.add(id(supplier))
+            notice = account_notice(supplier)
+            if notice:
+                notices.append(f"Rad {line}: {notice}")
+    return notices
 
 
 def _text_of(data: bytes) -> str:
@@ -314,7 +386,8 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict, dict]], dict[int, list[
                     rows.append((line, *_clean_row(row)))
                 except LedgerRejected as rejected:
                     errors[line] = list(rejected.errors.values())
-            if len(errors) >= 100:
+            # One bad line more than is shown is enough to say that there are more.
+            if len(errors) > MAX_BAD_LINES:
                 break
     except csv.Error as exc:
         raise ImportRejected(

@@ -20,7 +20,7 @@ FILTERS = {
     "": "Alla",
     "varningar": "Med varningar",
     "utan-varningar": "Utan varningar",
-    "vantar": "Väntar på svar",
+    "vantar": "Köad eller väntar på svar",
 }
 STATUSES = {"att-attestera": "Att attestera", "attesterade": "Attesterade"}
 SORTS = {"datum": "Betaldatum", "fil": "Betalfil, senaste först"}

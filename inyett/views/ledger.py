@@ -62,8 +62,9 @@ def add_supplier():
             _attach(form, rejected)
         else:
             flash(f"Leverantören {supplier.name} är sparad.", "success")
-            if notice := ledger.orgnr_notice(supplier):
-                flash(notice, "warning")
+            for notice in (ledger.account_notice(supplier), ledger.orgnr_notice(supplier)):
+                if notice:
+                    flash(notice, "warning")
             return redirect(url_for("ledger.index", company=company.id))
     return _render(company, supplier_form=form), 422
 
@@ -107,7 +108,7 @@ def import_csv():
     rejected = None
     if form.validate_on_submit():
         try:
-            count = ledger.import_invoices(
+            imported = ledger.import_invoices(
                 company,
                 form.file.data.read(ledger.MAX_IMPORT_BYTES + 1),
                 actor=current_user.username,
@@ -115,7 +116,15 @@ def import_csv():
         except ImportRejected as exc:
             rejected = exc
         else:
-            flash(f"Importerade fakturor: {count}.", "success")
+            flash(f"Importerade fakturor: {imported.count}.", "success")
+            for notice in imported.notices:
+                flash(notice, "warning")
+            if imported.notices_left_out:
+                flash(
+                    f"Ytterligare {imported.notices_left_out} nya leverantörer har konton att "
+                    "stämma av på samma sätt.",
+                    "warning",
+                )
             return redirect(url_for("ledger.index", company=company.id))
     return _render(company, import_form=form, import_rejected=rejected), 422
 

@@ -7,6 +7,8 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import Payment
+from inyett.models import Supplier
+from inyett.models import SupplierInvoice
 from inyett.services.settings import get_settings
 from tests.e2e.conftest import SIMULATOR_KEY
 from tests.payments_helpers import add_invoices
@@ -56,16 +58,42 @@ def create_file(browserless, invoice_ids):
 def test_a_file_is_sent_and_warnings_arrive(live, browserless, simulator_url):
     app, _ = live
     invoice_ids = prepare(app, one_payment_per_batch=True)
+    with app.app_context():
+        skatteverket = db.session.scalar(select(Supplier.id).where(Supplier.name == "Skatteverket"))
+        db.session.remove()
     browserless.login("betalare")
-    create_file(browserless, invoice_ids)
+    # Above the simulator's amount limit (100 000,00): Inyett warns about it.
+    added = browserless.post(
+        "/reskontra/fakturor?company=1",
+        {
+            "supplier": skatteverket,
+            "invoice_number": "F-2001",
+            "ocr": "",
+            "message": "Faktura F-2001",
+            "amount": "150 000,00",
+            "currency": "SEK",
+            "due_date": "2099-01-05",
+        },
+        token_from="/reskontra",
+    )
+    assert "Faktura F-2001 är sparad." in added.text
+    with app.app_context():
+        large = db.session.scalar(
+            select(SupplierInvoice.id).where(SupplierInvoice.invoice_number == "F-2001")
+        )
+        db.session.remove()
+    create_file(browserless, [*invoice_ids, large])
     wait_for(lambda: set(payment_states(app).values()) == {"answered"})
     held = requests.get(f"{simulator_url}/_simulator/batches", timeout=5).json()["production"]
-    assert sorted(b["externalId"] for b in held) == ["E2E-1", "E2E-2", "E2E-3", "E2E-4"]
+    assert sorted(b["externalId"] for b in held) == [f"E2E-{n}" for n in range(1, 6)]
     browserless.session.cookies.clear()
     browserless.login("attestant")
     page = browserless.get("/attest").text
     # Bankbolaget's plain bank account with an orgnr is fine; the IBAN payee is clean too.
     assert page.count("Inga varningar") == 4
+    large_row = page[page.index("F-2001") :]
+    large_row = large_row[: large_row.index("</tr>")]
+    assert "Beloppsgräns" in large_row and "Beloppet ligger utanför den satta gränsen." in large_row
 
 
 def test_undo_in_shared_mode_removes_the_whole_batch_at_inyett(live, browserless, simulator_url):
