@@ -259,6 +259,22 @@ def test_filters_search_and_paging(ctx):
     assert find_payments(PaymentQuery(status="attesterade")).total == 1
 
 
+@pytest.mark.parametrize(
+    "search",
+    ["1 234,00 SEK", "1\xa0234,00\xa0SEK", "1\u202f234,00 sek", "SEK 1234", "SEK1 234,00"],
+)
+def test_an_amount_is_found_as_the_list_shows_it_with_its_currency(ctx, search):
+    answered_file()
+    found = find_payments(PaymentQuery(search=search)).payments
+    assert [p.invoice_number for p in found] == ["F-1003"]
+
+
+def test_an_amount_in_another_currency_is_not_found(ctx):
+    answered_file()
+    assert find_payments(PaymentQuery(search="1 234,00 NOK")).total == 0
+    assert find_payments(PaymentQuery(search="SEK 1 234,00 NOK")).total == 0
+
+
 # Views
 
 
@@ -276,6 +292,19 @@ def test_the_attest_page_lists_payments_with_inyetts_answer(app, client, auth):
     assert "Inga varningar" in html
     assert "18\xa0450,00 SEK" in html
     assert 'Bankgiro <span class="nowrap">5050-1055</span>' in html
+
+
+def test_searching_an_amount_copied_from_the_list_finds_its_payment(app, client, auth):
+    with app.app_context():
+        answered_file()
+    login_attester(client, auth)
+    shown = client.get("/attest").get_data(as_text=True)
+    assert "1\xa0234,00 SEK" in shown
+    html = client.get("/attest", query_string={"sok": "1\xa0234,00 SEK"}, headers=HTMX).get_data(
+        as_text=True
+    )
+    assert ">1 betalning<" in html
+    assert "F-1003" in html and "F-1001" not in html
 
 
 def test_htmx_filter_requests_get_only_the_list(app, client, auth):
