@@ -388,6 +388,12 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
     assert "Filen är inte klar för banken. 4 av 4 betalningar väntar på attest." in (
         client.get(page).get_data(as_text=True)
     )
+    # The page's script asks as htmx does, and shows the reason without leaving the page.
+    response = auth.post(f"{page}/pain001.xml", headers=HTMX, token_from=page)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Filen är inte klar för banken. 4 av 4 betalningar väntar på attest." in html
+    assert "<html" not in html
     for payment_id in payment_ids:
         auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
     assert "Ångra" in client.get(page).get_data(as_text=True)  # attested, not yet at the bank

@@ -195,7 +195,9 @@ def test_the_proposal_sums_the_ticked_invoices_as_they_are_ticked(page, live):
     assert page.console_errors == []
 
 
-def test_after_the_download_the_file_page_offers_no_undo(page, live):
+def attested_file(live):
+    """A file whose four payments Inyett has answered and the attester attested: its id and
+    the payment ids."""
     app, _ = live
     ids = payments_in_file(live)
     with app.app_context():
@@ -204,14 +206,59 @@ def test_after_the_download_the_file_page_offers_no_undo(page, live):
         file_id = db.session.get(Payment, ids[0]).payment_file_id
         db.session.commit()
         db.session.remove()
+    return file_id, ids
+
+
+DOWNLOAD = "Ladda ner betalfil för banken (pain.001)"
+
+
+def test_after_the_download_the_file_page_offers_no_undo(page, live):
+    file_id, ids = attested_file(live)
     login(page, "betalare")
     page.goto(f"/betalningar/filer/{file_id}")
     expect(row(page, ids[0]).get_by_role("button", name="Ångra")).to_be_visible()
     page.evaluate("window.notReloaded = true")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Ladda ner betalfil för banken (pain.001)").click()
+        page.get_by_role("button", name=DOWNLOAD).click()
     assert download.value.suggested_filename.endswith(".xml")
     expect(page.locator("#file-status")).to_contain_text("Nedladdad för banken")
     expect(page.get_by_role("button", name="Ångra")).to_have_count(0)
     assert page.evaluate("window.notReloaded") is True
     assert page.console_errors == []
+
+
+def test_a_download_refused_because_the_file_changed_says_why_on_the_page(page, live):
+    app, _ = live
+    file_id, ids = attested_file(live)
+    login(page, "betalare")
+    page.goto(f"/betalningar/filer/{file_id}")
+    page.evaluate("window.notReloaded = true")
+    with app.app_context():  # someone else undoes an attest after this page was drawn
+        db.session.get(Payment, ids[0]).status = "awaiting_attest"
+        db.session.commit()
+        db.session.remove()
+    page.get_by_role("button", name=DOWNLOAD).click()
+    expect(page.locator("#global-error")).to_be_visible()
+    expect(page.locator("#global-error")).to_contain_text(
+        "Filen är inte klar för banken. 1 av 4 betalningar väntar på attest."
+    )
+    assert page.evaluate("window.notReloaded") is True
+    with app.app_context():
+        assert db.session.get(Payment, ids[0]).payment_file.downloaded_at is None
+        db.session.remove()
+
+
+def test_a_download_from_a_page_left_open_too_long_says_reload(page, live):
+    file_id, _ = attested_file(live)
+    login(page, "betalare")
+    page.goto(f"/betalningar/filer/{file_id}")
+    page.evaluate("window.notReloaded = true")
+    # As if the token had expired: the server no longer accepts it.
+    page.locator("#file-status input[name=csrf_token]").evaluate("input => input.value = 'gammal'")
+    page.get_by_role("button", name=DOWNLOAD).click()
+    expect(page.locator("#global-error")).to_contain_text(
+        "Sidan har varit öppen för länge eller saknar säkerhetstoken. "
+        "Ladda om sidan och försök igen."
+    )
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.locator("#file-status")).not_to_contain_text("Nedladdad för banken")
