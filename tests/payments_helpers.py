@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import select
 
@@ -96,16 +97,24 @@ def drain(rounds=5) -> int:
 
 
 def add_many_invoices(count: int, company_name="Testbolaget AB") -> list[int]:
-    """`count` open invoices spread over the four payee kinds of SUPPLIERS, inserted in bulk."""
+    """`count` open invoices spread over the four payee kinds of SUPPLIERS, inserted in bulk;
+    called again, more invoices to the same suppliers (one per org.nr and invoice number)."""
     company = db.session.scalar(select(Company).where(Company.name == company_name))
+    known = {
+        s.orgnr: s for s in db.session.scalars(select(Supplier).where(Supplier.company == company))
+    }
     suppliers = [
-        Supplier(
+        known.get(orgnr)
+        or Supplier(
             company=company, name=name, orgnr=orgnr, country="SE", account_type=kind, account=acct
         )
         for name, orgnr, kind, acct, *_ in SUPPLIERS
     ]
     db.session.add_all(suppliers)
     db.session.flush()
+    first = db.session.scalar(
+        select(func.count(SupplierInvoice.id)).where(SupplierInvoice.company_id == company.id)
+    )
     ids = db.session.scalars(
         insert(SupplierInvoice).returning(SupplierInvoice.id),
         [
@@ -118,7 +127,7 @@ def add_many_invoices(count: int, company_name="Testbolaget AB") -> list[int]:
                 "currency": "SEK",
                 "due_date": PAYMENT_DATE,
             }
-            for n in range(count)
+            for n in range(first, first + count)
         ],
     ).all()
     db.session.commit()

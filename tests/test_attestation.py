@@ -17,6 +17,7 @@ from inyett.services.payments import undo_payment
 from tests.conftest import INYETT_URL
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
+from tests.payments_helpers import add_many_invoices
 from tests.payments_helpers import create_file
 from tests.payments_helpers import drain
 
@@ -442,10 +443,8 @@ def many_answered_files(files, invoices_per_file):
     """`files` payment files whose payments Inyett has answered, every third with a warning."""
     activate_inyett()
     for _ in range(files):
-        invoice_ids = []
-        while len(invoice_ids) < invoices_per_file:
-            invoice_ids += add_invoices()
-        for number, payment in enumerate(create_file(invoice_ids[:invoices_per_file]).payments):
+        invoice_ids = add_many_invoices(invoices_per_file)
+        for number, payment in enumerate(create_file(invoice_ids).payments):
             payment.inyett_state = "answered"
             if number % 3 == 0:
                 payment.warnings = [
