@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -6,20 +7,25 @@ from sqlalchemy import select
 
 from inyett import secret_box
 from inyett.extensions import db
+from inyett.models import Company
 from inyett.models import Payment
+from inyett.models import Supplier
+from inyett.models import SupplierInvoice
 from inyett.services.outbox import process_due
 from inyett.services.settings import client_for_batch
 from inyett.services.settings import get_settings
 from tests.browser.conftest import SIMULATOR_KEY
 from tests.browser.conftest import login
+from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 
 pytestmark = pytest.mark.browser
 
 
-def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True):
-    """A payment file of four payments sent to the simulator; ids in file order."""
+def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True, warned=False):
+    """A payment file of four payments sent to the simulator (a fifth to a payee on the
+    simulator's Swedish warning list when `warned`); ids in file order."""
     app, _ = live
     app.config["OUTBOX_WORKER"] = False  # the test decides when Inyett is asked
     app.extensions["inyett_outbox_worker"].stop()
@@ -30,12 +36,37 @@ def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True):
         settings.one_payment_per_batch = one_payment_per_batch
         settings.active = True
         db.session.commit()
-        ids = [p.id for p in create_file(add_invoices()).payments]
+        invoice_ids = add_invoices() + ([add_invoice_on_the_warning_list()] if warned else [])
+        ids = [p.id for p in create_file(invoice_ids).payments]
         process_due(client_for_batch)  # sent; the simulator answers Pending for a while
         if wait_for_answers:
             wait_until_answered(app)
         db.session.remove()
     return ids
+
+
+def add_invoice_on_the_warning_list() -> int:
+    company = db.session.scalar(select(Company).where(Company.name == "Testbolaget AB"))
+    supplier = Supplier(
+        company=company,
+        name="Varningsbolaget AB",
+        orgnr="5599999991",
+        country="SE",
+        account_type="BGNR",
+        account="1609908",
+    )
+    invoice = SupplierInvoice(
+        company=company,
+        supplier=supplier,
+        invoice_number="V-7",
+        message="Konsulttjänster",
+        amount=Decimal("27000.00"),
+        currency="SEK",
+        due_date=PAYMENT_DATE,
+    )
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice.id
 
 
 def wait_until_answered(app):
@@ -86,21 +117,24 @@ def test_undo_confirmation_lists_co_removed_payments_and_replaces_their_rows(pag
 
 def test_a_waiting_row_turns_into_warnings_without_reload(page, live):
     app, _ = live
-    with app.app_context():
-        settings = get_settings()
-        settings.api_key_ciphertext = secret_box.encrypt(SIMULATOR_KEY)
-        settings.active = True
-        db.session.commit()
-    ids = payments_in_file(live, wait_for_answers=False)
+    ids = payments_in_file(live, wait_for_answers=False, warned=True)
+    warned = row(page, ids[-1])
     login(page, "attestant")
     page.goto("/attest")
-    expect(row(page, ids[0])).to_contain_text("Väntar på svar från Inyett")
+    expect(warned).to_contain_text("Väntar på svar från Inyett")
+    expect(warned.locator(".badge-warning")).to_have_count(0)
     page.evaluate("window.notReloaded = true")
     with app.app_context():
         wait_until_answered(app)
         db.session.remove()
-    expect(row(page, ids[0])).to_contain_text("Inga varningar", timeout=10_000)
+    expect(warned.locator(".badge-warning")).to_have_text("Varning", timeout=10_000)
+    expect(warned).to_contain_text("Varningslista (Sverige)")
+    expect(warned).not_to_contain_text("Väntar på svar från Inyett")
+    # Attesting it now asks for the acknowledgement its warning requires.
+    expect(warned).to_contain_text("Jag har granskat varningarna")
+    expect(row(page, ids[0])).to_contain_text("Inga varningar")
     assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
 
 
 def test_the_filter_updates_the_list_and_the_url(page, live):
