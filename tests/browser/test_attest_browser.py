@@ -8,15 +8,18 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
+from inyett.services import payments
 from inyett.services.outbox import process_due
 from inyett.services.settings import client_for_batch
 from inyett.services.settings import get_settings
 from tests.browser.conftest import SIMULATOR_KEY
 from tests.browser.conftest import login
 from tests.payments_helpers import PAYMENT_DATE
+from tests.payments_helpers import TODAY
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 
@@ -148,6 +151,103 @@ def test_the_filter_updates_the_list_and_the_url(page, live):
     page.reload()
     expect(page.locator("#search")).to_have_value("Plusgiro")
     expect(page.locator("#list-summary .count")).to_have_text("1 betalning")
+
+
+def file_of_another_company_waiting_for_inyett(app) -> int:
+    """A second company's file of one payment queued for Inyett (the worker is stopped)."""
+    with app.app_context():
+        company = Company(name="Norrbolaget AB", orgnr="2021005448", country="SE")
+        company.debtor_accounts.append(
+            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+        )
+        supplier = Supplier(
+            company=company,
+            name="Norrlandsfrakt AB",
+            orgnr="5560473521",
+            country="SE",
+            account_type="PGNR",
+            account="1234566",
+        )
+        invoice = SupplierInvoice(
+            company=company,
+            supplier=supplier,
+            invoice_number="N-1",
+            message="Frakt",
+            amount=Decimal("500.00"),
+            currency="SEK",
+            due_date=PAYMENT_DATE,
+        )
+        db.session.add(invoice)
+        db.session.commit()
+        payments.create_payment_file(
+            company.id, [invoice.id], PAYMENT_DATE, actor="betalare", today=TODAY
+        )
+        company_id = company.id
+        db.session.remove()
+    return company_id
+
+
+def test_the_dropdown_filters_and_the_order_update_the_list_and_the_url(page, live):
+    app, _ = live
+    ids = payments_in_file(live, warned=True)
+    other_company = file_of_another_company_waiting_for_inyett(app)
+    login(page, "attestant")
+    page.goto("/attest")
+    count = page.locator("#list-summary .count")
+    expect(count).to_have_text("6 betalningar")
+    page.evaluate("window.notReloaded = true")
+
+    page.select_option("#company", label="Norrbolaget AB")
+    expect(count).to_have_text("1 betalning")
+    expect(page.locator("#payment-list")).to_contain_text("Norrlandsfrakt AB")
+    expect(page).to_have_url(re.compile(rf"bolag={other_company}(&|$)"))
+
+    page.select_option("#company", label="Alla bolag")
+    page.select_option("#filter", label="Med varningar")
+    expect(count).to_have_text("1 betalning")
+    expect(row(page, ids[-1]).locator(".badge-warning")).to_have_text("Varning")
+    expect(row(page, ids[-1])).to_contain_text("Varningslista (Sverige)")
+    expect(page).to_have_url(re.compile(r"filter=varningar"))
+    assert not re.search(r"bolag=\d", page.url)
+
+    page.select_option("#filter", label="Utan varningar")
+    expect(count).to_have_text("4 betalningar")
+    expect(page.locator("#payment-list .badge-warning")).to_have_count(0)
+    expect(page.locator("#payment-list")).not_to_contain_text("Norrlandsfrakt AB")
+    expect(page).to_have_url(re.compile(r"filter=utan-varningar"))
+
+    page.select_option("#filter", label="Väntar på svar")
+    expect(count).to_have_text("1 betalning")
+    expect(page.locator("#payment-list")).to_contain_text("Norrlandsfrakt AB")
+    expect(page).to_have_url(re.compile(r"filter=vantar"))
+
+    page.select_option("#filter", label="Alla")
+    groups = page.locator("#payment-list .group-row")
+    expect(groups.first).to_contain_text("Testbolaget AB")  # by payment date, then file
+    page.select_option("#sort", label="Betalfil, senaste först")
+    expect(groups.first).to_contain_text("Norrbolaget AB")
+    expect(page).to_have_url(re.compile(r"sortera=fil"))
+
+    page.select_option("#status", label="Attesterade")
+    expect(page.locator("#payment-list")).to_contain_text("Inga betalningar matchar.")
+    expect(page).to_have_url(re.compile(r"status=attesterade"))
+    page.select_option("#status", label="Att attestera")
+
+    page.select_option("#company", label="Testbolaget AB")
+    page.select_option("#filter", label="Utan varningar")
+    page.fill("#search", "bolaget")
+    expect(count).to_have_text("2 betalningar")  # Plusgirobolaget AB and Bankbolaget AB
+    assert page.evaluate("window.notReloaded") is True
+    listed = page.locator("#payment-list tbody").inner_text()
+
+    page.reload()
+    expect(count).to_have_text("2 betalningar")
+    assert page.locator("#payment-list tbody").inner_text() == listed
+    expect(page.locator("#company option:checked")).to_have_text("Testbolaget AB")
+    expect(page.locator("#filter option:checked")).to_have_text("Utan varningar")
+    expect(page.locator("#sort option:checked")).to_have_text("Betalfil, senaste först")
+    expect(page.locator("#search")).to_have_value("bolaget")
+    assert page.console_errors == []
 
 
 def test_skicka_igen_replaces_its_row_without_reload(page, live):
