@@ -20,8 +20,8 @@
 
   function showRefusal(response) {
     var type = response.headers.get("Content-Type") || "";
-    if (type.indexOf("text/html") !== 0) {
-      // Nothing to show here (e.g. a redirect): the page as the server now draws it says why.
+    if (response.ok || type.indexOf("text/html") !== 0) {
+      // No error fragment (e.g. a redirect): the page as the server now draws it says why.
       window.location.reload();
       return null;
     }
