@@ -264,6 +264,22 @@ def test_filters_search_and_paging(ctx):
     assert find_payments(PaymentQuery(status="attesterade")).total == 1
 
 
+@pytest.mark.parametrize(
+    "search",
+    ["1 234,00 SEK", "1\xa0234,00\xa0SEK", "1\u202f234,00 sek", "SEK 1234", "SEK1 234,00"],
+)
+def test_an_amount_is_found_as_the_list_shows_it_with_its_currency(ctx, search):
+    answered_file()
+    found = find_payments(PaymentQuery(search=search)).payments
+    assert [p.invoice_number for p in found] == ["F-1003"]
+
+
+def test_an_amount_in_another_currency_is_not_found(ctx):
+    answered_file()
+    assert find_payments(PaymentQuery(search="1 234,00 NOK")).total == 0
+    assert find_payments(PaymentQuery(search="SEK 1 234,00 NOK")).total == 0
+
+
 # Views
 
 
@@ -304,6 +320,19 @@ def test_every_inyett_state_has_its_own_words_in_the_list(app, client, auth):
     assert "Ej kontrollerad: Inyett-kopplingen var inte aktiv." in rows[ids[3]]
     filters = html[html.index('id="filter"') : html.index("</select>", html.index('id="filter"'))]
     assert ">Köad eller väntar på svar<" in filters
+
+
+def test_searching_an_amount_copied_from_the_list_finds_its_payment(app, client, auth):
+    with app.app_context():
+        answered_file()
+    login_attester(client, auth)
+    shown = client.get("/attest").get_data(as_text=True)
+    assert "1\xa0234,00 SEK" in shown
+    html = client.get("/attest", query_string={"sok": "1\xa0234,00 SEK"}, headers=HTMX).get_data(
+        as_text=True
+    )
+    assert ">1 betalning<" in html
+    assert "F-1003" in html and "F-1001" not in html
 
 
 def test_htmx_filter_requests_get_only_the_list(app, client, auth):
@@ -387,6 +416,12 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
     assert "Filen är inte klar för banken. 4 av 4 betalningar väntar på attest." in (
         client.get(page).get_data(as_text=True)
     )
+    # The page's script asks as htmx does, and shows the reason without leaving the page.
+    response = auth.post(f"{page}/pain001.xml", headers=HTMX, token_from=page)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Filen är inte klar för banken. 4 av 4 betalningar väntar på attest." in html
+    assert "<html" not in html
     for payment_id in payment_ids:
         auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
     assert "Ångra" in client.get(page).get_data(as_text=True)  # attested, not yet at the bank

@@ -1,11 +1,13 @@
 """The attestation list: filtering, searching and paging payments without loading them all."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from decimal import InvalidOperation
 
 from babel.numbers import NumberFormatError
 from babel.numbers import parse_decimal
+from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -158,13 +160,31 @@ def _search_condition(text: str):
     ]
     amount = _as_amount(text)
     if amount is not None:
-        matches.append(Payment.amount == amount)
+        value, currency = amount
+        match = Payment.amount == value
+        matches.append(and_(match, Payment.currency == currency) if currency else match)
     return or_(*matches)
 
 
-def _as_amount(text: str) -> Decimal | None:
+# An amount as the list shows it (`1 234,50 SEK`) or as people type it (`SEK 1234,50`): the
+# currency code may stand on either side, and the list's own non-breaking spaces may be pasted.
+AMOUNT_WITH_CURRENCY = re.compile(
+    r"^(?:(?P<before>[A-Za-z]{3})\s*)?(?P<number>[^A-Za-z]*?)(?:\s*(?P<after>[A-Za-z]{3}))?$"
+)
+
+
+def _as_amount(text: str) -> tuple[Decimal, str | None] | None:
+    """The amount, and the currency when one is named, that `text` searches for; None when it
+    is no amount."""
+    found = AMOUNT_WITH_CURRENCY.match(text.strip())
+    if not found or (found["before"] and found["after"]):
+        return None
+    number = re.sub(r"\s", " ", found["number"]).strip()
     try:
-        value = parse_decimal(text, locale="sv_SE", strict=False)
+        value = parse_decimal(number, locale="sv_SE", strict=False)
     except (NumberFormatError, InvalidOperation, ValueError):
         return None
-    return value if value.is_finite() and abs(value) < Decimal("1e12") else None
+    if not value.is_finite() or abs(value) >= Decimal("1e12"):
+        return None
+    currency = found["before"] or found["after"]
+    return value, currency.upper() if currency else None

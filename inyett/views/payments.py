@@ -18,10 +18,12 @@ from sqlalchemy.orm import selectinload
 
 from inyett import worker
 from inyett.access import roles_required
+from inyett.errors import render_error
 from inyett.extensions import db
 from inyett.formatting import plural
 from inyett.forms import ActionForm
 from inyett.forms import PaymentProposalForm
+from inyett.htmx import is_htmx_request
 from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import PaymentFile
@@ -129,6 +131,9 @@ def download(file_id: int):
     try:
         xml = attestation.download_for_bank(payment_file, actor=current_user.username)
     except PaymentRejected as rejected:
+        if is_htmx_request():
+            # The page's script shows the reason where it stands instead of reloading.
+            return render_error(409, str(rejected))
         flash(str(rejected), "error")
         return redirect(url_for("payments.payment_file", file_id=file_id))
     return Response(

@@ -1,7 +1,9 @@
 // "Ladda ner betalfil för banken" on a form with data-refresh-after-download="<selector>".
 // The first download closes the file to undo, so once the file has come the element the
 // attribute names is drawn again from the server: the page then shows the file as downloaded
-// and offers no Ångra. Without JavaScript the form still posts and the file still downloads.
+// and offers no Ångra. A refusal (a stale page, a file not ready) is shown in the page's error
+// box, as for htmx requests. Without JavaScript the form still posts and the file still
+// downloads.
 (function () {
   "use strict";
 
@@ -16,19 +18,37 @@
     return link.href;
   }
 
+  function showRefusal(response) {
+    var type = response.headers.get("Content-Type") || "";
+    if (response.ok || type.indexOf("text/html") !== 0) {
+      // No error fragment (e.g. a redirect): the page as the server now draws it says why.
+      window.location.reload();
+      return null;
+    }
+    return response.text().then(function (html) {
+      var box = document.getElementById("global-error");
+      // Our error fragments are rendered by the server from templates, hence safe to insert.
+      box.innerHTML = html;
+      box.hidden = false;
+    });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-refresh-after-download]");
     if (!form || !window.fetch || !window.htmx) return;
     event.preventDefault();
+    document.getElementById("global-error").hidden = true;
     var selector = form.getAttribute("data-refresh-after-download");
-    fetch(form.action, { method: "POST", body: new FormData(form), redirect: "manual" }).then(
+    // Asked as htmx asks, so that a refusal comes back as a fragment with its reason.
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { "HX-Request": "true" },
+      redirect: "manual",
+    }).then(
       function (response) {
         var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/xml") !== 0) {
-          // Refused: the server redirects to the page with the reason as a message.
-          window.location.reload();
-          return null;
-        }
+        if (!response.ok || type.indexOf("application/xml") !== 0) return showRefusal(response);
         return response.blob().then(function (blob) {
           var url = save(blob, response.headers.get("Content-Disposition"));
           return htmx

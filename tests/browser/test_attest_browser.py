@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -6,20 +7,28 @@ from sqlalchemy import select
 
 from inyett import secret_box
 from inyett.extensions import db
+from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import Payment
+from inyett.models import Supplier
+from inyett.models import SupplierInvoice
+from inyett.services import payments
 from inyett.services.outbox import process_due
 from inyett.services.settings import client_for_batch
 from inyett.services.settings import get_settings
 from tests.browser.conftest import SIMULATOR_KEY
 from tests.browser.conftest import login
+from tests.payments_helpers import PAYMENT_DATE
+from tests.payments_helpers import TODAY
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 
 pytestmark = pytest.mark.browser
 
 
-def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True):
-    """A payment file of four payments sent to the simulator; ids in file order."""
+def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True, warned=False):
+    """A payment file of four payments sent to the simulator (a fifth to a payee on the
+    simulator's Swedish warning list when `warned`); ids in file order."""
     app, _ = live
     app.config["OUTBOX_WORKER"] = False  # the test decides when Inyett is asked
     app.extensions["inyett_outbox_worker"].stop()
@@ -30,12 +39,37 @@ def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True):
         settings.one_payment_per_batch = one_payment_per_batch
         settings.active = True
         db.session.commit()
-        ids = [p.id for p in create_file(add_invoices()).payments]
+        invoice_ids = add_invoices() + ([add_invoice_on_the_warning_list()] if warned else [])
+        ids = [p.id for p in create_file(invoice_ids).payments]
         process_due(client_for_batch)  # sent; the simulator answers Pending for a while
         if wait_for_answers:
             wait_until_answered(app)
         db.session.remove()
     return ids
+
+
+def add_invoice_on_the_warning_list() -> int:
+    company = db.session.scalar(select(Company).where(Company.name == "Testbolaget AB"))
+    supplier = Supplier(
+        company=company,
+        name="Varningsbolaget AB",
+        orgnr="5599999991",
+        country="SE",
+        account_type="BGNR",
+        account="1609908",
+    )
+    invoice = SupplierInvoice(
+        company=company,
+        supplier=supplier,
+        invoice_number="V-7",
+        message="Konsulttjänster",
+        amount=Decimal("27000.00"),
+        currency="SEK",
+        due_date=PAYMENT_DATE,
+    )
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice.id
 
 
 def wait_until_answered(app):
@@ -86,21 +120,24 @@ def test_undo_confirmation_lists_co_removed_payments_and_replaces_their_rows(pag
 
 def test_a_waiting_row_turns_into_warnings_without_reload(page, live):
     app, _ = live
-    with app.app_context():
-        settings = get_settings()
-        settings.api_key_ciphertext = secret_box.encrypt(SIMULATOR_KEY)
-        settings.active = True
-        db.session.commit()
-    ids = payments_in_file(live, wait_for_answers=False)
+    ids = payments_in_file(live, wait_for_answers=False, warned=True)
+    warned = row(page, ids[-1])
     login(page, "attestant")
     page.goto("/attest")
-    expect(row(page, ids[0])).to_contain_text("Väntar på svar från Inyett")
+    expect(warned).to_contain_text("Väntar på svar från Inyett")
+    expect(warned.locator(".badge-warning")).to_have_count(0)
     page.evaluate("window.notReloaded = true")
     with app.app_context():
         wait_until_answered(app)
         db.session.remove()
-    expect(row(page, ids[0])).to_contain_text("Inga varningar", timeout=10_000)
+    expect(warned.locator(".badge-warning")).to_have_text("Varning", timeout=10_000)
+    expect(warned).to_contain_text("Varningslista (Sverige)")
+    expect(warned).not_to_contain_text("Väntar på svar från Inyett")
+    # Attesting it now asks for the acknowledgement its warning requires.
+    expect(warned).to_contain_text("Jag har granskat varningarna")
+    expect(row(page, ids[0])).to_contain_text("Inga varningar")
     assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
 
 
 def test_the_filter_updates_the_list_and_the_url(page, live):
@@ -114,6 +151,103 @@ def test_the_filter_updates_the_list_and_the_url(page, live):
     page.reload()
     expect(page.locator("#search")).to_have_value("Plusgiro")
     expect(page.locator("#list-summary .count")).to_have_text("1 betalning")
+
+
+def file_of_another_company_waiting_for_inyett(app) -> int:
+    """A second company's file of one payment queued for Inyett (the worker is stopped)."""
+    with app.app_context():
+        company = Company(name="Norrbolaget AB", orgnr="2021005448", country="SE")
+        company.debtor_accounts.append(
+            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+        )
+        supplier = Supplier(
+            company=company,
+            name="Norrlandsfrakt AB",
+            orgnr="5560473521",
+            country="SE",
+            account_type="PGNR",
+            account="1234566",
+        )
+        invoice = SupplierInvoice(
+            company=company,
+            supplier=supplier,
+            invoice_number="N-1",
+            message="Frakt",
+            amount=Decimal("500.00"),
+            currency="SEK",
+            due_date=PAYMENT_DATE,
+        )
+        db.session.add(invoice)
+        db.session.commit()
+        payments.create_payment_file(
+            company.id, [invoice.id], PAYMENT_DATE, actor="betalare", today=TODAY
+        )
+        company_id = company.id
+        db.session.remove()
+    return company_id
+
+
+def test_the_dropdown_filters_and_the_order_update_the_list_and_the_url(page, live):
+    app, _ = live
+    ids = payments_in_file(live, warned=True)
+    other_company = file_of_another_company_waiting_for_inyett(app)
+    login(page, "attestant")
+    page.goto("/attest")
+    count = page.locator("#list-summary .count")
+    expect(count).to_have_text("6 betalningar")
+    page.evaluate("window.notReloaded = true")
+
+    page.select_option("#company", label="Norrbolaget AB")
+    expect(count).to_have_text("1 betalning")
+    expect(page.locator("#payment-list")).to_contain_text("Norrlandsfrakt AB")
+    expect(page).to_have_url(re.compile(rf"bolag={other_company}(&|$)"))
+
+    page.select_option("#company", label="Alla bolag")
+    page.select_option("#filter", label="Med varningar")
+    expect(count).to_have_text("1 betalning")
+    expect(row(page, ids[-1]).locator(".badge-warning")).to_have_text("Varning")
+    expect(row(page, ids[-1])).to_contain_text("Varningslista (Sverige)")
+    expect(page).to_have_url(re.compile(r"filter=varningar"))
+    assert not re.search(r"bolag=\d", page.url)
+
+    page.select_option("#filter", label="Utan varningar")
+    expect(count).to_have_text("4 betalningar")
+    expect(page.locator("#payment-list .badge-warning")).to_have_count(0)
+    expect(page.locator("#payment-list")).not_to_contain_text("Norrlandsfrakt AB")
+    expect(page).to_have_url(re.compile(r"filter=utan-varningar"))
+
+    page.select_option("#filter", label="Väntar på svar")
+    expect(count).to_have_text("1 betalning")
+    expect(page.locator("#payment-list")).to_contain_text("Norrlandsfrakt AB")
+    expect(page).to_have_url(re.compile(r"filter=vantar"))
+
+    page.select_option("#filter", label="Alla")
+    groups = page.locator("#payment-list .group-row")
+    expect(groups.first).to_contain_text("Testbolaget AB")  # by payment date, then file
+    page.select_option("#sort", label="Betalfil, senaste först")
+    expect(groups.first).to_contain_text("Norrbolaget AB")
+    expect(page).to_have_url(re.compile(r"sortera=fil"))
+
+    page.select_option("#status", label="Attesterade")
+    expect(page.locator("#payment-list")).to_contain_text("Inga betalningar matchar.")
+    expect(page).to_have_url(re.compile(r"status=attesterade"))
+    page.select_option("#status", label="Att attestera")
+
+    page.select_option("#company", label="Testbolaget AB")
+    page.select_option("#filter", label="Utan varningar")
+    page.fill("#search", "bolaget")
+    expect(count).to_have_text("2 betalningar")  # Plusgirobolaget AB and Bankbolaget AB
+    assert page.evaluate("window.notReloaded") is True
+    listed = page.locator("#payment-list tbody").inner_text()
+
+    page.reload()
+    expect(count).to_have_text("2 betalningar")
+    assert page.locator("#payment-list tbody").inner_text() == listed
+    expect(page.locator("#company option:checked")).to_have_text("Testbolaget AB")
+    expect(page.locator("#filter option:checked")).to_have_text("Utan varningar")
+    expect(page.locator("#sort option:checked")).to_have_text("Betalfil, senaste först")
+    expect(page.locator("#search")).to_have_value("bolaget")
+    assert page.console_errors == []
 
 
 def test_skicka_igen_replaces_its_row_without_reload(page, live):
@@ -195,7 +329,9 @@ def test_the_proposal_sums_the_ticked_invoices_as_they_are_ticked(page, live):
     assert page.console_errors == []
 
 
-def test_after_the_download_the_file_page_offers_no_undo(page, live):
+def attested_file(live):
+    """A file whose four payments Inyett has answered and the attester attested: its id and
+    the payment ids."""
     app, _ = live
     ids = payments_in_file(live)
     with app.app_context():
@@ -204,14 +340,59 @@ def test_after_the_download_the_file_page_offers_no_undo(page, live):
         file_id = db.session.get(Payment, ids[0]).payment_file_id
         db.session.commit()
         db.session.remove()
+    return file_id, ids
+
+
+DOWNLOAD = "Ladda ner betalfil för banken (pain.001)"
+
+
+def test_after_the_download_the_file_page_offers_no_undo(page, live):
+    file_id, ids = attested_file(live)
     login(page, "betalare")
     page.goto(f"/betalningar/filer/{file_id}")
     expect(row(page, ids[0]).get_by_role("button", name="Ångra")).to_be_visible()
     page.evaluate("window.notReloaded = true")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Ladda ner betalfil för banken (pain.001)").click()
+        page.get_by_role("button", name=DOWNLOAD).click()
     assert download.value.suggested_filename.endswith(".xml")
     expect(page.locator("#file-status")).to_contain_text("Nedladdad för banken")
     expect(page.get_by_role("button", name="Ångra")).to_have_count(0)
     assert page.evaluate("window.notReloaded") is True
     assert page.console_errors == []
+
+
+def test_a_download_refused_because_the_file_changed_says_why_on_the_page(page, live):
+    app, _ = live
+    file_id, ids = attested_file(live)
+    login(page, "betalare")
+    page.goto(f"/betalningar/filer/{file_id}")
+    page.evaluate("window.notReloaded = true")
+    with app.app_context():  # someone else undoes an attest after this page was drawn
+        db.session.get(Payment, ids[0]).status = "awaiting_attest"
+        db.session.commit()
+        db.session.remove()
+    page.get_by_role("button", name=DOWNLOAD).click()
+    expect(page.locator("#global-error")).to_be_visible()
+    expect(page.locator("#global-error")).to_contain_text(
+        "Filen är inte klar för banken. 1 av 4 betalningar väntar på attest."
+    )
+    assert page.evaluate("window.notReloaded") is True
+    with app.app_context():
+        assert db.session.get(Payment, ids[0]).payment_file.downloaded_at is None
+        db.session.remove()
+
+
+def test_a_download_from_a_page_left_open_too_long_says_reload(page, live):
+    file_id, _ = attested_file(live)
+    login(page, "betalare")
+    page.goto(f"/betalningar/filer/{file_id}")
+    page.evaluate("window.notReloaded = true")
+    # As if the token had expired: the server no longer accepts it.
+    page.locator("#file-status input[name=csrf_token]").evaluate("input => input.value = 'gammal'")
+    page.get_by_role("button", name=DOWNLOAD).click()
+    expect(page.locator("#global-error")).to_contain_text(
+        "Sidan har varit öppen för länge eller saknar säkerhetstoken. "
+        "Ladda om sidan och försök igen."
+    )
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.locator("#file-status")).not_to_contain_text("Nedladdad för banken")
