@@ -216,7 +216,7 @@ def test_the_dropdown_filters_and_the_order_update_the_list_and_the_url(page, li
     expect(page.locator("#payment-list")).not_to_contain_text("Norrlandsfrakt AB")
     expect(page).to_have_url(re.compile(r"filter=utan-varningar"))
 
-    page.select_option("#filter", label="Väntar på svar")
+    page.select_option("#filter", label="Köad eller väntar på svar")
     expect(count).to_have_text("1 betalning")
     expect(page.locator("#payment-list")).to_contain_text("Norrlandsfrakt AB")
     expect(page).to_have_url(re.compile(r"filter=vantar"))
