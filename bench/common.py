@@ -23,7 +23,6 @@ from sqlalchemy import select
 
 from inyett.extensions import db
 from inyett.models import Company
-from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import Supplier
@@ -31,6 +30,7 @@ from inyett.models import SupplierInvoice
 from inyett.models import utcnow
 from tests.conftest import make_app
 from tests.payments_helpers import API_KEY
+from tests.payments_helpers import add_company
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # More companies beside the test data's Testbolaget AB (valid organisation numbers).
@@ -73,11 +73,7 @@ def bench_app(folder: str, **config):
 def companies(count: int) -> list[Company]:
     """Testbolaget AB and as many more companies as make `count`."""
     for orgnr, name in MORE_COMPANIES[: count - 1]:
-        company = Company(name=f"{name} AB", orgnr=orgnr, country="SE")
-        company.debtor_accounts.append(
-            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
-        )
-        db.session.add(company)
+        add_company(f"{name} AB", orgnr)
     db.session.commit()
     return list(db.session.scalars(select(Company).order_by(Company.id)))
 

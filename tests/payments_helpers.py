@@ -10,6 +10,7 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import outbox
@@ -28,6 +29,42 @@ SUPPLIERS = [
     ("Bankbolaget AB", "5560473521", "BBAN", "50001234560", "F-1003", "123455", "1234.00"),
     ("Iban AB", "2120000142", "IBAN", "SE4550000000058398257466", "F-1004", None, "0.10"),
 ]
+
+
+def add_company(name: str, orgnr: str) -> Company:
+    """A Swedish company beside Testbolaget AB, paying from bankgiro 5555-5551 as it does."""
+    company = Company(name=name, orgnr=orgnr, country="SE")
+    company.debtor_accounts.append(
+        DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+    )
+    db.session.add(company)
+    return company
+
+
+def add_open_invoice(company: Company, payee: tuple, number: str, amount: str, message: str):
+    """One open SEK invoice due on PAYMENT_DATE from a new supplier `payee` (name, orgnr,
+    account type, account) of `company`, committed."""
+    name, orgnr, account_type, account = payee
+    supplier = Supplier(
+        company=company,
+        name=name,
+        orgnr=orgnr,
+        country="SE",
+        account_type=account_type,
+        account=account,
+    )
+    invoice = SupplierInvoice(
+        company=company,
+        supplier=supplier,
+        invoice_number=number,
+        message=message,
+        amount=Decimal(amount),
+        currency="SEK",
+        due_date=PAYMENT_DATE,
+    )
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
 
 
 def activate_inyett(

@@ -2,7 +2,6 @@ import io
 import logging
 import re
 import unicodedata
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import AuditEntry
-from inyett.models import Company
-from inyett.models import DebtorAccount
 from inyett.models import InyettBatch
 from inyett.models import InyettSettings
 from inyett.models import Payment
@@ -39,7 +36,9 @@ from tests.conftest import stale_csrf_token
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import TODAY
 from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import add_company
 from tests.payments_helpers import add_invoices
+from tests.payments_helpers import add_open_invoice
 from tests.payments_helpers import create_file
 
 ROLES = ["admin", "payer", "attester"]
@@ -716,28 +715,9 @@ def test_every_form_and_htmx_endpoint_is_fuzzed(seeded):
 def other_companys_file(seeded):
     """The ids of a second company's payment file and its payment."""
     with seeded.app_context():
-        company = Company(name="Andra bolaget AB", orgnr="2021005448", country="SE")
-        company.debtor_accounts.append(
-            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
-        )
-        invoice = SupplierInvoice(
-            company=company,
-            supplier=Supplier(
-                company=company,
-                name="Frakt AB",
-                orgnr="5560473521",
-                country="SE",
-                account_type="PGNR",
-                account="1234566",
-            ),
-            invoice_number="A-1",
-            message="Frakt",
-            amount=Decimal("10.00"),
-            currency="SEK",
-            due_date=PAYMENT_DATE,
-        )
-        db.session.add(invoice)
-        db.session.commit()
+        company = add_company("Andra bolaget AB", "2021005448")
+        payee = ("Frakt AB", "5560473521", "PGNR", "1234566")
+        invoice = add_open_invoice(company, payee, "A-1", "10.00", "Frakt")
         payment_file = create_payment_file(
             company.id, [invoice.id], PAYMENT_DATE, actor="admin", today=TODAY
         )

@@ -1,5 +1,4 @@
 import re
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -8,10 +7,7 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import Company
-from inyett.models import DebtorAccount
 from inyett.models import Payment
-from inyett.models import Supplier
-from inyett.models import SupplierInvoice
 from inyett.services import payments
 from inyett.services.outbox import process_due
 from inyett.services.settings import client_for_batch
@@ -20,7 +16,9 @@ from tests.browser.conftest import SIMULATOR_KEY
 from tests.browser.conftest import login
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import TODAY
+from tests.payments_helpers import add_company
 from tests.payments_helpers import add_invoices
+from tests.payments_helpers import add_open_invoice
 from tests.payments_helpers import create_file
 
 pytestmark = pytest.mark.browser
@@ -50,26 +48,8 @@ def payments_in_file(live, one_payment_per_batch=True, wait_for_answers=True, wa
 
 def add_invoice_on_the_warning_list() -> int:
     company = db.session.scalar(select(Company).where(Company.name == "Testbolaget AB"))
-    supplier = Supplier(
-        company=company,
-        name="Varningsbolaget AB",
-        orgnr="5599999991",
-        country="SE",
-        account_type="BGNR",
-        account="1609908",
-    )
-    invoice = SupplierInvoice(
-        company=company,
-        supplier=supplier,
-        invoice_number="V-7",
-        message="Konsulttjänster",
-        amount=Decimal("27000.00"),
-        currency="SEK",
-        due_date=PAYMENT_DATE,
-    )
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice.id
+    payee = ("Varningsbolaget AB", "5599999991", "BGNR", "1609908")
+    return add_open_invoice(company, payee, "V-7", "27000.00", "Konsulttjänster").id
 
 
 def wait_until_answered(app):
@@ -156,29 +136,9 @@ def test_the_filter_updates_the_list_and_the_url(page, live):
 def file_of_another_company_waiting_for_inyett(app) -> int:
     """A second company's file of one payment queued for Inyett (the worker is stopped)."""
     with app.app_context():
-        company = Company(name="Norrbolaget AB", orgnr="2021005448", country="SE")
-        company.debtor_accounts.append(
-            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
-        )
-        supplier = Supplier(
-            company=company,
-            name="Norrlandsfrakt AB",
-            orgnr="5560473521",
-            country="SE",
-            account_type="PGNR",
-            account="1234566",
-        )
-        invoice = SupplierInvoice(
-            company=company,
-            supplier=supplier,
-            invoice_number="N-1",
-            message="Frakt",
-            amount=Decimal("500.00"),
-            currency="SEK",
-            due_date=PAYMENT_DATE,
-        )
-        db.session.add(invoice)
-        db.session.commit()
+        company = add_company("Norrbolaget AB", "2021005448")
+        payee = ("Norrlandsfrakt AB", "5560473521", "PGNR", "1234566")
+        invoice = add_open_invoice(company, payee, "N-1", "500.00", "Frakt")
         payments.create_payment_file(
             company.id, [invoice.id], PAYMENT_DATE, actor="betalare", today=TODAY
         )
