@@ -44,18 +44,9 @@ def add_company(name: str, orgnr: str) -> Company:
 def add_open_invoice(company: Company, payee: tuple, number: str, amount: str, message: str):
     """One open SEK invoice due on PAYMENT_DATE from a new supplier `payee` (name, orgnr,
     account type, account) of `company`, committed."""
-    name, orgnr, account_type, account = payee
-    supplier = Supplier(
-        company=company,
-        name=name,
-        orgnr=orgnr,
-        country="SE",
-        account_type=account_type,
-        account=account,
-    )
     invoice = SupplierInvoice(
         company=company,
-        supplier=supplier,
+        supplier=new_supplier(company, *payee),
         invoice_number=number,
         message=message,
         amount=Decimal(amount),
@@ -65,6 +56,17 @@ def add_open_invoice(company: Company, payee: tuple, number: str, amount: str, m
     db.session.add(invoice)
     db.session.commit()
     return invoice
+
+
+def new_supplier(company: Company, name: str, orgnr: str, account_type: str, account: str):
+    return Supplier(
+        company=company,
+        name=name,
+        orgnr=orgnr,
+        country="SE",
+        account_type=account_type,
+        account=account,
+    )
 
 
 def activate_inyett(
@@ -80,20 +82,13 @@ def activate_inyett(
 
 def add_invoices(company_name="Testbolaget AB") -> list[int]:
     """One open invoice from each of SUPPLIERS; called again, the same suppliers get new
-    invoice numbers (a company has one supplier per org.nr and one invoice per number)."""
+    invoice numbers (a supplier has one invoice per number)."""
     company = db.session.scalar(select(Company).where(Company.name == company_name))
     ids = []
     for name, orgnr, account_type, account, number, ocr, amount in SUPPLIERS:
         supplier = db.session.scalar(
             select(Supplier).where(Supplier.company_id == company.id, Supplier.orgnr == orgnr)
-        ) or Supplier(
-            company=company,
-            name=name,
-            orgnr=orgnr,
-            country="SE",
-            account_type=account_type,
-            account=account,
-        )
+        ) or new_supplier(company, name, orgnr, account_type, account)
         earlier = (
             0
             if supplier.id is None
@@ -155,10 +150,7 @@ def add_many_invoices(count: int, company_name="Testbolaget AB") -> list[int]:
         for s in db.session.scalars(select(Supplier).where(Supplier.company_id == company.id))
     }
     suppliers = [
-        known.get(orgnr)
-        or Supplier(
-            company=company, name=name, orgnr=orgnr, country="SE", account_type=kind, account=acct
-        )
+        known.get(orgnr) or new_supplier(company, name, orgnr, kind, acct)
         for name, orgnr, kind, acct, *_ in SUPPLIERS
     ]
     db.session.add_all(suppliers)
