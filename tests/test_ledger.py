@@ -15,6 +15,14 @@ from inyett.services.ledger import LedgerRejected
 
 HEADER = ";".join(ledger.CSV_COLUMNS)
 
+SUPPLIER_FORM = {
+    "name": "Nytt AB",
+    "orgnr": "556036-0793",
+    "country": "SE",
+    "account_type": "BGNR",
+    "account": "5050-1055",
+}
+
 
 @pytest.fixture
 def company(app):
@@ -105,13 +113,7 @@ def test_add_supplier_view_shows_a_field_message_and_stores_nothing(app, client,
     auth.login("betalare")
     response = auth.post(
         "/reskontra/leverantorer?company=1",
-        {
-            "name": "Nytt AB",
-            "orgnr": "556036-0793",
-            "country": "SE",
-            "account_type": "BGNR",
-            "account": "123-4567",
-        },
+        {**SUPPLIER_FORM, "account": "123-4567"},
         token_from="/reskontra",
     )
     assert response.status_code == 422
@@ -126,13 +128,7 @@ def test_add_supplier_and_invoice_views(app, client, auth):
     auth.login("betalare")
     auth.post(
         "/reskontra/leverantorer?company=1",
-        {
-            "name": "Nytt AB",
-            "orgnr": "556036-0793",
-            "country": "SE",
-            "account_type": "BGNR",
-            "account": "5050-1055",
-        },
+        SUPPLIER_FORM,
         token_from="/reskontra",
     )
     with app.app_context():
@@ -480,15 +476,6 @@ def test_a_due_date_that_does_not_exist_says_so(company):
     assert rejected.value.errors["due_date"] == "Förfallodatum 2026-02-30 finns inte i kalendern."
 
 
-SUPPLIER_FORM = {
-    "name": "Nytt AB",
-    "orgnr": "556036-0793",
-    "country": "SE",
-    "account_type": "BGNR",
-    "account": "5050-1055",
-}
-
-
 def test_the_supplier_form_stores_a_known_orgnr_with_a_new_account_and_says_to_check_it(
     app, client, auth
 ):
@@ -656,13 +643,7 @@ def test_the_supplier_form_refuses_invisible_characters_in_the_name(app, client,
     auth.login("betalare")
     response = auth.post(
         "/reskontra/leverantorer?company=1",
-        {
-            "name": name,
-            "orgnr": "556036-0793",
-            "country": "SE",
-            "account_type": "BGNR",
-            "account": "5050-1055",
-        },
+        {**SUPPLIER_FORM, "name": name},
         token_from="/reskontra",
     )
     assert response.status_code == 422
