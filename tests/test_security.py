@@ -572,7 +572,7 @@ FUZZED = {
         "POST",
         "/betalningar/forslag",
         "betalare",
-        ["company", "payment_date", "invoice_ids"],
+        ["company", "payment_date", "invoice_ids", "debtor_account"],
     ),
     "payments.resend": ("POST", "/betalningar/{id}/skicka-igen", "betalare", []),
     "payments.undo": ("POST", "/betalningar/{id}/angra", "betalare", ["version"]),
@@ -739,7 +739,12 @@ def other_companys_file(seeded):
         db.session.add(invoice)
         db.session.commit()
         payment_file = create_payment_file(
-            company.id, [invoice.id], PAYMENT_DATE, actor="admin", today=TODAY
+            company.id,
+            [invoice.id],
+            PAYMENT_DATE,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="admin",
+            today=TODAY,
         )
         return payment_file.id, payment_file.payments[0].id
 

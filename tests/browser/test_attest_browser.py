@@ -180,7 +180,12 @@ def file_of_another_company_waiting_for_inyett(app) -> int:
         db.session.add(invoice)
         db.session.commit()
         payments.create_payment_file(
-            company.id, [invoice.id], PAYMENT_DATE, actor="betalare", today=TODAY
+            company.id,
+            [invoice.id],
+            PAYMENT_DATE,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="betalare",
+            today=TODAY,
         )
         company_id = company.id
         db.session.remove()

@@ -81,7 +81,12 @@ def test_the_demo_seeds_a_fresh_database_and_shows_every_promised_warning(tmp_pa
                 )
             )
             payments.create_payment_file(
-                company.id, invoice_ids, pay_day, actor="betalare", today=date.today()
+                company.id,
+                invoice_ids,
+                pay_day,
+                debtor_account_id=company.debtor_accounts[0].id,
+                actor="betalare",
+                today=date.today(),
             )
         drain(rounds=10)
         codes = set(db.session.scalars(select(PaymentWarning.code)))
