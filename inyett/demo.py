@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from inyett import account_numbers
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import DebtorAccount
@@ -149,6 +150,14 @@ def _seed_companies() -> None:
     demo_se = Company(name="Demo Fastigheter AB", orgnr="5560360793", country="SE")
     demo_se.debtor_accounts.append(
         DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+    )
+    # A second account, so that Betalningsförslag has a "Betalas från" to choose.
+    demo_se.debtor_accounts.append(
+        DebtorAccount(
+            account_type="BBAN",
+            account=account_numbers.clean_bank_account("5440-0123456").digits,
+            currency="SEK",
+        )
     )
     demo_no = Company(name="Demo Eiendom AS", orgnr="988077917", country="NO")
     demo_no.debtor_accounts.append(

@@ -52,6 +52,15 @@ def account(value: str, account_type: str, country: str = "SE") -> str:
     return account_numbers.format_account(account_type, value, country)
 
 
+def paying_account(debtor_account) -> str:
+    """A company's own account as its payers know it: `Bankgiro 5555-5551 (SEK)`."""
+    kind = account_label(debtor_account.account_type)
+    number = account(
+        debtor_account.account, debtor_account.account_type, debtor_account.company.country
+    )
+    return f"{kind} {number} ({debtor_account.currency})"
+
+
 def orgnr(value: str, country: str) -> str:
     """`556036-0793` (SE) or `988 077 917` (NO)."""
     return account_numbers.format_orgnr(value, country)
@@ -64,5 +73,6 @@ def register(app) -> None:
     app.add_template_filter(totals)
     app.add_template_filter(account_label)
     app.add_template_filter(account)
+    app.add_template_filter(paying_account)
     app.add_template_filter(orgnr)
     app.add_template_global(warning_texts.describe, "describe_warning")

@@ -21,12 +21,16 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
+from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from inyett import dates
 from inyett.account_numbers import ACCOUNT_TYPE_LABELS
+from inyett.formatting import paying_account
 from inyett.models import ROLES
+from inyett.models import database_id
 from inyett.services.audit import KINDS
+from inyett.services.payments import NOT_AN_OWN_ACCOUNT
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
 
@@ -59,6 +63,27 @@ class TextDateField(DateField):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class RowChoiceField(SelectField):
+    """A select of stored rows by id. Whether the chosen row may be used needs stored state,
+    so a service decides; here a value that is no row id, or none, gets `message` (WTForms'
+    Swedish for a value that is no number is unreadable, and an id too large for the database
+    would fail there)."""
+
+    def __init__(self, label, *, message, **kwargs):
+        super().__init__(label, coerce=database_id, validate_choice=False, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = database_id(valuelist[0]) if valuelist else None
+        except ValueError:
+            self.data = None
+
+    def pre_validate(self, form):
+        if self.data is None:
+            raise StopValidation(self.message)
 
 
 class ActionForm(SwedishForm):
@@ -162,11 +187,15 @@ class PaymentProposalForm(SwedishForm):
         "Betaldatum", validators=[InputRequired("Ange betaldatum som ÅÅÅÅ-MM-DD.")]
     )
     invoice_ids = MultiCheckboxField("Fakturor", coerce=int, validate_choice=True)
+    debtor_account = RowChoiceField("Betalas från", message=NOT_AN_OWN_ACCOUNT)
 
-    def __init__(self, *args, companies=(), invoices=(), **kwargs):
+    def __init__(self, *args, companies=(), invoices=(), debtor_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.company.choices = [SelectChoice(c.id, c.name) for c in companies]
         self.invoice_ids.choices = [SelectChoice(i.id, i.invoice_number) for i in invoices]
+        self.debtor_account.choices = [
+            SelectChoice(a.id, paying_account(a)) for a in debtor_accounts
+        ]
 
 
 class SupplierForm(SwedishForm):

@@ -115,10 +115,16 @@ def add_invoices(company_name="Testbolaget AB") -> list[int]:
     return ids
 
 
-def create_file(invoice_ids, actor="betalare"):
+def create_file(invoice_ids, actor="betalare", debtor_account_id=None):
+    """A file of Testbolaget AB's invoices, paid from its first account unless told another."""
     company = db.session.scalar(select(Company).where(Company.name == "Testbolaget AB"))
     return payments.create_payment_file(
-        company.id, invoice_ids, PAYMENT_DATE, actor=actor, today=TODAY
+        company.id,
+        invoice_ids,
+        PAYMENT_DATE,
+        debtor_account_id=debtor_account_id or company.debtor_accounts[0].id,
+        actor=actor,
+        today=TODAY,
     )
 
 

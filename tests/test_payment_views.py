@@ -3,6 +3,8 @@ from sqlalchemy import select
 from inyett import api_client
 from inyett.extensions import db
 from inyett.models import AuditEntry
+from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from tests.conftest import Auth
@@ -22,7 +24,12 @@ def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):
     assert "Skatteverket" in page and "Skapa betalning till fil" in page
     response = auth.post(
         PROPOSAL,
-        {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[:2]},
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": "2099-01-05",
+            "invoice_ids": invoice_ids[:2],
+        },
         token_from=PROPOSAL,
     )
     assert response.status_code == 302
@@ -38,18 +45,44 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
         invoice_ids = add_invoices()
     auth.login("betalare")
     cases = [
-        ({"company": "1", "payment_date": "2099-01-05"}, "Välj minst en faktura"),
         (
-            {"company": "1", "payment_date": "igår", "invoice_ids": invoice_ids[0]},
+            {"company": "1", "debtor_account": "1", "payment_date": "2099-01-05"},
+            "Välj minst en faktura",
+        ),
+        (
+            {
+                "company": "1",
+                "debtor_account": "1",
+                "payment_date": "igår",
+                "invoice_ids": invoice_ids[0],
+            },
             "Datumet ska skrivas ÅÅÅÅ-MM-DD",
         ),
-        ({"company": "1", "payment_date": "2099-01-04", "invoice_ids": invoice_ids[0]}, "bankdag"),
         (
-            {"company": "1", "payment_date": "2099-01-05", "invoice_ids": "999"},
+            {
+                "company": "1",
+                "debtor_account": "1",
+                "payment_date": "2099-01-04",
+                "invoice_ids": invoice_ids[0],
+            },
+            "bankdag",
+        ),
+        (
+            {
+                "company": "1",
+                "debtor_account": "1",
+                "payment_date": "2099-01-05",
+                "invoice_ids": "999",
+            },
             "inte ett giltigt val",
         ),
         (
-            {"company": "77", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[0]},
+            {
+                "company": "77",
+                "debtor_account": "1",
+                "payment_date": "2099-01-05",
+                "invoice_ids": invoice_ids[0],
+            },
             "Inte ett giltigt val",
         ),
     ]
@@ -57,6 +90,66 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
         response = auth.post(PROPOSAL, data, token_from=PROPOSAL)
         assert response.status_code == 422, data
         assert message in response.get_data(as_text=True), data
+    with app.app_context():
+        assert db.session.scalars(select(PaymentFile)).all() == []
+
+
+def add_bank_account(company_name="Testbolaget AB") -> int:
+    company = db.session.scalar(select(Company).where(Company.name == company_name))
+    account = DebtorAccount(account_type="BBAN", account="54400123456", currency="SEK")
+    company.debtor_accounts.append(account)
+    db.session.commit()
+    return account.id
+
+
+def test_the_payer_chooses_the_paying_account_and_the_choice_survives_an_error(app, client, auth):
+    with app.app_context():
+        invoice_ids = add_invoices()
+        bank_account = add_bank_account()
+    auth.login("betalare")
+    page = client.get(PROPOSAL).get_data(as_text=True)
+    assert '<label for="debtor_account">Betalas från</label>' in page
+    assert '<option selected value="1">Bankgiro 5555-5551 (SEK)</option>' in page
+    assert f'<option value="{bank_account}">Bankkonto 5440-0123456 (SEK)</option>' in page
+    chosen = {"company": "1", "debtor_account": str(bank_account), "invoice_ids": invoice_ids[0]}
+    refused = auth.post(
+        PROPOSAL, {**chosen, "payment_date": "2099-01-04"}, token_from=PROPOSAL
+    ).get_data(as_text=True)
+    assert "bankdag" in refused
+    assert f'<option selected value="{bank_account}">Bankkonto 5440-0123456' in refused
+    assert '<option value="1">Bankgiro 5555-5551 (SEK)</option>' in refused
+    response = auth.post(PROPOSAL, {**chosen, "payment_date": "2099-01-05"}, token_from=PROPOSAL)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Betalas från Bankkonto 5440-0123456 (SEK)" in page
+
+
+def test_a_single_account_is_shown_as_text_and_sent_with_the_form(app, client, auth):
+    with app.app_context():
+        add_invoices()
+    auth.login("betalare")
+    page = client.get(PROPOSAL).get_data(as_text=True)
+    paying = page[page.index("Betalas från") : page.index("Betaldatum")]
+    assert "<span>Bankgiro 5555-5551 (SEK)</span>" in paying
+    assert '<input type="hidden" name="debtor_account" value="1">' in paying
+    assert "<select" not in paying
+
+
+def test_an_account_not_the_companys_is_a_message_on_the_field(app, client, auth):
+    with app.app_context():
+        invoice_ids = add_invoices()
+        db.session.add(Company(name="Andra bolaget AB", orgnr="2021005448", country="SE"))
+        others = add_bank_account("Andra bolaget AB")
+    auth.login("betalare")
+    fields = {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[0]}
+    for account in (str(others), "999", "", "ett", "99999999999999999999", None):
+        data = fields if account is None else {**fields, "debtor_account": account}
+        response = auth.post(PROPOSAL, data, token_from=PROPOSAL)
+        assert response.status_code == 422, account
+        html = response.get_data(as_text=True)
+        assert (
+            '<p class="field-error" id="debtor_account-error-1">'
+            "Välj ett av bolagets egna konton att betala från.</p>"
+        ) in html, account
     with app.app_context():
         assert db.session.scalars(select(PaymentFile)).all() == []
 
@@ -213,7 +306,12 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
     assert "Inga fakturor markerade." in client.get(PROPOSAL).get_data(as_text=True)
     refused = auth.post(
         PROPOSAL,
-        {"company": "1", "payment_date": "2099-01-04", "invoice_ids": invoice_ids[:2]},
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": "2099-01-04",
+            "invoice_ids": invoice_ids[:2],
+        },
         token_from=PROPOSAL,
     ).get_data(as_text=True)
     # The ticked boxes stay ticked, and their sum is said (the script keeps it up to date).
@@ -221,7 +319,12 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
     assert 'data-amount="999.50" data-currency="SEK"' in refused
     response = auth.post(
         PROPOSAL,
-        {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[1:2]},
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": "2099-01-05",
+            "invoice_ids": invoice_ids[1:2],
+        },
         token_from=PROPOSAL,
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)

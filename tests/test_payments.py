@@ -13,8 +13,11 @@ from sqlalchemy import update
 
 from inyett.extensions import db
 from inyett.models import AuditEntry
+from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import InyettBatch
 from inyett.models import Payment
+from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
 from inyett.services import payments
 from inyett.services.payments import PaymentRejected
@@ -104,10 +107,65 @@ def test_invoices_already_in_a_payment_cannot_be_paid_twice(ctx):
 )
 def test_payment_dates_in_the_past_or_on_weekends_are_refused(ctx, payment_date, message):
     ids = add_invoices()
-    company_id = db.session.get(SupplierInvoice, ids[0]).company_id
+    company = db.session.get(SupplierInvoice, ids[0]).company
     with pytest.raises(PaymentRejected, match=message):
-        payments.create_payment_file(company_id, ids, payment_date, actor="b", today=TODAY)
+        payments.create_payment_file(
+            company.id,
+            ids,
+            payment_date,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="b",
+            today=TODAY,
+        )
     assert db.session.scalars(select(Payment)).all() == []
+
+
+def add_bank_account(company_name="Testbolaget AB") -> DebtorAccount:
+    """A bank account for the company to pay from, after its bankgiro."""
+    company = db.session.scalar(select(Company).where(Company.name == company_name))
+    account = DebtorAccount(account_type="BBAN", account="54400123456", currency="SEK")
+    company.debtor_accounts.append(account)
+    db.session.commit()
+    return account
+
+
+@responses.activate
+def test_the_chosen_account_pays_in_the_file_and_in_the_batch_sent_to_inyett(ctx):
+    activate_inyett(batch_reference="Acme", one_payment_per_batch=False)
+    chosen = add_bank_account()
+    payment_file = create_file(add_invoices()[:2], debtor_account_id=chosen.id)
+    assert payment_file.debtor_account == chosen
+    tree = etree.fromstring(payment_file.xml)
+    # One file, one paying account: every payment of it leaves from the chosen one.
+    assert tree.xpath("//p:DbtrAcct/p:Id/p:Othr/p:Id/text()", namespaces=NS) == ["54400123456"]
+    assert tree.xpath("//p:DbtrAcct//p:SchmeNm/p:Cd/text()", namespaces=NS) == ["BBAN"]
+    assert tree.xpath("//p:DbtrAgt//p:MmbId/text()", namespaces=NS) == ["5440"]
+    responses.post(
+        BATCHES,
+        json={"code": 200},
+        match=[
+            matchers.json_params_matcher(
+                {"externalId": "Acme-1", "debtorAccount": "54400123456"}, strict_match=False
+            )
+        ],
+    )
+    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    drain(rounds=1)
+    assert {p.inyett_state for p in payment_file.payments} == {"awaiting_answer"}
+
+
+def test_an_account_of_another_company_or_of_none_is_refused_and_nothing_stored(ctx):
+    db.session.add(Company(name="Andra bolaget AB", orgnr="2021005448", country="SE"))
+    others = add_bank_account("Andra bolaget AB")
+    ids = add_invoices()
+    for account_id in (others.id, 999):
+        with pytest.raises(PaymentRejected) as refused:
+            create_file(ids, debtor_account_id=account_id)
+        assert str(refused.value) == "Välj ett av bolagets egna konton att betala från."
+        assert refused.value.field == "debtor_account"
+    assert db.session.scalars(select(PaymentFile)).all() == []
+    assert db.session.scalars(select(Payment)).all() == []
+    assert {i.status for i in db.session.scalars(select(SupplierInvoice))} == {"open"}
 
 
 @responses.activate

@@ -571,7 +571,7 @@ FUZZED = {
         "POST",
         "/betalningar/forslag",
         "betalare",
-        ["company", "payment_date", "invoice_ids"],
+        ["company", "payment_date", "invoice_ids", "debtor_account"],
     ),
     "payments.resend": ("POST", "/betalningar/{id}/skicka-igen", "betalare", []),
     "payments.undo": ("POST", "/betalningar/{id}/angra", "betalare", ["version"]),
@@ -719,7 +719,12 @@ def other_companys_file(seeded):
         payee = ("Frakt AB", "5560473521", "PGNR", "1234566")
         invoice = add_open_invoice(company, payee, "A-1", "10.00", "Frakt")
         payment_file = create_payment_file(
-            company.id, [invoice.id], PAYMENT_DATE, actor="admin", today=TODAY
+            company.id,
+            [invoice.id],
+            PAYMENT_DATE,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="admin",
+            today=TODAY,
         )
         return payment_file.id, payment_file.payments[0].id
 

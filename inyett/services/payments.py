@@ -13,8 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from inyett import pain001
 from inyett.extensions import db
 from inyett.formatting import local_datetime
+from inyett.formatting import paying_account
 from inyett.formatting import plural
 from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import InyettBatch
 from inyett.models import InyettSettings
 from inyett.models import Payment
@@ -27,9 +29,15 @@ from inyett.services import settings as settings_service
 
 
 class PaymentRejected(Exception):
-    """The request cannot be carried out; `str(exc)` is a Swedish reason for the user."""
+    """The request cannot be carried out; `str(exc)` is a Swedish reason for the user and
+    `field` the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
+NOT_AN_OWN_ACCOUNT = "Välj ett av bolagets egna konton att betala från."
 CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
 
 
@@ -62,20 +70,27 @@ class UndoPreview:
 
 
 def create_payment_file(
-    company_id: int, invoice_ids: list[int], payment_date: date, *, actor: str, today: date
+    company_id: int,
+    invoice_ids: list[int],
+    payment_date: date,
+    *,
+    debtor_account_id: int,
+    actor: str,
+    today: date,
 ) -> PaymentFile:
-    """Store the payments and their validated pain.001 file; queue them for Inyett if active."""
+    """Store the payments, paid from the company's account `debtor_account_id`, and their
+    validated pain.001 file; queue them for Inyett if active."""
     company = db.session.get(Company, company_id)
     if company is None:
         raise PaymentRejected("Bolaget finns inte.")
     if not company.debtor_accounts:
         raise PaymentRejected(f"{company.name} har inget eget konto att betala från.")
+    debtor_account = _debtor_account(company, debtor_account_id)
     if payment_date < today:
         raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
     if payment_date.weekday() >= 5:
         raise PaymentRejected("Betaldatum måste vara en bankdag (inte lördag eller söndag).")
     invoices = _open_invoices(company, invoice_ids)
-    debtor_account = company.debtor_accounts[0]
     payment_file = PaymentFile(
         company=company,
         debtor_account=debtor_account,
@@ -97,7 +112,8 @@ def create_payment_file(
     audit.record(
         "payment_file",
         actor,
-        f"Betalfil {payment_file.message_id} för {company.name}: "
+        f"Betalfil {payment_file.message_id} för {company.name} "
+        f"från {paying_account(debtor_account)}: "
         f"{plural(len(payments), 'betalning', 'betalningar')}, "
         f"betaldatum {payment_date.isoformat()}"
         + ("" if settings.active else " (Inyett-kopplingen inte aktiv)"),
@@ -298,6 +314,15 @@ def resend(payment: Payment, *, actor: str) -> None:
         payment.warnings_acknowledged = False
     audit.record("inyett_send", actor, summary)
     db.session.commit()
+
+
+def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
+    # Another company's account is refused in the same words as one that does not exist: the
+    # payer learns nothing about accounts outside the company.
+    account = next((a for a in company.debtor_accounts if a.id == debtor_account_id), None)
+    if account is None:
+        raise PaymentRejected(NOT_AN_OWN_ACCOUNT, field="debtor_account")
+    return account
 
 
 def _open_invoices(company: Company, invoice_ids: list[int]) -> list[SupplierInvoice]:

@@ -47,7 +47,8 @@ ROW_TEMPLATE = "partials/payments/file-row.html"
 @bp.route("/forslag", methods=["GET", "POST"])
 @roles_required(*PAYERS)
 def proposal():
-    """Betalningsförslag: pick a company, a date and open invoices; create the payment file."""
+    """Betalningsförslag: pick a company, the account paying, a date and open invoices; create
+    the payment file."""
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
     if not companies:
         abort(404)
@@ -57,8 +58,10 @@ def proposal():
     form = PaymentProposalForm(
         companies=companies,
         invoices=invoices,
+        debtor_accounts=company.debtor_accounts,
         company=company.id,
         payment_date=_next_bank_day(date.today()),
+        debtor_account=company.debtor_accounts[0].id if company.debtor_accounts else None,
     )
     if form.validate_on_submit():
         try:
@@ -66,11 +69,15 @@ def proposal():
                 form.company.data,
                 form.invoice_ids.data,
                 form.payment_date.data,
+                debtor_account_id=form.debtor_account.data,
                 actor=current_user.username,
                 today=date.today(),
             )
         except PaymentRejected as rejected:
-            form.form_errors.append(str(rejected))
+            if rejected.field:
+                form[rejected.field].errors.append(str(rejected))
+            else:
+                form.form_errors.append(str(rejected))
         else:
             worker.notify(current_app)
             count = plural(len(payment_file.payments), "betalning", "betalningar")

@@ -140,7 +140,12 @@ def file_of_another_company_waiting_for_inyett(app) -> int:
         payee = ("Norrlandsfrakt AB", "5560473521", "PGNR", "1234566")
         invoice = add_open_invoice(company, payee, "N-1", "500.00", "Frakt")
         payments.create_payment_file(
-            company.id, [invoice.id], PAYMENT_DATE, actor="betalare", today=TODAY
+            company.id,
+            [invoice.id],
+            PAYMENT_DATE,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="betalare",
+            today=TODAY,
         )
         company_id = company.id
         db.session.remove()

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from inyett import demo
 from inyett import simulator
 from inyett.extensions import db
+from inyett.formatting import paying_account
 from inyett.models import Company
 from inyett.models import PaymentWarning
 from inyett.models import SupplierInvoice
@@ -71,6 +72,11 @@ def test_the_demo_seeds_a_fresh_database_and_shows_every_promised_warning(tmp_pa
         assert {u.role for u in db.session.scalars(select(User))} == {"admin", "payer", "attester"}
         companies = list(db.session.scalars(select(Company).order_by(Company.id)))
         assert [c.country for c in companies] == ["SE", "NO"]
+        # The Swedish company's payer has a "Betalas från" to choose.
+        assert [paying_account(a) for a in companies[0].debtor_accounts] == [
+            "Bankgiro 5555-5551 (SEK)",
+            "Bankkonto 5440-0123456 (SEK)",
+        ]
         assert get_settings().active
 
         pay_day = next_bank_day(date.today() + timedelta(days=1))
@@ -81,7 +87,12 @@ def test_the_demo_seeds_a_fresh_database_and_shows_every_promised_warning(tmp_pa
                 )
             )
             payments.create_payment_file(
-                company.id, invoice_ids, pay_day, actor="betalare", today=date.today()
+                company.id,
+                invoice_ids,
+                pay_day,
+                debtor_account_id=company.debtor_accounts[0].id,
+                actor="betalare",
+                today=date.today(),
             )
         drain(rounds=10)
         codes = set(db.session.scalars(select(PaymentWarning.code)))

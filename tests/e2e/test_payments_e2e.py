@@ -49,7 +49,12 @@ def payment_states(app):
 def create_file(browserless, invoice_ids):
     response = browserless.post(
         "/betalningar/forslag",
-        {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids},
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": "2099-01-05",
+            "invoice_ids": invoice_ids,
+        },
         token_from="/betalningar/forslag",
     )
     assert "Betalfilen är skapad" in response.text
