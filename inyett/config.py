@@ -28,7 +28,7 @@ DEFAULTS = {
     # Send to Inyett from a thread in the app process; tests drive the outbox themselves.
     "OUTBOX_WORKER": True,
     # Parallel requests to Inyett per sender (see bench/README.md for the measurement).
-    "SEND_CONCURRENCY": 4,
+    "SEND_CONCURRENCY": 8,
     # A send that fails for a passing reason (timeout, 5xx, 429, no answer) is retried with
     # back-off doubling from SEND_FIRST_RETRY_SECONDS up to 5 minutes; 20 attempts ride out
     # about an hour of Inyett being away before the payments show Fel.
