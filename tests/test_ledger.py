@@ -495,6 +495,19 @@ def test_the_supplier_form_stores_a_known_orgnr_with_a_new_account_and_says_to_c
         assert count(Supplier) == 2
 
 
+def test_two_suppliers_of_one_name_are_told_apart_by_account_in_the_invoice_form(client, auth):
+    auth.login("betalare")
+    auth.post("/reskontra/leverantorer?company=1", SUPPLIER_FORM, token_from="/reskontra")
+    auth.post(
+        "/reskontra/leverantorer?company=1",
+        {**SUPPLIER_FORM, "account": "160-9908"},
+        token_from="/reskontra",
+    )
+    page = client.get("/reskontra?company=1").get_data(as_text=True)
+    assert ">Nytt AB – Bankgiro 5050-1055</option>" in page
+    assert ">Nytt AB – Bankgiro 160-9908</option>" in page
+
+
 def test_an_invoice_stored_by_someone_else_meanwhile_is_refused_and_the_first_is_kept(
     company, monkeypatch
 ):

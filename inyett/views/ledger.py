@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from inyett import formatting
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ImportForm
@@ -154,7 +155,7 @@ def _supplier_choices(company: Company):
     suppliers = db.session.scalars(
         select(Supplier).where(Supplier.company_id == company.id).order_by(Supplier.name)
     )
-    return [SelectChoice(s.id, s.name) for s in suppliers]
+    return [SelectChoice(s.id, formatting.supplier_and_account(s)) for s in suppliers]
 
 
 def _attach(form, rejected: LedgerRejected) -> None:
