@@ -419,6 +419,35 @@ def test_a_supplier_with_a_known_orgnr_and_account_is_reused_whatever_its_name(c
     assert invoice.supplier.name == "Skatteverket"
 
 
+def test_an_import_tells_which_lines_went_to_a_known_supplier_of_another_name(app, client, auth):
+    with app.app_context():
+        import_text(db.session.get(Company, 1), ledger.CSV_EXAMPLE)
+    renamed = (
+        ledger.CSV_EXAMPLE.splitlines()[1]
+        .replace("Skatteverket", "Ny CSV AB2")
+        .replace("2026-1101", "2026-1102")
+    )
+    auth.login("betalare")
+    response = post_file(auth, (HEADER + "\n" + renamed + "\n").encode())
+    page = client.get(response.location).get_data(as_text=True)
+    assert (
+        "Rad 2: leverantören finns redan som Skatteverket (samma org.nr och konto); "
+        "fakturan lades på den." in page
+    )
+    with app.app_context():
+        assert count(Supplier) == 3
+
+
+def test_a_windows_1252_file_from_excel_is_read_as_the_page_says(app, client, auth):
+    auth.login("betalare")
+    help_text = client.get("/reskontra?company=1").get_data(as_text=True)
+    assert "i UTF-8 eller Windows-1252 (Excel)" in help_text
+    row = "Åkeri Ö AB;556036-0793;SE;BGNR;5050-1055;F-1;;Frakt;1,00;SEK;2026-12-01"
+    response = post_file(auth, (HEADER + "\n" + row + "\n").encode("cp1252"))
+    assert response.status_code == 302
+    assert "Åkeri Ö AB" in client.get("/reskontra?company=1").get_data(as_text=True)
+
+
 def test_a_known_orgnr_with_another_account_is_refused_as_a_changed_payee_account(company):
     import_text(company, ledger.CSV_EXAMPLE)
     moved = (

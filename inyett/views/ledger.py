@@ -122,8 +122,9 @@ def import_csv():
                 flash(notice, "warning")
             if imported.notices_left_out:
                 flash(
-                    f"Ytterligare {imported.notices_left_out} nya leverantörer har konton att "
-                    "stämma av på samma sätt.",
+                    "Ytterligare "
+                    + formatting.plural(imported.notices_left_out, "meddelande", "meddelanden")
+                    + " om importen visas inte här: kontrollera leverantörerna och kontona.",
                     "warning",
                 )
             return redirect(url_for("ledger.index", company=company.id))
