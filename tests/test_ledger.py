@@ -245,13 +245,23 @@ def norwegian_company(app):
         return company.id
 
 
-def test_the_ledger_remembers_the_company_last_shown(client, auth, norwegian_company):
+def test_the_ledger_opens_on_the_first_company_set_up_and_then_the_last_shown(
+    client, auth, norwegian_company
+):
     auth.login("betalare")
+    # "Aaa Norge AS" comes first by name, but the first company set up is the default.
     first = client.get("/reskontra").get_data(as_text=True)
-    assert f'<option value="{norwegian_company}" selected>' in first
-    client.get("/reskontra?company=1")
+    assert '<option value="1" selected>Testbolaget AB (SE)' in first
+    client.get(f"/reskontra?company={norwegian_company}")
     again = client.get("/reskontra").get_data(as_text=True)
-    assert '<option value="1" selected>Testbolaget AB (SE)' in again
+    assert f'<option value="{norwegian_company}" selected>' in again
+
+
+def test_betalningsforslag_opens_on_the_first_company_set_up_too(client, auth, norwegian_company):
+    auth.login("betalare")
+    page = client.get("/betalningar/forslag").get_data(as_text=True)
+    assert '<option value="1" selected>Testbolaget AB' in page
+    assert "Öppna leverantörsfakturor – Testbolaget AB" in page
 
 
 def test_a_new_supplier_defaults_to_the_country_of_the_company(client, auth, norwegian_company):

@@ -124,6 +124,13 @@ class InvoiceInput:
     due_date: str | date
 
 
+def default_company(companies: list[Company]) -> Company:
+    """The company a page opens on when none is asked for: the first one set up (lowest id),
+    which in the demo is Demo Fastigheter AB. The lists stay sorted by name for reading; the
+    default is by id so that adding a company called "Aaa" does not move everyone's start page."""
+    return min(companies, key=lambda company: company.id)
+
+
 def clean_supplier(data: SupplierInput) -> dict:
     """Validated, normalised supplier fields, or LedgerRejected with a message per field."""
     errors = {}

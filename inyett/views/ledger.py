@@ -143,10 +143,12 @@ def example_csv():
 
 
 def _company() -> Company:
-    """The company asked for, else the one last shown to this user, else the first by name."""
+    """The company asked for, else the one last shown to this user, else the default."""
     companies = db.session.scalars(select(Company).order_by(Company.name)).all()
     wanted = request.values.get("company", type=database_id) or session.get("ledger_company")
-    company = next((c for c in companies if c.id == wanted), companies[0])
+    company = next((c for c in companies if c.id == wanted), None) or ledger.default_company(
+        companies
+    )
     if session.get("ledger_company") != company.id:
         session["ledger_company"] = company.id
     return company
