@@ -69,6 +69,7 @@ def demo_command(port: int, simulator_port: int) -> None:
     upgrade()
     for line in demo.seed():
         click.echo(line)
+    point_at_simulator(current_app.config, simulator_port)
     simulator_server = create_server(
         simulator.create_app(), host="127.0.0.1", port=simulator_port, threads=8
     )
@@ -79,6 +80,21 @@ def demo_command(port: int, simulator_port: int) -> None:
     # last run left in the queue, now that the database and the simulator are up.
     worker.notify(current_app)
     create_server(current_app._get_current_object(), host="127.0.0.1", port=port).run()
+
+
+def point_at_simulator(config, simulator_port: int) -> None:
+    """Send the app's Inyett calls to the demo's own simulator, test environment included.
+
+    The defaults name the simulator on port 5001, so with --simulator-port the app would
+    otherwise call a port nothing listens on. An address the user set (environment variable or
+    instance/config.py) is left alone: they asked for it."""
+    from inyett.config import DEFAULTS
+
+    simulator_url = f"http://127.0.0.1:{simulator_port}"
+    # The simulator serves Inyett's test environment under /test, as the defaults assume.
+    for key, url in (("API_URL", simulator_url), ("TEST_API_URL", f"{simulator_url}/test")):
+        if f"INYETT_{key}" not in os.environ and config[key] == DEFAULTS[key]:
+            config[key] = url
 
 
 @inyett_group.command("send-pending")

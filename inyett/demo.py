@@ -23,6 +23,9 @@ DEMO_USERS = [
 ]
 
 # The key the built-in simulator accepts by default (inyett/simulator.py).
+# Who the seeded settings, suppliers and invoices were saved by, on the Inyett API page and in
+# the audit log: the demo data, not a user (there is no user called demo).
+DEMO_ACTOR = "demodata"
 DEMO_API_KEY = "demo-nyckel-inyett"  # noqa: S105 - the simulator's public demo key
 
 
@@ -171,7 +174,7 @@ def _seed_companies() -> None:
             supplier = ledger.add_supplier(
                 company,
                 ledger.SupplierInput(name, orgnr, company.country, account_type, account),
-                actor="demo",
+                actor=DEMO_ACTOR,
             )
             for number, ocr, message, amount, days, *other_currency in invoices:
                 currency = other_currency[0] if other_currency else company_currency
@@ -185,7 +188,7 @@ def _seed_companies() -> None:
                         currency,
                         date.today() + timedelta(days=days),
                     ),
-                    actor="demo",
+                    actor=DEMO_ACTOR,
                 )
 
 
@@ -200,5 +203,5 @@ def _seed_settings() -> None:
             active=True,
             use_test_environment=False,
         ),
-        actor="demo",
+        actor=DEMO_ACTOR,
     )

@@ -61,6 +61,13 @@ def paying_account(debtor_account) -> str:
     return f"{kind} {number} ({debtor_account.currency})"
 
 
+def supplier_and_account(supplier) -> str:
+    """`Bygg & Montage AB – Bankgiro 5050-1055`: a company may have two suppliers of one name
+    (the same org.nr with another account), and a payer must tell them apart."""
+    number = account(supplier.account, supplier.account_type, supplier.country)
+    return f"{supplier.name} – {account_label(supplier.account_type)} {number}"
+
+
 def orgnr(value: str, country: str) -> str:
     """`556036-0793` (SE) or `988 077 917` (NO)."""
     return account_numbers.format_orgnr(value, country)

@@ -2,6 +2,8 @@ import click.testing
 import pytest
 from sqlalchemy import select
 
+from inyett.cli import point_at_simulator
+from inyett.config import DEFAULTS
 from inyett.extensions import db
 from inyett.models import User
 from tests.conftest import Auth
@@ -68,3 +70,60 @@ def test_create_user_refuses_with_a_reason(app, runner, args, password, message)
     assert message in result.output
     assert "Error" not in result.output
     assert stored_user(app, "kalle") is None
+
+
+def test_demo_points_the_app_at_its_own_simulator_port(app, monkeypatch):
+    monkeypatch.delenv("INYETT_API_URL", raising=False)
+    monkeypatch.delenv("INYETT_TEST_API_URL", raising=False)
+    config = {"API_URL": DEFAULTS["API_URL"], "TEST_API_URL": DEFAULTS["TEST_API_URL"]}
+    point_at_simulator(config, 5101)
+    assert config == {
+        "API_URL": "http://127.0.0.1:5101",
+        "TEST_API_URL": "http://127.0.0.1:5101/test",
+    }
+
+
+def test_demo_keeps_an_inyett_address_the_user_set(app, monkeypatch):
+    monkeypatch.setenv("INYETT_API_URL", "https://api.example.se")
+    monkeypatch.delenv("INYETT_TEST_API_URL", raising=False)
+    config = {
+        "API_URL": "https://api.example.se",
+        "TEST_API_URL": "https://test.example.se",  # from instance/config.py
+    }
+    point_at_simulator(config, 5101)
+    assert config == {
+        "API_URL": "https://api.example.se",
+        "TEST_API_URL": "https://test.example.se",
+    }
+
+
+def test_demo_starts_the_simulator_on_the_port_the_app_calls(app, runner, monkeypatch):
+    """The QA walkthrough: --simulator-port 5101 and Testa uppkoppling called 5001."""
+    import waitress
+
+    from inyett import cli
+    from inyett import demo
+
+    monkeypatch.delenv("INYETT_API_URL", raising=False)
+    monkeypatch.delenv("INYETT_TEST_API_URL", raising=False)
+    app.config["API_URL"] = DEFAULTS["API_URL"]
+    app.config["TEST_API_URL"] = DEFAULTS["TEST_API_URL"]
+    started = []
+
+    class Server:
+        def __init__(self, wsgi_app, host, port, **kwargs):
+            started.append(port)
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr(waitress, "create_server", Server)
+    monkeypatch.setattr(cli, "upgrade", lambda: None)
+    monkeypatch.setattr(demo, "seed", lambda: [])
+    monkeypatch.setattr(cli.worker, "notify", lambda app: None)
+    with app.app_context():  # as the flask command gives every command
+        result = runner.invoke(args=["demo", "--port", "5100", "--simulator-port", "5101"])
+    assert result.exit_code == 0, result.output
+    assert 5101 in started
+    assert app.config["API_URL"] == "http://127.0.0.1:5101"
+    assert app.config["TEST_API_URL"] == "http://127.0.0.1:5101/test"

@@ -245,13 +245,23 @@ def norwegian_company(app):
         return company.id
 
 
-def test_the_ledger_remembers_the_company_last_shown(client, auth, norwegian_company):
+def test_the_ledger_opens_on_the_first_company_set_up_and_then_the_last_shown(
+    client, auth, norwegian_company
+):
     auth.login("betalare")
+    # "Aaa Norge AS" comes first by name, but the first company set up is the default.
     first = client.get("/reskontra").get_data(as_text=True)
-    assert f'<option value="{norwegian_company}" selected>' in first
-    client.get("/reskontra?company=1")
+    assert '<option value="1" selected>Testbolaget AB (SE)' in first
+    client.get(f"/reskontra?company={norwegian_company}")
     again = client.get("/reskontra").get_data(as_text=True)
-    assert '<option value="1" selected>Testbolaget AB (SE)' in again
+    assert f'<option value="{norwegian_company}" selected>' in again
+
+
+def test_betalningsforslag_opens_on_the_first_company_set_up_too(client, auth, norwegian_company):
+    auth.login("betalare")
+    page = client.get("/betalningar/forslag").get_data(as_text=True)
+    assert '<option value="1" selected>Testbolaget AB' in page
+    assert "Öppna leverantörsfakturor – Testbolaget AB" in page
 
 
 def test_a_new_supplier_defaults_to_the_country_of_the_company(client, auth, norwegian_company):
@@ -419,6 +429,35 @@ def test_a_supplier_with_a_known_orgnr_and_account_is_reused_whatever_its_name(c
     assert invoice.supplier.name == "Skatteverket"
 
 
+def test_an_import_tells_which_lines_went_to_a_known_supplier_of_another_name(app, client, auth):
+    with app.app_context():
+        import_text(db.session.get(Company, 1), ledger.CSV_EXAMPLE)
+    renamed = (
+        ledger.CSV_EXAMPLE.splitlines()[1]
+        .replace("Skatteverket", "Ny CSV AB2")
+        .replace("2026-1101", "2026-1102")
+    )
+    auth.login("betalare")
+    response = post_file(auth, (HEADER + "\n" + renamed + "\n").encode())
+    page = client.get(response.location).get_data(as_text=True)
+    assert (
+        "Rad 2: leverantören finns redan som Skatteverket (samma org.nr och konto); "
+        "fakturan lades på den." in page
+    )
+    with app.app_context():
+        assert count(Supplier) == 3
+
+
+def test_a_windows_1252_file_from_excel_is_read_as_the_page_says(app, client, auth):
+    auth.login("betalare")
+    help_text = client.get("/reskontra?company=1").get_data(as_text=True)
+    assert "i UTF-8 eller Windows-1252 (Excel)" in help_text
+    row = "Åkeri Ö AB;556036-0793;SE;BGNR;5050-1055;F-1;;Frakt;1,00;SEK;2026-12-01"
+    response = post_file(auth, (HEADER + "\n" + row + "\n").encode("cp1252"))
+    assert response.status_code == 302
+    assert "Åkeri Ö AB" in client.get("/reskontra?company=1").get_data(as_text=True)
+
+
 def test_a_known_orgnr_with_another_account_is_refused_as_a_changed_payee_account(company):
     import_text(company, ledger.CSV_EXAMPLE)
     moved = (
@@ -493,6 +532,19 @@ def test_the_supplier_form_stores_a_known_orgnr_with_a_new_account_and_says_to_c
     )
     with app.app_context():
         assert count(Supplier) == 2
+
+
+def test_two_suppliers_of_one_name_are_told_apart_by_account_in_the_invoice_form(client, auth):
+    auth.login("betalare")
+    auth.post("/reskontra/leverantorer?company=1", SUPPLIER_FORM, token_from="/reskontra")
+    auth.post(
+        "/reskontra/leverantorer?company=1",
+        {**SUPPLIER_FORM, "account": "160-9908"},
+        token_from="/reskontra",
+    )
+    page = client.get("/reskontra?company=1").get_data(as_text=True)
+    assert ">Nytt AB – Bankgiro 5050-1055</option>" in page
+    assert ">Nytt AB – Bankgiro 160-9908</option>" in page
 
 
 def test_an_invoice_stored_by_someone_else_meanwhile_is_refused_and_the_first_is_kept(

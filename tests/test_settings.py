@@ -324,3 +324,7 @@ def test_the_demo_key_is_shown_masked_like_a_saved_one(app, client, auth):
     auth.login("admin", "admin-demo-2026")
     page = client.get(PAGE).get_data(as_text=True)
     assert 'slutar på <span class="masked">••••' + demo.DEMO_API_KEY[-4:] in page
+    # Saved by the demo data, which no one should take for a user called "demo".
+    assert "av demodata." in page
+    log = client.get("/systeminstallningar/logg").get_data(as_text=True)
+    assert "<td>demodata</td>" in log and "<td>demo</td>" not in log

@@ -93,7 +93,7 @@ class ImportRejected(Exception):
 
 @dataclass(frozen=True)
 class Imported:
-    """A stored import: how many invoices, and what to check with the new suppliers
+    """A stored import: how many invoices, and what the user should know or check per line
     (`notices`, the first MAX_NOTICES of them; `notices_left_out` says how many more)."""
 
     count: int
@@ -122,6 +122,13 @@ class InvoiceInput:
     amount: str | Decimal
     currency: str
     due_date: str | date
+
+
+def default_company(companies: list[Company]) -> Company:
+    """The company a page opens on when none is asked for: the first one set up (lowest id),
+    which in the demo is Demo Fastigheter AB. The lists stay sorted by name for reading; the
+    default is by id so that adding a company called "Aaa" does not move everyone's start page."""
+    return min(companies, key=lambda company: company.id)
 
 
 def clean_supplier(data: SupplierInput) -> dict:
@@ -330,15 +337,24 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
 
 
 def _new_supplier_notices(rows, suppliers: list[Supplier]) -> list[str]:
-    """The account notice of each supplier this file adds, on the first line that names it.
-    Suppliers already on file were told about when they were added."""
+    """Per line, in line order: the account notice of each supplier this file adds (on the
+    first line that names it; suppliers already on file were told about when they were added),
+    and that a line's invoice went to a supplier of another name, whose name was kept."""
     notices, seen = [], set()
-    for (line, _fields, _invoice), supplier in zip(rows, suppliers, strict=True):
+    for (line, fields, _invoice), supplier in zip(rows, suppliers, strict=True):
         if supplier.id is None and id(supplier) not in seen:
             seen.add(id(supplier))
             notice = account_notice(supplier)
             if notice:
                 notices.append(f"Rad {line}: {notice}")
+        if fields["name"] != supplier.name:
+            # The match is on org.nr and account, which is who gets paid; the name in the
+            # file is dropped, so the user should know where the invoice went.
+            same = "samma org.nr och konto" if fields["orgnr"] else "samma konto"
+            notices.append(
+                f"Rad {line}: leverantören finns redan som {supplier.name} ({same}); "
+                "fakturan lades på den."
+            )
     return notices
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from inyett import formatting
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ImportForm
@@ -121,8 +122,9 @@ def import_csv():
                 flash(notice, "warning")
             if imported.notices_left_out:
                 flash(
-                    f"Ytterligare {imported.notices_left_out} nya leverantörer har konton att "
-                    "stämma av på samma sätt.",
+                    "Ytterligare "
+                    + formatting.plural(imported.notices_left_out, "meddelande", "meddelanden")
+                    + " om importen visas inte här: kontrollera leverantörerna och kontona.",
                     "warning",
                 )
             return redirect(url_for("ledger.index", company=company.id))
@@ -141,10 +143,12 @@ def example_csv():
 
 
 def _company() -> Company:
-    """The company asked for, else the one last shown to this user, else the first by name."""
+    """The company asked for, else the one last shown to this user, else the default."""
     companies = db.session.scalars(select(Company).order_by(Company.name)).all()
     wanted = request.values.get("company", type=database_id) or session.get("ledger_company")
-    company = next((c for c in companies if c.id == wanted), companies[0])
+    company = next((c for c in companies if c.id == wanted), None) or ledger.default_company(
+        companies
+    )
     if session.get("ledger_company") != company.id:
         session["ledger_company"] = company.id
     return company
@@ -154,7 +158,7 @@ def _supplier_choices(company: Company):
     suppliers = db.session.scalars(
         select(Supplier).where(Supplier.company_id == company.id).order_by(Supplier.name)
     )
-    return [SelectChoice(s.id, s.name) for s in suppliers]
+    return [SelectChoice(s.id, formatting.supplier_and_account(s)) for s in suppliers]
 
 
 def _attach(form, rejected: LedgerRejected) -> None:

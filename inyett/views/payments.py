@@ -30,6 +30,7 @@ from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
 from inyett.models import database_id
 from inyett.services import attestation
+from inyett.services import ledger
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.payments import PaymentRejected
@@ -52,8 +53,10 @@ def proposal():
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
     if not companies:
         abort(404)
-    company_id = request.values.get("company", type=database_id) or companies[0].id
-    company = db.session.get(Company, company_id) or companies[0]
+    wanted = request.values.get("company", type=database_id)
+    company = next((c for c in companies if c.id == wanted), None) or ledger.default_company(
+        companies
+    )
     invoices = _open_invoices(company.id)
     form = PaymentProposalForm(
         companies=companies,
