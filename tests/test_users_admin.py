@@ -260,6 +260,13 @@ def test_an_admin_sets_a_new_password(app, client, admin):
     assert NEW_PASSWORD not in everything_logged
 
 
+def test_the_edit_page_says_roll_once(app, client, admin):
+    html = client.get(f"{USERS}/{user_id(app, 'betalare')}").get_data(as_text=True)
+    form = html.split("/roll")[1].split("</form>")[0]
+    assert "<h2>Roll</h2>" in form
+    assert '<label class="visually-hidden" for="role">Roll</label>' in form
+
+
 def test_an_unknown_user_is_a_404(client, admin):
     assert client.get(f"{USERS}/999").status_code == 404
     assert admin.post(f"{USERS}/999/stang-av", token_from=USERS).status_code == 404
