@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import request
 from flask_login import login_url
@@ -24,6 +25,9 @@ from inyett.htmx import is_htmx_request
 from inyett.models import MAX_DATABASE_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Told to a user whose account was turned off while they were logged in.
+ACCOUNT_DISABLED = "Ditt konto har stängts av. Kontakta en administratör."
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -75,14 +79,18 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         # Checked on every request, so disabling a user also ends the sessions they have open.
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_enabled else None
+        if user is not None and not user.is_enabled:
+            g.account_disabled = True  # so the way to the login page says why
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def ask_to_log_in():
         # An htmx request would swap the login page into a table row; it gets a message instead.
+        message = ACCOUNT_DISABLED if g.get("account_disabled") else None
         if is_htmx_request():
-            return errors.render_error(401)
-        flash(login_manager.login_message, login_manager.login_message_category)
+            return errors.render_error(401, message)
+        flash(message or login_manager.login_message, login_manager.login_message_category)
         return redirect(login_url(login_manager.login_view, request.url))
 
 

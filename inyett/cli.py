@@ -23,7 +23,7 @@ inyett_group = AppGroup("inyett", help="Kopplingen till Inyett.")
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True, help="Användarens roll: admin, payer eller attester.")
-@click.option("--name", "full_name", default="", help="Fullständigt namn.")
+@click.option("--name", "full_name", default="", help="Fullständigt namn (annars användarnamnet).")
 @with_appcontext
 def create_user_command(username: str, role: str, full_name: str) -> None:
     """Create a user; the password is asked for, or read from standard input when piped."""
@@ -34,10 +34,11 @@ def create_user_command(username: str, role: str, full_name: str) -> None:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        users.create_user(username, role, password, full_name)
+        # The issue's own command has no --name: the username then stands in for the name.
+        user = users.create_user(username, role, password, full_name or username)
     except users.UserRejected as rejected:
         _fail(str(rejected))
-    click.echo(f"Användaren {username} är skapad med rollen {ROLES[role]}.")
+    click.echo(f"Användaren {user.username} är skapad med rollen {ROLES[role]}.")
 
 
 def _fail(message: str) -> NoReturn:

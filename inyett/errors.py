@@ -1,6 +1,10 @@
 """Error answers in Swedish: whole pages for navigations, fragments for htmx requests."""
 
+from urllib.parse import urlsplit
+
 from flask import render_template
+from flask import request
+from flask import url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -10,8 +14,8 @@ MESSAGES = {
     400: ("Felaktig begäran", "Begäran gick inte att tolka."),
     401: (
         "Du är utloggad",
-        "Du har loggats ut, till exempel efter en stunds inaktivitet. "
-        "Ladda om sidan och logga in igen.",
+        # The cookie may have expired, or the server's key changed: the cause is not known here.
+        "Du har loggats ut, till exempel efter en stunds inaktivitet.",
     ),
     403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
     404: ("Sidan finns inte", "Sidan du söker finns inte eller har flyttats."),
@@ -30,10 +34,30 @@ STALE_PAGE = (
 def render_error(status: int, message: str | None = None):
     title, default_message = MESSAGES.get(status, MESSAGES[500])
     template = "partials/error.html" if is_htmx_request() else "errors/error.html"
+    # A 401 answers a request made from a page that is still open: a link to log in again
+    # beats asking the user to reload it.
+    login_link = _login_link() if status == 401 else None
     return (
-        render_template(template, status=status, title=title, message=message or default_message),
+        render_template(
+            template,
+            status=status,
+            title=title,
+            message=message or default_message,
+            login_link=login_link,
+        ),
         status,
     )
+
+
+def _login_link() -> str:
+    """The login page, going back afterwards to the page the htmx request came from."""
+    from inyett.security import local_path  # security imports this module
+
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    path = page.path + (f"?{page.query}" if page.query else "")
+    on_this_site = not page.netloc or page.netloc == request.host
+    next_page = local_path(path) if on_this_site else None
+    return url_for("auth.login", next=next_page) if next_page else url_for("auth.login")
 
 
 def register(app) -> None:

@@ -81,12 +81,11 @@ def _is_automatic() -> bool:
 def _log_out_inactive_user(lifetime: float):
     logout_user()
     session.clear()
+    # Here the cause is known, so the message says it rather than guessing.
+    message = f"Du har loggats ut efter {round(lifetime / 60)} minuter utan aktivitet."
     if is_htmx_request():
-        return render_error(401)
-    flash(
-        f"Du har loggats ut efter {round(lifetime / 60)} minuters inaktivitet. Logga in igen.",
-        "info",
-    )
+        return render_error(401, message)
+    flash(f"{message} Logga in igen.", "info")
     # After logging in, a GET goes back to the page that was asked for; a form is not resent.
     return redirect(login_url("auth.login", request.url if request.method == "GET" else None))
 

@@ -18,7 +18,8 @@ def stored_user(app, username):
 
 def test_create_user_reads_the_password_from_standard_input(app, runner):
     result = runner.invoke(
-        args=["create-user", "kalle", "--role", "payer"], input=NEW_PASSWORD + "\n"
+        args=["create-user", "kalle", "--role", "payer", "--name", "Kalle"],
+        input=NEW_PASSWORD + "\n",
     )
     assert result.exit_code == 0, result.output
     assert "Användaren kalle är skapad med rollen Betalningsansvarig." in result.output
@@ -26,6 +27,14 @@ def test_create_user_reads_the_password_from_standard_input(app, runner):
     assert user.role == "payer"
     assert NEW_PASSWORD not in user.password_hash
     assert Auth(app.test_client()).login("kalle", NEW_PASSWORD).status_code == 302
+
+
+def test_create_user_without_a_name_uses_the_username_for_it(app, runner):
+    result = runner.invoke(
+        args=["create-user", "kalle", "--role", "payer"], input=NEW_PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert stored_user(app, "kalle").full_name == "kalle"
 
 
 @pytest.fixture
@@ -36,7 +45,7 @@ def at_a_terminal(monkeypatch):
 
 def test_create_user_asks_for_the_password_twice_at_a_terminal(app, runner, at_a_terminal):
     result = runner.invoke(
-        args=["create-user", "berit", "--role", "attester"],
+        args=["create-user", "berit", "--role", "attester", "--name", "Berit"],
         input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
     )
     assert result.exit_code == 0, result.output
@@ -48,7 +57,7 @@ def test_create_user_asks_for_the_password_twice_at_a_terminal(app, runner, at_a
 
 def test_create_user_stops_when_the_two_passwords_differ(app, runner, at_a_terminal):
     result = runner.invoke(
-        args=["create-user", "berit", "--role", "attester"],
+        args=["create-user", "berit", "--role", "attester", "--name", "Berit"],
         input=f"{NEW_PASSWORD}\nannat-lösenord\n",
     )
     assert result.exit_code == 1
@@ -59,9 +68,19 @@ def test_create_user_stops_when_the_two_passwords_differ(app, runner, at_a_termi
 @pytest.mark.parametrize(
     ("args", "password", "message"),
     [
-        (["create-user", "kalle", "--role", "payer"], "kort", "minst 10 tecken"),
-        (["create-user", "admin", "--role", "admin"], NEW_PASSWORD, "finns redan"),
-        (["create-user", "kalle", "--role", "chef"], NEW_PASSWORD, "Okänd roll 'chef'"),
+        (["create-user", "kalle", "--role", "payer", "--name", "Kalle"], "kort", "minst 10 tecken"),
+        (
+            ["create-user", "admin", "--role", "admin", "--name", "Admin"],
+            NEW_PASSWORD,
+            "finns redan",
+        ),
+        (
+            ["create-user", "kalle", "--role", "chef", "--name", "Kalle"],
+            NEW_PASSWORD,
+            "Okänd roll 'chef'",
+        ),
+        (["create-user", "ADMIN", "--role", "admin", "--name", "A"], NEW_PASSWORD, "heter admin."),
+        (["create-user", "kalle k", "--role", "payer", "--name", "K"], NEW_PASSWORD, "mellanslag"),
     ],
 )
 def test_create_user_refuses_with_a_reason(app, runner, args, password, message):
@@ -127,3 +146,16 @@ def test_demo_starts_the_simulator_on_the_port_the_app_calls(app, runner, monkey
     assert 5101 in started
     assert app.config["API_URL"] == "http://127.0.0.1:5101"
     assert app.config["TEST_API_URL"] == "http://127.0.0.1:5101/test"
+
+
+def test_create_user_tells_every_problem_at_once_and_stores_the_name_in_lower_case(app, runner):
+    result = runner.invoke(args=["create-user", "Admin", "--role", "chef"], input="kort\n")
+    assert result.exit_code == 1
+    for message in ("heter admin.", "Okänd roll 'chef'", "minst 10 tecken"):
+        assert message in result.output
+    result = runner.invoke(
+        args=["create-user", "Kalle.Ek", "--role", "payer", "--name", "Kalle Ek"],
+        input=NEW_PASSWORD + "\n",
+    )
+    assert "Användaren kalle.ek är skapad" in result.output
+    assert Auth(app.test_client()).login("KALLE.EK", NEW_PASSWORD).status_code == 302

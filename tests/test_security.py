@@ -142,7 +142,7 @@ def test_every_route_admits_exactly_the_expected_roles(seeded, role, htmx):
             response = client.post(url, data={"csrf_token": csrf_token(client)}, headers=headers)
         if role is None and htmx:
             assert response.status_code == 401, url
-            assert "logga in igen" in response.get_data(as_text=True), url
+            assert ">Logga in igen</a>" in response.get_data(as_text=True), url
         elif role is None:
             assert response.status_code == 302, url
             assert "/logga-in" in response.headers["Location"], url
@@ -362,7 +362,7 @@ def test_an_htmx_request_after_the_session_ended_says_so(app, client, auth):
     response = client.get("/attest/1", headers={"HX-Request": "true"})
     assert response.status_code == 401
     html = response.get_data(as_text=True)
-    assert "Du har loggats ut" in html and "Ladda om sidan" in html
+    assert "Du har loggats ut" in html and ">Logga in igen</a>" in html
     assert "<html" not in html
 
 

@@ -47,7 +47,7 @@ def test_an_idle_session_ends_with_a_swedish_message_and_back_to_the_page(app, c
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/logga-in?next=")
     login_page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Du har loggats ut efter 30 minuters inaktivitet. Logga in igen." in login_page
+    assert "Du har loggats ut efter 30 minuter utan aktivitet. Logga in igen." in login_page
     # Logged out for good, not only for that one request.
     assert client.get(PAGE).status_code == 302
 
@@ -62,10 +62,14 @@ def test_a_page_polling_for_inyett_does_not_keep_an_idle_session_alive(
         clock.advance(minutes=1)
         assert client.get(f"/attest/{waiting_payment}", headers=POLL).status_code == 200
     clock.advance(minutes=2)
-    response = client.get(f"/attest/{waiting_payment}", headers=POLL)
+    response = client.get(
+        f"/attest/{waiting_payment}", headers={**POLL, "HX-Current-URL": "http://localhost/attest"}
+    )
     assert response.status_code == 401
     html = response.get_data(as_text=True)
-    assert "Du har loggats ut" in html and "<html" not in html
+    assert "Du har loggats ut efter 30 minuter utan aktivitet." in html and "<html" not in html
+    # A link back to the page the user was on, through the login page.
+    assert '<a href="/logga-in?next=/attest">Logga in igen</a>' in html
     assert client.get("/attest").status_code == 302
 
 

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from sqlalchemy import func
 from sqlalchemy import select
 
 from inyett.extensions import db
@@ -50,7 +53,7 @@ def admin(client):
 
 def test_the_last_enabled_admin_can_be_neither_demoted_nor_disabled(app):
     with app.app_context():
-        admin, second = user("admin"), users.create_user("chef", "admin", PASSWORD)
+        admin, second = user("admin"), users.create_user("chef", "admin", PASSWORD, "Chef")
         users.set_enabled(second, False, actor=admin)
         # `second` is disabled, so `admin` is the only enabled admin left.
         with pytest.raises(UserRejected, match="den enda aktiva administratören"):
@@ -64,7 +67,7 @@ def test_the_last_enabled_admin_can_be_neither_demoted_nor_disabled(app):
 def test_an_admin_cannot_demote_or_disable_themself_even_with_other_admins(app):
     with app.app_context():
         admin = user("admin")
-        users.create_user("chef", "admin", PASSWORD)
+        users.create_user("chef", "admin", PASSWORD, "Chef")
         with pytest.raises(UserRejected, match="din egen administratörsroll"):
             users.change_role(admin, "attester", actor=admin)
         with pytest.raises(UserRejected, match="stänga av dig själv"):
@@ -80,7 +83,7 @@ def test_a_new_password_follows_the_same_rules_as_a_new_user(app, password, mess
         with pytest.raises(UserRejected, match=message):
             users.change_password(user("betalare"), password, actor=user("admin"))
         with pytest.raises(UserRejected, match=message):
-            users.create_user("kalle", "payer", password)
+            users.create_user("kalle", "payer", password, "Kalle")
 
 
 def test_unchanged_role_or_status_changes_and_logs_nothing(app):
@@ -139,7 +142,12 @@ def test_an_admin_adds_a_user_who_can_then_log_in(app, client, admin):
     [
         ({"username": ""}, "Fyll i ett användarnamn."),
         ({"username": "admin"}, "Det finns redan en användare som heter admin."),
-        ({"username": "x" * 81}, "Användarnamnet ska ha 1–80 tecken."),
+        ({"username": "x" * 200}, "Användarnamnet får ha högst 80 tecken; det här har 200."),
+        ({"username": "BETALARE"}, "Det finns redan en användare som heter betalare."),
+        ({"username": "Karin Ek"}, "Användarnamnet får inte innehålla mellanslag."),
+        ({"username": "karin@ek"}, "bindestreck (-), inte @."),
+        ({"username": "ka\u200brin"}, "Användarnamnet innehåller ett osynligt tecken"),
+        ({"full_name": ""}, "Fyll i namnet, så att andra ser vem användaren är."),
         ({"username": "två\trader"}, "får inte innehålla tabb eller radbrytning"),
         ({"full_name": "N" * 121}, "Namnet får ha högst 120 tecken"),
         ({"role": "chef"}, "Välj en roll i listan."),
@@ -167,7 +175,44 @@ def test_a_bad_new_user_is_a_swedish_message_and_nothing_is_created(
     assert NEW_PASSWORD not in html
     assert stored(app, "kalle") is None
     with app.app_context():
-        assert db.session.scalar(select(User).where(User.username == "x" * 81)) is None
+        assert db.session.scalar(select(func.count(User.id))) == 3  # only conftest's users
+
+
+def test_every_problem_with_a_new_user_is_shown_at_once(app, client, admin):
+    response = admin.post(
+        USERS,
+        {
+            "username": "Betalare",
+            "full_name": "",
+            "role": "payer",
+            "password": NEW_PASSWORD,
+            "password_again": "något-annat-lösenord",
+        },
+        token_from=USERS,
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Det finns redan en användare som heter betalare." in html
+    assert "Fyll i namnet" in html
+    assert "Lösenorden är inte lika." in html
+    assert html.count('class="field-error"') == 3
+
+
+def test_usernames_are_one_user_in_any_case_and_the_list_is_alphabetical(app, client, admin):
+    for username in ("Örjan", "Åsa", "Ärla", "Zeta"):
+        with app.app_context():
+            users.create_user(username, "payer", PASSWORD, username)
+    with app.app_context():
+        # Stored before usernames were lower-cased: still sorted among the others.
+        db.session.add(User(username="Bertil", role="payer", full_name="B", password_hash="-"))
+        db.session.commit()
+    html = client.get(USERS).get_data(as_text=True)
+    listed = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]+)</td>", html)
+    assert listed == [
+        "admin", "attestant", "Bertil", "betalare", "zeta", "åsa", "ärla", "örjan"
+    ]  # fmt: skip
+    assert Auth(app.test_client()).login("ÅSA").status_code == 302
+    assert Auth(app.test_client()).login("BETALARE").status_code == 302
 
 
 def test_an_admin_changes_a_role_and_the_user_sees_it_at_once(app, client, admin):
@@ -193,10 +238,20 @@ def test_a_disabled_users_open_session_stops_at_the_next_request(app, client, ad
     assert admin.post(f"{page}/stang-av", token_from=page).status_code == 302
     assert "betalare är avstängd" in client.get(page).get_data(as_text=True)
 
-    assert payer.get("/reskontra").status_code == 302
-    assert payer.get("/reskontra", headers={"HX-Request": "true"}).status_code == 401
+    htmx = payer.get("/reskontra", headers={"HX-Request": "true"})
+    assert htmx.status_code == 401
+    assert "Ditt konto har stängts av. Kontakta en administratör." in htmx.get_data(as_text=True)
+    response = payer.get("/reskontra")
+    assert response.status_code == 302
+    login_page = payer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ditt konto har stängts av. Kontakta en administratör." in login_page
+    assert "Logga in för att fortsätta." not in login_page
+    # The right password is told the account is off; a guess learns nothing more than usual.
     again = Auth(app.test_client()).login("betalare")
-    assert "Fel användarnamn eller lösenord." in again.get_data(as_text=True)
+    assert "Kontot är avstängt. Kontakta en administratör." in again.get_data(as_text=True)
+    guess = Auth(app.test_client()).login("betalare", "fel-lösenord-123")
+    assert "Fel användarnamn eller lösenord." in guess.get_data(as_text=True)
+    assert "avstängt" not in guess.get_data(as_text=True)
 
     assert admin.post(f"{page}/aktivera", token_from=page).status_code == 302
     assert Auth(app.test_client()).login("betalare").status_code == 302
@@ -225,7 +280,7 @@ def test_an_admin_cannot_disable_or_demote_themself_from_the_page(app, client, a
 
 def test_with_two_admins_one_may_demote_the_other(app, client, admin):
     with app.app_context():
-        users.create_user("chef", "admin", PASSWORD)
+        users.create_user("chef", "admin", PASSWORD, "Chef")
     page = f"{USERS}/{user_id(app, 'chef')}"
     assert admin.post(f"{page}/roll", {"role": "payer"}, token_from=page).status_code == 302
     assert stored(app, "chef")[0] == "payer"
@@ -258,6 +313,13 @@ def test_an_admin_sets_a_new_password(app, client, admin):
     with app.app_context():
         everything_logged = " ".join(db.session.scalars(select(AuditEntry.summary)))
     assert NEW_PASSWORD not in everything_logged
+
+
+def test_the_edit_page_says_roll_once(app, client, admin):
+    html = client.get(f"{USERS}/{user_id(app, 'betalare')}").get_data(as_text=True)
+    form = html.split("/roll")[1].split("</form>")[0]
+    assert "<h2>Roll</h2>" in form
+    assert '<label class="visually-hidden" for="role">Roll</label>' in form
 
 
 def test_an_unknown_user_is_a_404(client, admin):

@@ -1,5 +1,6 @@
 """Users: creating and changing them, and checking their passwords."""
 
+import unicodedata
 from datetime import datetime
 from datetime import timedelta
 
@@ -18,11 +19,22 @@ from inyett.services import audit
 
 class UserRejected(Exception):
     """The user cannot be created or changed as asked; `str(exc)` is a Swedish reason and
-    `field` the form field it is about, if any."""
+    `field` the form field it is about, if any. `problems` holds every (field, reason) found,
+    so a form can show them all at once rather than one per try."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    def __init__(
+        self,
+        message: str = "",
+        field: str | None = None,
+        problems: list[tuple[str | None, str]] | None = None,
+    ):
+        self.problems = problems or [(field, message)]
+        super().__init__("\n".join(reason for _, reason in self.problems))
+        self.field = self.problems[0][0]
+
+
+class AccountDisabled(Exception):
+    """The password was right but the account is disabled."""
 
 
 class TooManyAttempts(Exception):
@@ -30,17 +42,27 @@ class TooManyAttempts(Exception):
 
 
 def authenticate(username: str, password: str, address: str | None) -> User | None:
-    """Return the enabled user with this username and password, auditing either outcome;
-    raise TooManyAttempts while the user or the address is locked out."""
+    """Return the enabled user with this username (in any case) and password, auditing either
+    outcome; raise TooManyAttempts while the user or the address is locked out, and
+    AccountDisabled when the password is right but the account is disabled."""
     address = (address or "okänd")[:45]
-    username = username[:80]
+    # Normalised as a new username is stored, so "Betalare" and "betalare" share one lockout.
+    username = normalize_username(username)[:USERNAME_MAX_LENGTH]
     if _locked_out(username, address):
         # Not a LoginFailure: attempts during the lockout must not prolong it. But the admin
         # must see them: a lockout being hammered is what an attack looks like.
         audit.record("login_locked", username, f"Inloggning under spärr från {address}")
         db.session.commit()
         raise TooManyAttempts
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = find_user(username)
+    if user is not None and not user.is_enabled and user.check_password(password):
+        # Only the one who knows the password learns the account is disabled: to a guesser it
+        # looks like any failed login. Not a LoginFailure, as nothing was guessed.
+        audit.record(
+            "login_failed", user.username, f"Avstängd användare försökte logga in från {address}"
+        )
+        db.session.commit()
+        raise AccountDisabled
     if user is None or not user.is_enabled or not user.check_password(password):
         db.session.add(LoginFailure(username=username, address=address))
         audit.record("login_failed", username, f"Misslyckad inloggning från {address}")
@@ -63,29 +85,43 @@ def _locked_out(username: str, address: str) -> bool:
     )
 
 
+USERNAME_MAX_LENGTH = 80  # the length of the users.username column
+FULL_NAME_MAX_LENGTH = 120  # the length of the users.full_name column
+# Letters a–ö, digits and . _ -: a username is typed at every login, and on a Swedish
+# keyboard, so nothing that is hard to type or to tell apart from something else.
+USERNAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzåäö0123456789._-")
+
 PASSWORD_MIN_LENGTH = 10
 # The login form takes no longer password: a longer one could never be used.
 PASSWORD_MAX_LENGTH = 200
 
 
+def normalize_username(username: str) -> str:
+    """Usernames are stored in lower case, so that "Betalare" and "betalare" are one user and
+    either logs in. NFC makes an "å" typed as "a" plus a ring the same as a plain "å"."""
+    return unicodedata.normalize("NFC", username.strip()).lower()
+
+
+def find_user(username: str) -> User | None:
+    """The user with this (normalised) username. Users created before usernames were stored in
+    lower case are found in any case too, as far as the database's lower() reaches (ASCII on
+    SQLite); an exact match wins should two such old users differ only in case."""
+    return db.session.scalars(
+        select(User)
+        .where(func.lower(User.username) == username)
+        .order_by((User.username == username).desc(), User.id)
+    ).first()
+
+
 def create_user(
     username: str, role: str, password: str, full_name: str = "", actor: str = "system"
 ) -> User:
-    """Create a user with a hashed password, or raise UserRejected."""
-    username = username.strip()
+    """Create a user with a hashed password, or raise UserRejected with every problem found."""
+    username = normalize_username(username)
     full_name = full_name.strip()
-    if not username or len(username) > 80:
-        raise UserRejected("Användarnamnet ska ha 1–80 tecken.", "username")
-    if not username.isprintable():
-        raise UserRejected("Användarnamnet får inte innehålla tabb eller radbrytning.", "username")
-    if len(full_name) > 120 or not full_name.isprintable():
-        raise UserRejected(
-            "Namnet får ha högst 120 tecken, utan tabb eller radbrytning.", "full_name"
-        )
-    _check_role(role)
-    _check_password(password)
-    if db.session.scalar(select(User).where(User.username == username)) is not None:
-        raise UserRejected(f"Det finns redan en användare som heter {username}.", "username")
+    problems = new_user_problems(username, role, password, full_name)
+    if problems:
+        raise UserRejected(problems=problems)
     user = User(username=username, role=role, full_name=full_name)
     user.set_password(password)
     db.session.add(user)
@@ -94,8 +130,72 @@ def create_user(
     return user
 
 
+def new_user_problems(
+    username: str, role: str, password: str, full_name: str
+) -> list[tuple[str, str]]:
+    """Every (field, Swedish reason) that stops this user from being created, at most one per
+    field; empty when it can be."""
+    username = normalize_username(username)
+    full_name = full_name.strip()
+    checks = {
+        "username": _username_problem(username),
+        "full_name": _full_name_problem(full_name),
+        "role": _role_problem(role),
+        "password": _password_problem(password),
+    }
+    return [(field, reason) for field, reason in checks.items() if reason]
+
+
+def _username_problem(username: str) -> str | None:
+    if not username:
+        return "Fyll i ett användarnamn."
+    if len(username) > USERNAME_MAX_LENGTH:
+        return (
+            f"Användarnamnet får ha högst {USERNAME_MAX_LENGTH} tecken; "
+            f"det här har {len(username)}."
+        )
+    if any(c in "\t\r\n" for c in username):
+        return "Användarnamnet får inte innehålla tabb eller radbrytning."
+    if not username.isprintable():
+        # Zero-width spaces and the like come along when a name is copied from elsewhere.
+        return (
+            "Användarnamnet innehåller ett osynligt tecken, kanske från en kopierad text. "
+            "Skriv in det för hand."
+        )
+    if " " in username:
+        return "Användarnamnet får inte innehålla mellanslag. Skriv till exempel karin.ek."
+    others = sorted(set(username) - USERNAME_CHARACTERS)
+    if others:
+        return (
+            "Användarnamnet får bara innehålla bokstäverna a–ö, siffror, punkt (.), "
+            f"understreck (_) och bindestreck (-), inte {' '.join(others)}."
+        )
+    if (existing := find_user(username)) is not None:
+        # Its own spelling, so "BETALARE" is told about "betalare".
+        return f"Det finns redan en användare som heter {existing.username}."
+    return None
+
+
+def _full_name_problem(full_name: str) -> str | None:
+    if not full_name:
+        return "Fyll i namnet, så att andra ser vem användaren är."
+    if len(full_name) > FULL_NAME_MAX_LENGTH or not full_name.isprintable():
+        return f"Namnet får ha högst {FULL_NAME_MAX_LENGTH} tecken, utan tabb eller radbrytning."
+    return None
+
+
 def all_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.username)))
+    """Everyone, by username in Swedish alphabetical order whatever the case: the database's
+    order puts capitals first (SQLite) or follows its own collation."""
+    return sorted(db.session.scalars(select(User)), key=lambda u: (_swedish(u.username), u.id))
+
+
+# å, ä, ö after z, in that order (in Unicode ä comes before å).
+_AFTER_Z = str.maketrans({"å": "{", "ä": "|", "ö": "}"})
+
+
+def _swedish(text: str) -> str:
+    return text.lower().translate(_AFTER_Z)
 
 
 def last_logins() -> dict[str, datetime]:
@@ -156,15 +256,27 @@ def change_password(user: User, password: str, actor: User) -> None:
 
 
 def _check_role(role: str) -> None:
+    if problem := _role_problem(role):
+        raise UserRejected(problem, "role")
+
+
+def _role_problem(role: str) -> str | None:
     if role not in ROLES:
-        raise UserRejected(f"Okänd roll {role!r}. Välj en av: {', '.join(ROLES)}.", "role")
+        return f"Okänd roll {role!r}. Välj en av: {', '.join(ROLES)}."
+    return None
 
 
 def _check_password(password: str) -> None:
+    if problem := _password_problem(password):
+        raise UserRejected(problem, "password")
+
+
+def _password_problem(password: str) -> str | None:
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise UserRejected(f"Lösenordet ska ha minst {PASSWORD_MIN_LENGTH} tecken.", "password")
+        return f"Lösenordet ska ha minst {PASSWORD_MIN_LENGTH} tecken."
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise UserRejected(f"Lösenordet får ha högst {PASSWORD_MAX_LENGTH} tecken.", "password")
+        return f"Lösenordet får ha högst {PASSWORD_MAX_LENGTH} tecken."
+    return None
 
 
 def _refuse_removing_last_admin(admin: User, doing: str) -> None:

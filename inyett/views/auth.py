@@ -19,6 +19,8 @@ from inyett.services import users
 
 bp = Blueprint("auth", __name__)
 
+DISABLED = "Kontot är avstängt. Kontakta en administratör."
+
 
 @bp.route("/logga-in", methods=["GET", "POST"])
 def login():
@@ -35,6 +37,9 @@ def login():
                 "För många misslyckade försök. Vänta en kvart och försök igen."
             )
             return render_template("auth/login.html", form=form), 429
+        except users.AccountDisabled:
+            form.password.errors.append(DISABLED)
+            return render_template("auth/login.html", form=form), 403
         if user is not None:
             session.clear()  # a fresh session, so nothing from before the login carries over
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity

@@ -31,7 +31,7 @@ def index():
 @bp.post("")
 @roles_required("admin")
 def create():
-    """Add a user; bad input re-renders the list with messages on the fields (422)."""
+    """Add a user; bad input re-renders the list with every message on its field (422)."""
     form = NewUserForm()
     if form.validate_on_submit():
         try:
@@ -43,11 +43,28 @@ def create():
                 actor=current_user.username,
             )
         except UserRejected as rejected:
-            form[rejected.field].errors.append(str(rejected))
+            _show_problems(form, rejected.problems)
         else:
             flash(f"Användaren {user.username} är skapad med rollen {user.role_label}.", "success")
             return redirect(url_for("users.index"))
+    elif form.is_submitted():
+        # The form's own checks failed; the service's are run too, so that a taken username
+        # and unequal passwords are both told at once rather than one per try.
+        problems = users.new_user_problems(
+            form.username.data or "",
+            form.role.data or "",
+            form.password.data or "",
+            form.full_name.data or "",
+        )
+        _show_problems(form, problems)
     return _render_list(form), 422
+
+
+def _show_problems(form: NewUserForm, problems) -> None:
+    for field, message in problems:
+        # One message per field: the form's own (such as "Fyll i ett lösenord.") comes first.
+        if field in form and not form[field].errors:
+            form[field].errors = [*form[field].errors, message]
 
 
 @bp.get("/<int:user_id>")
