@@ -2,6 +2,7 @@
 need a company when there is none."""
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy import select
 
 from inyett.extensions import db
@@ -11,6 +12,7 @@ from inyett.models import DebtorAccount
 from inyett.services import companies
 from inyett.services.companies import CompanyRejected
 from tests.conftest import Auth
+from tests.payments_helpers import add_open_invoice
 
 COMPANIES = "/systeminstallningar/bolag"
 ACCOUNTS = "/systeminstallningar/bolag/konton"
@@ -35,6 +37,16 @@ def admin(client):
     auth = Auth(client)
     auth.login("admin")
     return auth
+
+
+@pytest.fixture
+def no_companies(app):
+    """An installation as it starts in production: users, but no company."""
+    with app.app_context():
+        db.session.execute(delete(DebtorAccount))
+        db.session.execute(delete(Company))
+        db.session.commit()
+    return app
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -218,3 +230,64 @@ def test_a_bad_account_number_is_shown_on_its_field(admin):
 def test_only_admins_reach_the_page(client, username):
     Auth(client).login(username)
     assert client.get(COMPANIES).status_code == 403
+
+
+# --- pages with no company -----------------------------------------------------------------
+
+EMPTY_MESSAGE = "Inga bolag finns ännu. En administratör lägger till bolag under"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reskontra", "/betalningar/forslag", "/betalningar/filer", "/attest"],
+)
+def test_with_no_company_the_pages_say_who_adds_one(no_companies, admin, path):
+    response = admin.client.get(path)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert EMPTY_MESSAGE in html
+    assert '<a href="/systeminstallningar/bolag">Systeminställningar › Bolag</a>' in html
+
+
+def test_a_payer_is_told_without_a_link_they_cannot_use(no_companies, client):
+    Auth(client).login("betalare")
+    html = client.get("/reskontra").get_data(as_text=True)
+    assert EMPTY_MESSAGE in html and "Systeminställningar › Bolag." in html
+    assert 'href="/systeminstallningar/bolag"' not in html
+
+
+def test_a_ledger_form_sent_with_no_company_stores_nothing(no_companies, admin):
+    response = admin.post(
+        "/reskontra/leverantorer",
+        {
+            "name": "X AB",
+            "orgnr": "",
+            "country": "SE",
+            "account_type": "BGNR",
+            "account": "5050-1055",
+        },
+    )
+    assert response.status_code == 409
+    assert EMPTY_MESSAGE in response.get_data(as_text=True)
+
+
+def test_the_first_company_is_added_from_the_empty_page(no_companies, admin):
+    assert "Inga bolag finns ännu. Lägg till det första nedan." in admin.client.get(
+        COMPANIES
+    ).get_data(as_text=True)
+    admin.post(
+        COMPANIES, {"name": "Nya AB", "orgnr": "202100-5448", "country": "SE"}, token_from=COMPANIES
+    )
+    html = admin.client.get("/reskontra").get_data(as_text=True)
+    assert EMPTY_MESSAGE not in html and "Nya AB" in html
+
+
+def test_a_company_without_an_account_points_the_payer_to_the_admin_page(app, client):
+    with app.app_context():
+        company = companies.create_company("Utan konto AB", "202100-5448", "SE", "admin")
+        add_open_invoice(company, ("Frakt AB", "5560473521", "PGNR", "1234566"), "A-1", "10.00", "")
+        company_id = company.id
+    Auth(client).login("betalare")
+    html = client.get(f"/betalningar/forslag?company={company_id}").get_data(as_text=True)
+    assert "Bolaget har inget eget konto att betala från." in html
+    assert "Systeminställningar › Bolag" in html
