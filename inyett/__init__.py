@@ -97,13 +97,23 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from inyett.views import attest
     from inyett.views import auth
+    from inyett.views import companies
     from inyett.views import home
     from inyett.views import ledger
     from inyett.views import payments
     from inyett.views import settings
     from inyett.views import users
 
-    blueprints = (auth.bp, home.bp, settings.bp, users.bp, ledger.bp, payments.bp, attest.bp)
+    blueprints = (
+        auth.bp,
+        home.bp,
+        settings.bp,
+        users.bp,
+        companies.bp,
+        ledger.bp,
+        payments.bp,
+        attest.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -86,6 +86,15 @@ class RowChoiceField(SelectField):
             raise StopValidation(self.message)
 
 
+class PlaceholderRowChoiceField(RowChoiceField):
+    """A RowChoiceField whose first option, value "", asks the user to choose: no row is
+    preselected, so nothing is added to a row the user did not pick."""
+
+    def __init__(self, label, *, message, **kwargs):
+        super().__init__(label, message=message, **kwargs)
+        self.coerce = lambda value: None if value in ("", None) else database_id(value)
+
+
 class ActionForm(SwedishForm):
     """An empty form for bare POST buttons: it carries and checks the CSRF token only."""
 
@@ -211,6 +220,40 @@ class SupplierForm(SwedishForm):
         choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
     )
     account = StringField("Kontonummer", validators=[Length(max=60)])
+
+
+class CompanyForm(SwedishForm):
+    """Nytt bolag. Number rules live in services.companies, with the stored org.nrs."""
+
+    name = StringField("Namn", validators=[Length(max=200, message="Namnet är för långt.")])
+    orgnr = StringField(
+        "Organisationsnummer", validators=[Length(max=40, message="Numret är för långt.")]
+    )
+    country = SelectField(
+        "Land",
+        choices=[SelectChoice("SE", "Sverige"), SelectChoice("NO", "Norge")],
+        invalid_choice_message="Välj Sverige eller Norge.",
+    )
+
+
+class DebtorAccountForm(SwedishForm):
+    """Nytt konto att betala från, for the company chosen."""
+
+    company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
+    account_type = SelectField(
+        "Kontotyp",
+        choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
+        invalid_choice_message="Välj en kontotyp i listan.",
+    )
+    account = StringField(
+        "Kontonummer", validators=[Length(max=60, message="Numret är för långt.")]
+    )
+    currency = SelectField(
+        "Valuta",
+        choices=[SelectChoice(c) for c in ("SEK", "NOK", "EUR")],
+        invalid_choice_message="Välj SEK, NOK eller EUR.",
+    )
+    bic = StringField("BIC", validators=[Length(max=20, message="En BIC har 8 eller 11 tecken.")])
 
 
 class InvoiceForm(SwedishForm):

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from inyett import secret_box
 from inyett.extensions import db
 from inyett.models import AuditEntry
+from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import InyettBatch
 from inyett.models import InyettSettings
 from inyett.models import Payment
@@ -92,6 +94,10 @@ EXPECTED_ROLES = {
     "users.disable": {ADMIN},
     "users.enable": {ADMIN},
     "users.change_password": {ADMIN},
+    # Systeminställningar › Bolag: administrators only (the spec puts set-up with the admin).
+    "companies.index": {ADMIN},
+    "companies.create": {ADMIN},
+    "companies.add_account": {ADMIN},
     # The ledger and Betalningsförslag → Skapa betalning till fil: the payer.
     "ledger.index": {PAYER, ADMIN},
     "ledger.example_csv": {PAYER, ADMIN},
@@ -538,6 +544,18 @@ FUZZED = {
         "admin",
         ["password", "password_again"],
     ),
+    "companies.create": (
+        "POST",
+        "/systeminstallningar/bolag",
+        "admin",
+        ["name", "orgnr", "country"],
+    ),
+    "companies.add_account": (
+        "POST",
+        "/systeminstallningar/bolag/konton",
+        "admin",
+        ["company", "account_type", "account", "currency", "bic"],
+    ),
     "settings.audit_log": (
         "GET",
         "/systeminstallningar/logg",
@@ -632,6 +650,14 @@ def snapshot():
             )
             for s in db.session.scalars(select(InyettSettings))
         ),
+        tuple(
+            (c.id, c.name, c.orgnr, c.country)
+            for c in db.session.scalars(select(Company).order_by(Company.id))
+        ),
+        tuple(
+            (a.id, a.company_id, a.account_type, a.account, a.currency, a.bic)
+            for a in db.session.scalars(select(DebtorAccount).order_by(DebtorAccount.id))
+        ),
     )
 
 
@@ -639,6 +665,7 @@ def hidden_characters_stored() -> list[str]:
     """Stored ledger texts with control or format characters, which can disguise a name."""
     texts = [
         *db.session.scalars(select(Supplier.name)),
+        *db.session.scalars(select(Company.name)),
         *db.session.scalars(select(SupplierInvoice.invoice_number)),
         *db.session.scalars(select(SupplierInvoice.message)),
     ]

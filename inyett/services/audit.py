@@ -26,6 +26,7 @@ KINDS = {
     "undo": "Ångra",
     "download": "Nedladdning för banken",
     "user": "Användare",
+    "company": "Bolag",
 }
 
 

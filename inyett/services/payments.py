@@ -84,7 +84,10 @@ def create_payment_file(
     if company is None:
         raise PaymentRejected("Bolaget finns inte.")
     if not company.debtor_accounts:
-        raise PaymentRejected(f"{company.name} har inget eget konto att betala från.")
+        raise PaymentRejected(
+            f"{company.name} har inget eget konto att betala från. "
+            "En administratör lägger till det under Systeminställningar › Bolag."
+        )
     debtor_account = _debtor_account(company, debtor_account_id)
     if payment_date < today:
         raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")

@@ -3,7 +3,9 @@ imported from CSV."""
 
 from flask import Blueprint
 from flask import Response
+from flask import abort
 from flask import flash
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -143,8 +145,12 @@ def example_csv():
 
 
 def _company() -> Company:
-    """The company asked for, else the one last shown to this user, else the default."""
+    """The company asked for, else the one last shown to this user, else the default. With no
+    company at all there is no ledger: the page says who adds one, and nothing is stored."""
     companies = db.session.scalars(select(Company).order_by(Company.name)).all()
+    if not companies:
+        page = render_template("payments/no-companies.html", title="Leverantörer och fakturor")
+        abort(make_response(page, 200 if request.method == "GET" else 409))
     wanted = request.values.get("company", type=database_id) or session.get("ledger_company")
     company = next((c for c in companies if c.id == wanted), None) or ledger.default_company(
         companies

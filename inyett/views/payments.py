@@ -52,7 +52,9 @@ def proposal():
     the payment file."""
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
     if not companies:
-        abort(404)
+        # A new installation: say who adds the first company rather than a bare 404.
+        page = render_template("payments/no-companies.html", title="Betalningsförslag")
+        return page, 200 if request.method == "GET" else 409
     wanted = request.values.get("company", type=database_id)
     company = next((c for c in companies if c.id == wanted), None) or ledger.default_company(
         companies
@@ -102,7 +104,12 @@ def payment_files():
         .order_by(PaymentFile.id.desc())
         .limit(200)
     ).all()
-    return render_template("payments/files.html", files=files, why_not_ready=why_file_not_ready)
+    return render_template(
+        "payments/files.html",
+        files=files,
+        why_not_ready=why_file_not_ready,
+        no_companies=db.session.scalar(select(Company.id).limit(1)) is None,
+    )
 
 
 @bp.get("/filer/<int:file_id>")

@@ -1,0 +1,101 @@
+"""Systeminställningar › Bolag (admins only): the companies and the accounts they pay from."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from inyett.access import roles_required
+from inyett.extensions import db
+from inyett.formatting import paying_account
+from inyett.forms import CompanyForm
+from inyett.forms import DebtorAccountForm
+from inyett.models import Company
+from inyett.services import companies
+from inyett.services.companies import CompanyRejected
+
+bp = Blueprint("companies", __name__, url_prefix="/systeminstallningar/bolag")
+
+
+@bp.get("")
+@roles_required("admin")
+def index():
+    """Every company with its paying accounts, and the forms for a new company or account."""
+    return _render(CompanyForm(formdata=None), DebtorAccountForm(formdata=None))
+
+
+@bp.post("")
+@roles_required("admin")
+def create():
+    """Add a company; bad input re-renders the page with messages on the fields (422)."""
+    form = CompanyForm()
+    if form.validate_on_submit():
+        try:
+            company = companies.create_company(
+                form.name.data or "",
+                form.orgnr.data or "",
+                form.country.data or "",
+                actor=current_user.username,
+            )
+        except CompanyRejected as rejected:
+            _attach(form, rejected)
+        else:
+            flash(
+                f"Bolaget {company.name} är tillagt. Lägg till kontot det betalar från.",
+                "success",
+            )
+            return redirect(url_for("companies.index"))
+    return _render(form, DebtorAccountForm(formdata=None)), 422
+
+
+@bp.post("/konton")
+@roles_required("admin")
+def add_account():
+    """Add an account a company pays from."""
+    form = DebtorAccountForm()
+    _company_choices(form)
+    if form.validate_on_submit():
+        company = db.session.get(Company, form.company.data)
+        if company is None:
+            form.company.errors.append("Välj ett bolag i listan.")
+        else:
+            try:
+                account = companies.add_debtor_account(
+                    company,
+                    form.account_type.data or "",
+                    form.account.data or "",
+                    form.currency.data or "",
+                    form.bic.data or "",
+                    actor=current_user.username,
+                )
+            except CompanyRejected as rejected:
+                _attach(form, rejected)
+            else:
+                flash(f"{company.name} kan nu betala från {paying_account(account)}.", "success")
+                return redirect(url_for("companies.index"))
+    return _render(CompanyForm(formdata=None), form), 422
+
+
+def _attach(form, rejected: CompanyRejected) -> None:
+    for name, message in rejected.errors.items():
+        form[name].errors = [*form[name].errors, message]
+
+
+def _company_choices(form: DebtorAccountForm) -> None:
+    form.company.choices = [
+        SelectChoice("", "Välj bolag"),
+        *(SelectChoice(c.id, c.name) for c in companies.all_companies()),
+    ]
+
+
+def _render(company_form: CompanyForm, account_form: DebtorAccountForm):
+    _company_choices(account_form)
+    return render_template(
+        "settings/companies.html",
+        companies=companies.all_companies(),
+        company_form=company_form,
+        account_form=account_form,
+    )
