@@ -67,7 +67,7 @@ def test_a_company_is_stored_with_its_orgnr_cleaned_and_audited(app):
     ("name", "orgnr", "country", "field", "message"),
     [
         ("", "2021005448", "SE", "name", "Ange bolagets namn."),
-        ("A" * 121, "2021005448", "SE", "name", "Namnet får vara högst 120 tecken."),
+        ("A" * 71, "2021005448", "SE", "name", "Namnet får vara högst 70 tecken."),
         ("Bolag\u202eBA", "2021005448", "SE", "name", "otillåtna tecken"),
         ("Nytt AB", "", "SE", "orgnr", "Ange bolagets organisationsnummer."),
         ("Nytt AB", "202100-5449", "SE", "orgnr", "ontrollsiffr"),

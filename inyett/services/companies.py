@@ -15,10 +15,12 @@ from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.services import audit
 from inyett.services.ledger import LedgerRejected
-from inyett.services.ledger import _has_hidden_characters
-from inyett.services.ledger import _hidden_characters_message
+from inyett.services.ledger import has_hidden_characters
+from inyett.services.ledger import hidden_characters_message
 
-NAME_MAX_LENGTH = Company.__table__.c.name.type.length
+# The name goes into the bank file as the debtor's name, which pain.001 holds to 70 characters:
+# a longer one would be cut there without anyone having seen it.
+NAME_MAX_LENGTH = 70
 # The currencies a payment proposal can pay in (the invoice form offers these).
 CURRENCIES = ("SEK", "NOK", "EUR")
 # ISO 9362: bank (4 letters), country (2 letters), place (2), optionally a branch (3).
@@ -39,8 +41,8 @@ def create_company(name: str, orgnr: str, country: str, actor: str) -> Company:
     name = name.strip()
     if not name:
         errors["name"] = "Ange bolagets namn."
-    elif _has_hidden_characters(name):
-        errors["name"] = _hidden_characters_message("Namnet")
+    elif has_hidden_characters(name):
+        errors["name"] = hidden_characters_message("Namnet")
     elif len(name) > NAME_MAX_LENGTH:
         errors["name"] = f"Namnet får vara högst {NAME_MAX_LENGTH} tecken."
     country = country.strip().upper()

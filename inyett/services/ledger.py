@@ -137,8 +137,8 @@ def clean_supplier(data: SupplierInput) -> dict:
     name = data.name.strip()
     if not name:
         errors["name"] = "Ange leverantörens namn."
-    elif _has_hidden_characters(name):
-        errors["name"] = _hidden_characters_message("Namnet")
+    elif has_hidden_characters(name):
+        errors["name"] = hidden_characters_message("Namnet")
     elif len(name) > 70:
         errors["name"] = "Namnet får vara högst 70 tecken."
     elif name.startswith(FORMULA_PREFIXES):
@@ -186,13 +186,13 @@ def account_notice(supplier: Supplier) -> str | None:
     return f"Bankkontot {account} för {supplier.name}: {warning}"
 
 
-def _has_hidden_characters(text: str) -> bool:
+def has_hidden_characters(text: str) -> bool:
     # Control characters (Cc) and format characters (Cf, e.g. U+202E RIGHT-TO-LEFT OVERRIDE)
     # are invisible or rearrange the text around them: a name could be shown as another.
     return any(unicodedata.category(char) in ("Cc", "Cf") for char in text)
 
 
-def _hidden_characters_message(what: str) -> str:
+def hidden_characters_message(what: str) -> str:
     return (
         f"{what} innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
         "t.ex. från inklistrad text). Skriv in det på nytt."
@@ -212,8 +212,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     number = data.invoice_number.strip()
     if not number:
         errors["invoice_number"] = "Ange fakturanumret."
-    elif _has_hidden_characters(number):
-        errors["invoice_number"] = _hidden_characters_message("Fakturanumret")
+    elif has_hidden_characters(number):
+        errors["invoice_number"] = hidden_characters_message("Fakturanumret")
     elif len(number) > 35:
         errors["invoice_number"] = "Fakturanumret får vara högst 35 tecken."
     elif number.startswith(FORMULA_PREFIXES):
@@ -226,8 +226,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         except InvalidNumber as bad:
             errors["ocr"] = str(bad)
     message = data.message.strip() or None
-    if message and _has_hidden_characters(message):
-        errors["message"] = _hidden_characters_message("Meddelandet")
+    if message and has_hidden_characters(message):
+        errors["message"] = hidden_characters_message("Meddelandet")
     elif message and len(message) > 140:
         errors["message"] = "Meddelandet får vara högst 140 tecken."
     elif message and message.startswith(FORMULA_PREFIXES):
