@@ -394,3 +394,15 @@ def test_bulk_attest_replaces_its_rows_in_place_and_its_message_goes_with_the_ne
     expect(summary).to_contain_text("1 betalning")
     assert page.evaluate("window.notReloaded") is True
     assert page.console_errors == []
+
+
+def test_the_selected_menu_item_fits_inside_its_highlight(page, live):
+    payments_in_file(live, wait_for_answers=False)
+    login(page, "attestant")
+    page.goto("/attest")
+    current = page.locator('.sidebar a[aria-current="page"]')
+    expect(current).to_have_text("Attest av leverantörsbetalningar")
+    # The bold word "leverantörsbetalningar" is the widest: it must not stick out of the box.
+    assert current.evaluate("a => a.scrollWidth <= a.clientWidth")
+    sidebar, link = page.locator(".sidebar").bounding_box(), current.bounding_box()
+    assert link["x"] + link["width"] <= sidebar["x"] + sidebar["width"]
