@@ -328,3 +328,22 @@ def test_the_demo_key_is_shown_masked_like_a_saved_one(app, client, auth):
     assert "av demodata." in page
     log = client.get("/systeminstallningar/logg").get_data(as_text=True)
     assert "<td>demodata</td>" in log and "<td>demo</td>" not in log
+
+
+def test_the_start_page_links_an_admin_to_every_settings_page(client, auth):
+    auth.login("admin")
+    home = client.get("/").get_data(as_text=True)
+    for href in (
+        "/systeminstallningar/inyett-api",
+        "/systeminstallningar/inyett-ko",
+        "/systeminstallningar/anvandare",
+        "/systeminstallningar/bolag",
+        "/systeminstallningar/logg",
+    ):
+        assert f'href="{href}"' in home
+    assert "Kö till Inyett</a>" in home and "Användare</a>" in home and "Händelselogg</a>" in home
+
+
+def test_the_start_page_links_no_one_else_to_the_settings(client, auth):
+    auth.login("attestant")
+    assert "/systeminstallningar" not in client.get("/").get_data(as_text=True)

@@ -91,23 +91,22 @@ def attest(payment_id: int):
 @bp.post("/attestera-markerade")
 @roles_required(*ATTESTERS)
 def attest_selected():
-    """Attest the selected rows together; the answer replaces the list."""
+    """Attest the selected rows together. Like Attestera on one row, each attested row is
+    replaced where it stands (saying Attesterad, even where the filter no longer matches it),
+    so the user sees what happened to what they ticked; the message above the list says how many."""
     ids = request.form.getlist("payment_ids", type=database_id)
     payments = db.session.scalars(select(Payment).where(Payment.id.in_(ids))).all() if ids else []
-    error = None
     try:
         attestation.attest_many(list(payments), user=current_user)
     except PaymentRejected as rejected:
         db.session.rollback()
-        error = str(rejected)
-    page = find_payments(PaymentQuery.from_args(request.args))
-    return render_template(
-        "partials/attest/payment-list.html",
-        page=page,
-        bulk_error=error,
-        bulk_done=None if error else len(payments),
-        **_row_helpers(),
-    ), (409 if error else 200)
+        return render_template("partials/attest/bulk-result.html", error=str(rejected)), 409
+    response = current_app.make_response(
+        render_template("partials/attest/bulk-result.html", attested=payments, **_row_helpers())
+    )
+    # The list's count and sums are fetched again, as after a single attest.
+    response.headers["HX-Trigger"] = "payment-changed"
+    return response
 
 
 @bp.get("/<int:payment_id>/angra")

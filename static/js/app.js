@@ -48,3 +48,21 @@
     }
   });
 })();
+
+// The message of Attestera markerade ("Markera de betalningar som ska attesteras.", or how
+// many were attested) is about that one click: it goes when the ticked rows change or a later
+// action changes a row. htmx raises payment-changed before it swaps in the answer that carries
+// it, so the bulk answer's own new message is put in after the old one is cleared.
+(function () {
+  "use strict";
+
+  function clearBulkResult() {
+    var box = document.getElementById("bulk-result");
+    if (box) box.replaceChildren();
+  }
+
+  document.body.addEventListener("payment-changed", clearBulkResult);
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "payment_ids") clearBulkResult();
+  });
+})();

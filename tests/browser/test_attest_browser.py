@@ -361,3 +361,48 @@ def test_a_download_from_a_page_left_open_too_long_says_reload(page, live):
     )
     assert page.evaluate("window.notReloaded") is True
     expect(page.locator("#file-status")).not_to_contain_text("Nedladdad för banken")
+
+
+def test_bulk_attest_replaces_its_rows_in_place_and_its_message_goes_with_the_next_action(
+    page, live
+):
+    ids = payments_in_file(live)
+    login(page, "attestant")
+    page.goto("/attest?status=att-attestera")
+    page.evaluate("window.notReloaded = true")
+    summary = page.locator("#list-summary")
+    expect(summary).to_contain_text("4 betalningar")
+    attest_selected = page.get_by_role("button", name="Attestera markerade")
+    message = page.locator("#bulk-result")
+    attest_selected.click()  # nothing ticked
+    expect(message).to_have_text("Markera de betalningar som ska attesteras.")
+    row(page, ids[2]).get_by_role("button", name="Attestera").click()
+    expect(row(page, ids[2])).to_contain_text("Attesterad")
+    expect(message).to_have_text("")  # a later action went well: the old message is gone
+    expect(summary).to_contain_text("3 betalningar")
+    attest_selected.click()
+    expect(message).to_have_text("Markera de betalningar som ska attesteras.")
+    row(page, ids[0]).get_by_role("checkbox").check()
+    expect(message).to_have_text("")  # a new selection: nor does it linger
+    row(page, ids[1]).get_by_role("checkbox").check()
+    attest_selected.click()
+    # As with Attestera on one row: the rows stay where they were, saying Attesterad, and the
+    # count follows the filter.
+    expect(message).to_have_text("2 betalningar attesterade.")
+    expect(row(page, ids[0])).to_contain_text("Attesterad")
+    expect(row(page, ids[1])).to_contain_text("Attesterad")
+    expect(summary).to_contain_text("1 betalning")
+    assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
+
+
+def test_the_selected_menu_item_fits_inside_its_highlight(page, live):
+    payments_in_file(live, wait_for_answers=False)
+    login(page, "attestant")
+    page.goto("/attest")
+    current = page.locator('.sidebar a[aria-current="page"]')
+    expect(current).to_have_text("Attest av leverantörsbetalningar")
+    # The bold word "leverantörsbetalningar" is the widest: it must not stick out of the box.
+    assert current.evaluate("a => a.scrollWidth <= a.clientWidth")
+    sidebar, link = page.locator(".sidebar").bounding_box(), current.bounding_box()
+    assert link["x"] + link["width"] <= sidebar["x"] + sidebar["width"]
