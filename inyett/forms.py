@@ -300,3 +300,9 @@ class AuditFilterForm(SwedishForm):
     def validate_till(self, field):
         if field.data and self.fran.data and field.data < self.fran.data:
             raise ValidationError("Till och med kan inte vara före Från och med.")
+
+
+def show_refusals(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Put a service's refusals on the fields they concern, after the form's own messages."""
+    for name, message in errors.items():
+        form[name].errors = [*form[name].errors, message]

@@ -13,6 +13,7 @@ from inyett.extensions import db
 from inyett.formatting import paying_account
 from inyett.forms import CompanyForm
 from inyett.forms import DebtorAccountForm
+from inyett.forms import show_refusals
 from inyett.models import Company
 from inyett.services import companies
 from inyett.services.companies import CompanyRejected
@@ -41,7 +42,7 @@ def create():
                 actor=current_user.username,
             )
         except CompanyRejected as rejected:
-            _attach(form, rejected)
+            show_refusals(form, rejected.errors)
         else:
             flash(
                 f"Bolaget {company.name} är tillagt. Lägg till kontot det betalar från.",
@@ -72,16 +73,11 @@ def add_account():
                     actor=current_user.username,
                 )
             except CompanyRejected as rejected:
-                _attach(form, rejected)
+                show_refusals(form, rejected.errors)
             else:
                 flash(f"{company.name} kan nu betala från {paying_account(account)}.", "success")
                 return redirect(url_for("companies.index"))
     return _render(CompanyForm(formdata=None), form), 422
-
-
-def _attach(form, rejected: CompanyRejected) -> None:
-    for name, message in rejected.errors.items():
-        form[name].errors = [*form[name].errors, message]
 
 
 def _company_choices(form: DebtorAccountForm) -> None:

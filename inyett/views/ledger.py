@@ -21,6 +21,7 @@ from inyett.extensions import db
 from inyett.forms import ImportForm
 from inyett.forms import InvoiceForm
 from inyett.forms import SupplierForm
+from inyett.forms import show_refusals
 from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
@@ -62,7 +63,7 @@ def add_supplier():
                 actor=current_user.username,
             )
         except LedgerRejected as rejected:
-            _attach(form, rejected)
+            show_refusals(form, rejected.errors)
         else:
             flash(f"Leverantören {supplier.name} är sparad.", "success")
             for notice in (ledger.account_notice(supplier), ledger.orgnr_notice(supplier)):
@@ -95,7 +96,7 @@ def add_invoice():
                 actor=current_user.username,
             )
         except LedgerRejected as rejected:
-            _attach(form, rejected)
+            show_refusals(form, rejected.errors)
         else:
             flash(f"Faktura {invoice.invoice_number} är sparad.", "success")
             return redirect(url_for("ledger.index", company=company.id))
@@ -165,11 +166,6 @@ def _supplier_choices(company: Company):
         select(Supplier).where(Supplier.company_id == company.id).order_by(Supplier.name)
     )
     return [SelectChoice(s.id, formatting.supplier_and_account(s)) for s in suppliers]
-
-
-def _attach(form, rejected: LedgerRejected) -> None:
-    for name, message in rejected.errors.items():
-        form[name].errors = [*form[name].errors, message]
 
 
 def _render(company: Company, **forms):

@@ -16,6 +16,7 @@ from inyett.extensions import db
 from inyett.forms import ActionForm
 from inyett.forms import AuditFilterForm
 from inyett.forms import InyettSettingsForm
+from inyett.forms import show_refusals
 from inyett.models import InyettBatch
 from inyett.services import audit
 from inyett.services import outbox
@@ -48,8 +49,7 @@ def save_inyett_api():
                 _change_from(form), actor=current_user.username
             )
         except SettingsRejected as rejected:
-            for name, message in rejected.errors.items():
-                form[name].errors.append(message)
+            show_refusals(form, rejected.errors)
         else:
             flash(
                 "Inställningarna är sparade." if changed else "Inget var ändrat.",
