@@ -382,8 +382,16 @@ def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_row
         activate_inyett(one_payment_per_batch=False)
         payment_file = create_file(add_invoices()[:3])
         ids = [p.id for p in payment_file.payments]
+        warned = {
+            "externalId": payment_file.payments[1].external_id,
+            "warnings": [
+                {"code": "LimitAmount", "name": "Limit", "description": "d", "category": "T"}
+            ],
+        }
         responses.post(BATCHES, json={"code": 200})
-        responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+        responses.get(
+            f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": [warned]}
+        )
         drain()
     login_attester(client, auth)
     confirmation = client.get(f"/attest/{ids[0]}/angra", headers=HTMX).get_data(as_text=True)
@@ -401,6 +409,8 @@ def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_row
     row = html[html.index(f'id="payment-{ids[1]}"') :]
     row = row[: row.index("</tr>")]
     assert "när betalningen till Skatteverket (faktura F-1001) ångrades." in row
+    # What Inyett found before stays in sight for whoever decides whether to send it again.
+    assert "Inyetts varningar innan batchen togs bort:" in row and "Beloppsgräns" in row
     assert 'disabled title="Inte kontrollerad av Inyett. Skicka igen eller ångra den."' in row
     assert "Jag har granskat varningarna" not in row and 'name="payment_ids"' not in row
     assert "has-warnings" not in row and "Skicka igen" in row
