@@ -21,12 +21,18 @@ inyett_group = AppGroup("inyett", help="Kopplingen till Inyett.")
 
 
 @click.command("create-user")
-@click.argument("username")
-@click.option("--role", required=True, help="Användarens roll: admin, payer eller attester.")
+# Neither is required to Click, whose own "Missing option" errors are in English.
+@click.argument("username", required=False, default="")
+@click.option("--role", default="", help="Användarens roll: admin, payer eller attester.")
 @click.option("--name", "full_name", default="", help="Fullständigt namn (annars användarnamnet).")
 @with_appcontext
 def create_user_command(username: str, role: str, full_name: str) -> None:
     """Create a user; the password is asked for, or read from standard input when piped."""
+    if not username or not role:
+        _fail(
+            "Ange användarnamn och roll: flask --app app create-user NAMN --role ROLL "
+            "(roller: admin, payer, attester)."
+        )
     if sys.stdin.isatty():
         password = click.prompt("Lösenord", hide_input=True)
         if click.prompt("Upprepa lösenordet", hide_input=True) != password:

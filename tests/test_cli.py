@@ -37,6 +37,16 @@ def test_create_user_without_a_name_uses_the_username_for_it(app, runner):
     assert stored_user(app, "kalle").full_name == "kalle"
 
 
+@pytest.mark.parametrize("args", [["create-user", "kalle"], ["create-user", "--role", "payer"]])
+def test_create_user_without_a_username_or_role_says_so_in_swedish(app, runner, args):
+    result = runner.invoke(args=args, input=NEW_PASSWORD + "\n")
+    assert result.exit_code == 1
+    assert "Ange användarnamn och roll: flask --app app create-user NAMN --role ROLL" in (
+        result.output
+    )
+    assert "Missing" not in result.output
+
+
 @pytest.fixture
 def at_a_terminal(monkeypatch):
     """Standard input as an interactive terminal (CliRunner's input is a pipe otherwise)."""
