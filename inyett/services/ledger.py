@@ -124,11 +124,12 @@ class InvoiceInput:
     due_date: str | date
 
 
-def default_company(companies: list[Company]) -> Company:
-    """The company a page opens on when none is asked for: the first one set up (lowest id),
-    which in the demo is Demo Fastigheter AB. The lists stay sorted by name for reading; the
+def company_to_show(companies: list[Company], wanted: int | None) -> Company:
+    """The company asked for when it is one of `companies`, else the first one set up (lowest
+    id), which in the demo is Demo Fastigheter AB. The lists stay sorted by name for reading; the
     default is by id so that adding a company called "Aaa" does not move everyone's start page."""
-    return min(companies, key=lambda company: company.id)
+    asked_for = next((company for company in companies if company.id == wanted), None)
+    return asked_for or min(companies, key=lambda company: company.id)
 
 
 def clean_supplier(data: SupplierInput) -> dict:

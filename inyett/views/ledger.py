@@ -3,9 +3,7 @@ imported from CSV."""
 
 from flask import Blueprint
 from flask import Response
-from flask import abort
 from flask import flash
-from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -31,6 +29,7 @@ from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import InvoiceInput
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import SupplierInput
+from inyett.views import abort_without_companies
 
 bp = Blueprint("ledger", __name__, url_prefix="/reskontra")
 
@@ -149,13 +148,9 @@ def _company() -> Company:
     """The company asked for, else the one last shown to this user, else the default. With no
     company at all there is no ledger: the page says who adds one, and nothing is stored."""
     companies = db.session.scalars(select(Company).order_by(Company.name)).all()
-    if not companies:
-        page = render_template("payments/no-companies.html", title="Leverantörer och fakturor")
-        abort(make_response(page, 200 if request.method == "GET" else 409))
+    abort_without_companies(companies, "Leverantörer och fakturor")
     wanted = request.values.get("company", type=database_id) or session.get("ledger_company")
-    company = next((c for c in companies if c.id == wanted), None) or ledger.default_company(
-        companies
-    )
+    company = ledger.company_to_show(companies, wanted)
     if session.get("ledger_company") != company.id:
         session["ledger_company"] = company.id
     return company

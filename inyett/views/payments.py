@@ -34,6 +34,7 @@ from inyett.services import ledger
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.payments import PaymentRejected
+from inyett.views import abort_without_companies
 from inyett.views import row_actions
 
 bp = Blueprint("payments", __name__, url_prefix="/betalningar")
@@ -51,14 +52,8 @@ def proposal():
     """Betalningsförslag: pick a company, the account paying, a date and open invoices; create
     the payment file."""
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
-    if not companies:
-        # A new installation: say who adds the first company rather than a bare 404.
-        page = render_template("payments/no-companies.html", title="Betalningsförslag")
-        return page, 200 if request.method == "GET" else 409
-    wanted = request.values.get("company", type=database_id)
-    company = next((c for c in companies if c.id == wanted), None) or ledger.default_company(
-        companies
-    )
+    abort_without_companies(companies, "Betalningsförslag")
+    company = ledger.company_to_show(companies, request.values.get("company", type=database_id))
     invoices = _open_invoices(company.id)
     form = PaymentProposalForm(
         companies=companies,
