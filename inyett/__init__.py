@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from inyett.views import attest
     from inyett.views import auth
     from inyett.views import companies
+    from inyett.views import health
     from inyett.views import home
     from inyett.views import ledger
     from inyett.views import payments
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         ledger.bp,
         payments.bp,
         attest.bp,
+        health.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

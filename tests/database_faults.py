@@ -15,6 +15,7 @@ def _refuse_writes(connection, _record) -> None:
         cursor.execute("PRAGMA query_only = ON")
     else:
         cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        connection.commit()  # a rollback would undo the SET with the transaction it began
     cursor.close()
 
 
