@@ -42,6 +42,8 @@ DEFAULTS = {
     "HEALTH_MAX_QUEUE_AGE_SECONDS": 15 * 60,
     "HEALTH_MAX_FAILED_BATCHES": 0,
     "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": 2 * 60,
+    # Log lines at this level and above go to stderr (DEBUG, INFO, WARNING, ERROR).
+    "LOG_LEVEL": "INFO",
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "ENCRYPTION_KEY": None,
