@@ -1,5 +1,6 @@
 """GET /halsa: what a monitor sees, and when it says a person is needed (503)."""
 
+import logging
 import re
 from datetime import timedelta
 
@@ -226,3 +227,12 @@ def test_a_logged_in_users_session_is_not_kept_alive_by_the_health_check(monitor
     assert auth.client.get("/halsa").status_code == 200
     with auth.client.session_transaction() as session:
         assert session["last_active"] == 1
+
+
+def test_a_monitor_polling_leaves_no_lines_in_the_log(monitored, caplog):
+    caplog.set_level(logging.DEBUG)
+    assert health(monitored)[0] == 200
+    assert health(monitored)[0] == 200
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.INFO
+    ] == []
