@@ -85,13 +85,28 @@ class OneLineFormatter(logging.Formatter):
 
 
 class InyettLogHandler(logging.StreamHandler):
-    """The app's one handler; its class tells it apart when the app is created again."""
+    """The app's one handler; its class tells it apart when the app is created again.
+
+    It writes to sys.stderr as it is when a line is logged, as Python's last-resort handler
+    does, so that whatever redirects stderr later (a test, a CLI runner) gets the lines too."""
+
+    def __init__(self):
+        super().__init__()
+        self._stream = None
+
+    @property
+    def stream(self):
+        return self._stream or sys.stderr
+
+    @stream.setter
+    def stream(self, stream) -> None:
+        self._stream = stream
 
 
 def configure(app: Flask) -> None:
     """Send every log line (the app's, the sender's, waitress's) through one handler on stderr,
     and give every request an id, sent back in the X-Request-Id header."""
-    handler = InyettLogHandler(sys.stderr)
+    handler = InyettLogHandler()
     handler.setFormatter(OneLineFormatter(LINE_FORMAT, TIME_FORMAT))
     handler.addFilter(RequestContextFilter())
     handler.addFilter(RedactingFilter(_config_secrets(app)))

@@ -6,6 +6,7 @@ import logging
 import re
 
 import pytest
+from flask_migrate import stamp
 from sqlalchemy import text
 
 from inyett import logs
@@ -106,3 +107,11 @@ def test_keys_passwords_and_authorization_headers_never_reach_the_log(app, log_o
 )
 def test_redact_hides_what_follows_a_secrets_name(text, expected):
     assert redact(text) == expected
+
+
+def test_migrating_the_database_leaves_the_apps_log_lines_as_they_were(app):
+    # `flask demo` migrates in the process that then serves; alembic.ini would take over stderr.
+    with app.app_context():
+        stamp(revision="head", purge=True)
+    assert logs.handler() in logging.getLogger().handlers
+    assert logging.getLogger().level == logging.INFO
