@@ -79,7 +79,7 @@ class OutboxWorker:
                 with_traceback=True,
             )
         if self._failed_rounds:
-            logger.warning(self._recovery_message)
+            logger.info(self._recovery_message)
         self._failed_rounds = 0
         self._recovery_message = ""
         # Polls for answers are due within seconds, so wake up regularly too.
