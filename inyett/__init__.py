@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from inyett import cli
 from inyett import errors
 from inyett import formatting
+from inyett import logs
 from inyett import security
 from inyett import worker
 from inyett.config import load_config
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    logs.configure(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -98,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from inyett.views import attest
     from inyett.views import auth
     from inyett.views import companies
+    from inyett.views import health
     from inyett.views import home
     from inyett.views import ledger
     from inyett.views import payments
@@ -113,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
         ledger.bp,
         payments.bp,
         attest.bp,
+        health.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

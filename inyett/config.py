@@ -36,6 +36,14 @@ DEFAULTS = {
     "SEND_FIRST_RETRY_SECONDS": 2.0,
     # How long a sender holds a batch; one that dies mid-send delays the batch this long.
     "SEND_CLAIM_SECONDS": 120.0,
+    # GET /halsa answers 503 (something needs a person) when a batch has waited unsent longer
+    # than this, when more batches than this have Fel, or when the in-process sender has not
+    # run for this long (it runs every second or so).
+    "HEALTH_MAX_QUEUE_AGE_SECONDS": 15 * 60,
+    "HEALTH_MAX_FAILED_BATCHES": 0,
+    "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": 2 * 60,
+    # Log lines at this level and above go to stderr (DEBUG, INFO, WARNING, ERROR).
+    "LOG_LEVEL": "INFO",
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "ENCRYPTION_KEY": None,

@@ -342,3 +342,13 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     username: Mapped[str] = mapped_column(String(80), index=True)
     address: Mapped[str] = mapped_column(String(45), index=True)
+
+
+class ServiceStatus(db.Model):
+    """When something last happened that every process should see: the sender's heartbeat and
+    Inyett's last answer (one row per name, overwritten), read by the health check."""
+
+    __tablename__ = "service_status"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

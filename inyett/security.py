@@ -53,7 +53,8 @@ def register(app) -> None:
         # The session cookie alone cannot end an idle session: every request renews it, and a
         # page with rows waiting for Inyett asks the server every 2 seconds. So the user's own
         # requests are timed here, and the page's automatic ones are not counted.
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        # A monitor's health check is no one's activity, and must answer without the database.
+        if request.endpoint in ("static", "health.status") or not current_user.is_authenticated:
             return None
         now = int(utcnow().timestamp())
         last_active = session.get(LAST_ACTIVE)

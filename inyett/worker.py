@@ -5,16 +5,24 @@ It wakes when the app starts and requests call `notify()` after their commit; cr
 two from doing the same batch.
 """
 
+import logging
 import threading
 
 import click
 from flask import Flask
+from sqlalchemy.exc import InternalError
+from sqlalchemy.exc import OperationalError
 
 from inyett.extensions import db
 from inyett.services import outbox
 from inyett.services.settings import client_for_batch
 
 IDLE_WAKEUP_SECONDS = 1.0
+# After a failed round the worker waits 1, 2, 4 … seconds, at most this long, so that a database
+# that stays unavailable for a day costs a few thousand attempts, not a log line per second.
+MAX_FAILURE_WAIT_SECONDS = 60.0
+
+logger = logging.getLogger(__name__)
 
 
 class OutboxWorker:
@@ -24,6 +32,8 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._failed_rounds = 0
+        self._recovery_message = ""
 
     def notify(self) -> None:
         """Wake the worker now (starting it on first use)."""
@@ -42,16 +52,50 @@ class OutboxWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            try:
-                with self.app.app_context():
+            self._wake.wait(self._round())
+
+    def _round(self) -> float:
+        """Handle what is due; return how long to wait before the next round."""
+        try:
+            with self.app.app_context():
+                try:
                     outbox.process_due(
                         client_for_batch, concurrency=self.app.config["SEND_CONCURRENCY"]
                     )
+                finally:
                     db.session.remove()
-            except Exception:  # noqa: BLE001 - the worker must outlive a bad moment (e.g. a locked DB)
-                self.app.logger.exception("Outbox worker round failed")
-            # Polls for answers are due within seconds, so wake up regularly too.
-            self._wake.wait(IDLE_WAKEUP_SECONDS)
+        # PostgreSQL refuses writes in a read-only transaction with an InternalError.
+        except (OperationalError, InternalError) as error:
+            return self._failed(
+                f"Databasen går inte att skriva till eller nå ({_first_line(error.orig)}). "
+                "Sändaren till Inyett väntar och försöker igen, "
+                f"med högst {MAX_FAILURE_WAIT_SECONDS:g} sekunder mellan försöken.",
+                "Databasen fungerar igen; sändaren till Inyett skickar som vanligt.",
+            )
+        except Exception:  # noqa: BLE001 - the worker must outlive a bad moment
+            return self._failed(
+                "Sändaren till Inyett stötte på ett oväntat fel och försöker igen.",
+                "Sändaren till Inyett fungerar igen.",
+                with_traceback=True,
+            )
+        if self._failed_rounds:
+            logger.info(self._recovery_message)
+        self._failed_rounds = 0
+        self._recovery_message = ""
+        # Polls for answers are due within seconds, so wake up regularly too.
+        return IDLE_WAKEUP_SECONDS
+
+    def _failed(self, message: str, recovery_message: str, with_traceback: bool = False) -> float:
+        # Logged when the trouble starts or changes, not every round while it lasts.
+        if recovery_message != self._recovery_message:
+            logger.warning(message, exc_info=with_traceback)
+        self._recovery_message = recovery_message
+        self._failed_rounds += 1
+        return min(MAX_FAILURE_WAIT_SECONDS, 2.0 ** (self._failed_rounds - 1))
+
+
+def _first_line(error: BaseException | None) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 def register(app: Flask) -> None:

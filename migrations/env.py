@@ -9,10 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# The app keeps its own loggers when it upgrades itself (`flask --app app demo`).
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Interpret the config file for Python logging, unless the app has set up the log already
+# (`flask db upgrade`, and `flask --app app demo`, which then serves from the same process):
+# alembic.ini would replace its one-line-per-event handler and quieten it to WARNING.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

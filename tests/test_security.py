@@ -45,7 +45,7 @@ from tests.payments_helpers import create_file
 
 ROLES = ["admin", "payer", "attester"]
 USERNAMES = {"admin": "admin", "payer": "betalare", "attester": "attestant"}
-PUBLIC = {"static", "auth.login"}
+PUBLIC = {"static", "auth.login", "health.status"}
 KEY = "mycket-hemlig-nyckel-4242"
 PAGE = "/systeminstallningar/inyett-api"
 TEST_CONNECTION = "/systeminstallningar/inyett-api/testa-uppkoppling"
@@ -77,6 +77,7 @@ LOGGED_IN = frozenset(ROLES)
 EXPECTED_ROLES = {
     "static": None,  # public
     "auth.login": None,
+    "health.status": None,  # the health check, for monitoring
     "auth.logout": LOGGED_IN,
     "home.index": LOGGED_IN,
     # Systeminställningar › Inyett API, its queue and the audit log: administrators only.

@@ -33,6 +33,7 @@ from inyett.models import Payment
 from inyett.models import PaymentWarning
 from inyett.models import utcnow
 from inyett.services import audit
+from inyett.services import service_status
 
 BATCH_STATES = {
     "queued": "Köad",
@@ -146,7 +147,20 @@ def process_due(
     due_by = now()
     owner = uuid.uuid4().hex
     if concurrency <= 1:
-        return _handle_claimed_until_done(make_client, now, due_by, owner)
+        handled = _handle_claimed_until_done(make_client, now, due_by, owner)
+    else:
+        handled = _handle_in_threads(make_client, now, due_by, owner, concurrency)
+    service_status.mark(service_status.SENDER_ALIVE)
+    return handled
+
+
+def _handle_in_threads(
+    make_client: ClientFactory,
+    now: Callable[[], datetime],
+    due_by: datetime,
+    owner: str,
+    concurrency: int,
+) -> int:
     app = current_app._get_current_object()
 
     def handle_in_own_session(_thread: int) -> int:
@@ -186,6 +200,7 @@ def _one_client_per_environment(make_client: ClientFactory) -> ClientFactory:
 
 def process_batch(batch: InyettBatch, make_client: ClientFactory, now: datetime) -> None:
     """Take the batch's next step at Inyett and store the outcome (the caller holds the claim)."""
+    answered = False
     try:
         client = make_client(batch)
         if batch.state == "queued":
@@ -194,6 +209,7 @@ def process_batch(batch: InyettBatch, make_client: ClientFactory, now: datetime)
             _poll(batch, client, now)
         elif batch.state == "delete_queued":
             _delete(batch, client, now)
+        answered = True
     except InyettError as error:
         _failed_attempt(batch, error, now)
     except Exception as error:  # noqa: BLE001 - a bad batch must not stop the others
@@ -215,6 +231,10 @@ def process_batch(batch: InyettBatch, make_client: ClientFactory, now: datetime)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
+    # A round of many batches may take minutes: each batch is a sign of life too.
+    service_status.mark(
+        service_status.SENDER_ALIVE, *([service_status.INYETT_ANSWERED] if answered else [])
+    )
 
 
 def batch_body(batch: InyettBatch) -> dict:
