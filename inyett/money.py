@@ -38,8 +38,8 @@ def parse_amount(text: str) -> Decimal:
     found = SWEDISH.fullmatch(body)
     if found is None:
         raise InvalidAmount(_why_unreadable(typed, body))
-    decimals = found["comma"] or found["dot"] or ""
-    value = Decimal(found["whole"].replace(" ", "") + "." + (decimals or "0"))
+    decimals = found["comma"] or found["dot"] or "0"
+    value = Decimal(found["whole"].replace(" ", "") + "." + decimals)
     return check_amount(-value if negative else value)
 
 
