@@ -1,3 +1,6 @@
+from datetime import date
+
+import pytest
 from sqlalchemy import select
 
 from inyett import api_client
@@ -13,6 +16,33 @@ from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 
 PROPOSAL = "/betalningar/forslag"
+
+
+@pytest.mark.parametrize(
+    ("country", "today", "proposed"),
+    [
+        ("SE", date(2026, 12, 24), "2026-12-28"),  # julafton, juldagen, a weekend
+        ("SE", date(2026, 12, 30), "2026-12-30"),
+        ("NO", date(2026, 12, 31), "2026-12-31"),  # a bank day in Norway
+        ("NO", date(2027, 3, 25), "2027-03-30"),  # skjærtorsdag to 2. påskedag
+    ],
+)
+def test_the_proposal_offers_the_next_bank_day_of_the_companys_country(
+    app, client, auth, monkeypatch, country, today, proposed
+):
+    class Today(date):
+        @classmethod
+        def today(cls):
+            return today
+
+    monkeypatch.setattr("inyett.views.payments.date", Today)
+    with app.app_context():
+        db.session.get(Company, 1).country = country
+        db.session.commit()
+        add_invoices()
+    auth.login("betalare")
+    page = client.get(PROPOSAL).get_data(as_text=True)
+    assert f'name="payment_date" required type="text" value="{proposed}"' in page
 
 
 def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):

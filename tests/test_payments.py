@@ -120,6 +120,74 @@ def test_payment_dates_in_the_past_or_on_weekends_are_refused(ctx, payment_date,
     assert db.session.scalars(select(Payment)).all() == []
 
 
+@pytest.mark.parametrize(
+    ("country", "payment_date", "message"),
+    [
+        (
+            "SE",
+            date(2026, 12, 24),
+            "2026-12-24 är inte en bankdag i Sverige. Närmaste bankdag är 2026-12-28.",
+        ),
+        (
+            "SE",
+            date(2026, 12, 31),
+            "2026-12-31 är inte en bankdag i Sverige. Närmaste bankdag är 2027-01-04.",
+        ),
+        (
+            "SE",
+            date(2027, 6, 25),
+            "2027-06-25 är inte en bankdag i Sverige. Närmaste bankdag är 2027-06-28.",
+        ),
+        # Skjærtorsdag: a bank day in Sweden, a public holiday in Norway.
+        (
+            "NO",
+            date(2027, 3, 25),
+            "2027-03-25 är inte en bankdag i Norge. Närmaste bankdag är 2027-03-30.",
+        ),
+        (
+            "NO",
+            date(2027, 5, 17),
+            "2027-05-17 är inte en bankdag i Norge. Närmaste bankdag är 2027-05-18.",
+        ),
+    ],
+)
+def test_a_holiday_of_the_companys_country_is_refused_with_the_next_bank_day(
+    ctx, country, payment_date, message
+):
+    ids = add_invoices()
+    company = db.session.get(SupplierInvoice, ids[0]).company
+    company.country = country
+    db.session.commit()
+    with pytest.raises(PaymentRejected) as rejected:
+        payments.create_payment_file(
+            company.id,
+            ids,
+            payment_date,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="b",
+            today=TODAY,
+        )
+    assert str(rejected.value) == message
+    assert rejected.value.field == "payment_date"
+    assert db.session.scalars(select(Payment)).all() == []
+
+
+def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(ctx):
+    ids = add_invoices()
+    company = db.session.get(SupplierInvoice, ids[0]).company
+    company.country = "NO"
+    db.session.commit()
+    payment_file = payments.create_payment_file(
+        company.id,
+        ids[:1],
+        date(2026, 12, 31),
+        debtor_account_id=company.debtor_accounts[0].id,
+        actor="b",
+        today=TODAY,
+    )
+    assert payment_file.payment_date == date(2026, 12, 31)
+
+
 def add_bank_account(company_name="Testbolaget AB") -> DebtorAccount:
     """A bank account for the company to pay from, after its bankgiro."""
     company = db.session.scalar(select(Company).where(Company.name == company_name))

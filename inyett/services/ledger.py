@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from decimal import Decimal
-from decimal import InvalidOperation
 
-from babel.numbers import NumberFormatError
-from babel.numbers import parse_decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from inyett import account_numbers
 from inyett import dates
 from inyett import formatting
+from inyett import money
 from inyett.account_numbers import InvalidNumber
 from inyett.extensions import db
 from inyett.models import Company
@@ -29,7 +27,6 @@ from inyett.models import SupplierInvoice
 from inyett.services import audit
 
 CURRENCIES = ("SEK", "NOK", "EUR", "DKK", "USD", "GBP")
-MAX_AMOUNT = Decimal("999999999.99")
 # Cells starting like this become formulas when a spreadsheet opens a file made from our data.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -92,13 +89,26 @@ class ImportRejected(Exception):
 
 
 @dataclass(frozen=True)
+class ImportedRow:
+    """What one line of an import stored, for the user to check against the file."""
+
+    line: int
+    supplier_name: str
+    invoice_number: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class Imported:
-    """A stored import: how many invoices, and what the user should know or check per line
-    (`notices`, the first MAX_NOTICES of them; `notices_left_out` says how many more)."""
+    """A stored import: how many invoices, what each line stored (`rows`), and what the user
+    should know or check per line (`notices`, the first MAX_NOTICES of them;
+    `notices_left_out` says how many more)."""
 
     count: int
     notices: list[str] = field(default_factory=list)
     notices_left_out: int = 0
+    rows: list[ImportedRow] = field(default_factory=list)
 
 
 # Each notice is a flash message, and flash messages travel in the session cookie.
@@ -330,11 +340,21 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
     if not rows:
         raise ImportRejected(file_error="Filen har bara rubrikraden, inga fakturor.")
     notices = _new_supplier_notices(rows, suppliers)
-    for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
+    stored = []
+    for (line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
         db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
+        stored.append(
+            ImportedRow(
+                line,
+                supplier.name,
+                invoice_fields["invoice_number"],
+                invoice_fields["amount"],
+                invoice_fields["currency"],
+            )
+        )
     audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
     _commit_or_reject(lambda: ImportRejected(file_error=ADDED_MEANWHILE))
-    return Imported(len(rows), notices[:MAX_NOTICES], max(0, len(notices) - MAX_NOTICES))
+    return Imported(len(rows), notices[:MAX_NOTICES], max(0, len(notices) - MAX_NOTICES), stored)
 
 
 def _new_supplier_notices(rows, suppliers: list[Supplier]) -> list[str]:
@@ -543,23 +563,12 @@ def _already_there(invoice: SupplierInvoice) -> str:
 
 def _amount(value, errors: dict) -> Decimal | None:
     try:
-        amount = (
-            value
-            if isinstance(value, Decimal)
-            else parse_decimal(str(value).strip(), locale="sv_SE", strict=False)
-        )
-    except (NumberFormatError, InvalidOperation, ValueError):
-        errors["amount"] = "Beloppet ska vara ett tal, t.ex. 1 234,50."
+        if isinstance(value, Decimal):
+            return money.check_amount(value)
+        return money.parse_amount(str(value))
+    except money.InvalidAmount as bad:
+        errors["amount"] = str(bad)
         return None
-    if not amount.is_finite() or amount <= 0:
-        errors["amount"] = "Beloppet ska vara större än noll."
-    elif amount > MAX_AMOUNT:
-        errors["amount"] = "Beloppet är för stort."
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors["amount"] = "Beloppet får ha högst två decimaler."
-    else:
-        return amount.quantize(Decimal("0.01"))
-    return None
 
 
 def _date(value, errors: dict) -> date | None:

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import pain001
+from inyett.bankfiles import calendar as bank_calendar
 from inyett.extensions import db
 from inyett.formatting import local_datetime
 from inyett.formatting import paying_account
@@ -39,6 +40,14 @@ class PaymentRejected(Exception):
 
 NOT_AN_OWN_ACCOUNT = "Välj ett av bolagets egna konton att betala från."
 CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
+
+
+def _not_a_bank_day(country: str, day: date) -> str:
+    """Why `day` cannot be a payment date in `country`, and the date that can."""
+    return (
+        f"{day.isoformat()} är inte en bankdag i {bank_calendar.COUNTRY_NAMES[country]}. "
+        f"Närmaste bankdag är {bank_calendar.next_bank_day(country, day).isoformat()}."
+    )
 
 
 def explain_lost_race(payment: Payment) -> str:
@@ -91,8 +100,8 @@ def create_payment_file(
     debtor_account = _debtor_account(company, debtor_account_id)
     if payment_date < today:
         raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
-    if payment_date.weekday() >= 5:
-        raise PaymentRejected("Betaldatum måste vara en bankdag (inte lördag eller söndag).")
+    if not bank_calendar.is_bank_day(company.country, payment_date):
+        raise PaymentRejected(_not_a_bank_day(company.country, payment_date), "payment_date")
     invoices = _open_invoices(company, invoice_ids)
     payment_file = PaymentFile(
         company=company,

@@ -97,7 +97,11 @@ def add_invoice():
         except LedgerRejected as rejected:
             show_refusals(form, rejected.errors)
         else:
-            flash(f"Faktura {invoice.invoice_number} är sparad.", "success")
+            flash(
+                f"Fakturan {invoice.invoice_number} sparades med beloppet "
+                f"{formatting.amount(invoice.amount)} {invoice.currency}.",
+                "success",
+            )
             return redirect(url_for("ledger.index", company=company.id))
     return _render(company, invoice_form=form), 422
 
@@ -129,7 +133,9 @@ def import_csv():
                     + " om importen visas inte här: kontrollera leverantörerna och kontona.",
                     "warning",
                 )
-            return redirect(url_for("ledger.index", company=company.id))
+            # Shown at once rather than after a redirect: every line's stored amount is too
+            # much for a flash message, and sending the file again is refused as duplicates.
+            return _render(company, import_result=imported)
     return _render(company, import_form=form, import_rejected=rejected), 422
 
 
@@ -184,5 +190,6 @@ def _render(company: Company, **forms):
         invoice_form=invoice_form,
         import_form=forms.pop("import_form", None) or ImportForm(formdata=None),
         import_rejected=forms.pop("import_rejected", None),
+        import_result=forms.pop("import_result", None),
         columns=ledger.CSV_COLUMNS,
     )

@@ -1,7 +1,6 @@
 """Betalningsförslag, Skapa betalning till fil, payment files and their Inyett states."""
 
 from datetime import date
-from datetime import timedelta
 
 from flask import Blueprint
 from flask import Response
@@ -18,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from inyett import worker
 from inyett.access import roles_required
+from inyett.bankfiles import calendar as bank_calendar
 from inyett.errors import render_error
 from inyett.extensions import db
 from inyett.formatting import plural
@@ -60,7 +60,7 @@ def proposal():
         invoices=invoices,
         debtor_accounts=company.debtor_accounts,
         company=company.id,
-        payment_date=_next_bank_day(date.today()),
+        payment_date=bank_calendar.next_bank_day(company.country, date.today()),
         debtor_account=company.debtor_accounts[0].id if company.debtor_accounts else None,
     )
     if form.validate_on_submit():
@@ -230,9 +230,3 @@ def _open_invoices(company_id: int) -> list[SupplierInvoice]:
             .order_by(SupplierInvoice.due_date, SupplierInvoice.id)
         )
     )
-
-
-def _next_bank_day(day: date) -> date:
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day

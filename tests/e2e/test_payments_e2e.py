@@ -81,7 +81,7 @@ def test_a_file_is_sent_and_warnings_arrive(live, browserless, simulator_url):
         },
         token_from="/reskontra",
     )
-    assert "Faktura F-2001 är sparad." in added.text
+    assert "Fakturan F-2001 sparades med beloppet 150\xa0000,00 SEK." in added.text
     with app.app_context():
         large = db.session.scalar(
             select(SupplierInvoice.id).where(SupplierInvoice.invoice_number == "F-2001")
