@@ -127,6 +127,27 @@ def send_pending_command(wait: float) -> None:
     )
 
 
+@inyett_group.command("invoice-duplicates")
+def invoice_duplicates_command() -> None:
+    """List the invoices an earlier version stored twice, which the upgrade kept."""
+    from inyett.services import ledger
+
+    groups = ledger.historical_duplicates()
+    if not groups:
+        click.echo("Inga fakturor finns flera gånger från samma leverantör.")
+        return
+    click.echo(
+        "Fakturor som en tidigare version sparade flera gånger från samma leverantör. "
+        "Uppgraderingen behöll alla, eftersom de kan ha betalats; nya fakturor med samma nummer "
+        "nekas. Kontrollera under Betalfiler att varje faktura bara betalas en gång."
+    )
+    for copies in groups:
+        first = copies[0]
+        click.echo(f"{first.company.name}: {first.supplier.name}, faktura {first.invoice_number}")
+        for invoice in copies:
+            click.echo(f"  {ledger.describe_copy(invoice)}")
+
+
 @inyett_group.command("rotate-encryption-key")
 def rotate_encryption_key_command() -> None:
     """Encrypt the stored API key with a new encryption key, and retire the old key."""
