@@ -1,4 +1,5 @@
 import io
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func
@@ -12,6 +13,7 @@ from inyett.models import SupplierInvoice
 from inyett.services import ledger
 from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import LedgerRejected
+from tests.payments_helpers import add_open_invoice
 
 HEADER = ";".join(ledger.CSV_COLUMNS)
 
@@ -752,3 +754,32 @@ def test_letters_of_every_language_are_still_welcome(company):
     rows = ledger.CSV_EXAMPLE.splitlines()
     named = rows[1].replace("Skatteverket", "Ærø Ñandú Ōsaka 東京 AB")
     assert import_text(company, "\n".join([rows[0], named])).count == 1
+
+
+BYGG_OCH_MONTAGE = ("Bygg & Montage AB", "5560473521", "BBAN", "50001234560")
+
+
+def test_a_copy_an_earlier_version_stored_twice_is_marked_where_invoices_are_listed(
+    client, auth, company
+):
+    first = add_open_invoice(company, BYGG_OCH_MONTAGE, "BM-5521", "12500.00", "")
+    db.session.add(
+        SupplierInvoice(
+            company=company,
+            supplier=first.supplier,
+            invoice_number="BM-5521",
+            amount=Decimal("12500.00"),
+            currency="SEK",
+            due_date=first.due_date,
+            duplicate_number=1,  # as the upgrade numbers a kept copy
+        )
+    )
+    db.session.commit()
+    auth.login("betalare")
+    for page in ("/reskontra", "/betalningar/forslag"):
+        html = client.get(page).get_data(as_text=True)
+        assert html.count("BM-5521</td>") == 1, page
+        assert (
+            html.count('BM-5521 <span class="badge badge-warning">dubblett från tidigare version')
+            == 1
+        ), page
