@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from flask_migrate import downgrade
 from flask_migrate import upgrade
 from sqlalchemy import inspect
@@ -99,3 +100,24 @@ def test_invoice_duplicates_says_when_there_are_none(runner):
     listed = runner.invoke(args=["inyett", "invoice-duplicates"])
     assert listed.exit_code == 0, listed.output
     assert "Inga fakturor finns flera gånger från samma leverantör." in listed.output
+
+
+def test_the_upgrade_drops_the_one_supplier_per_orgnr_rule_a_database_briefly_got(app):
+    # 3c9d1e7f5a20 held this rule for a few minutes on main; the app has since stored a second
+    # account for a known org.nr (with a warning), which the rule would refuse.
+    with app.app_context():
+        _empty_database()
+        upgrade(revision="3c9d1e7f5a20")
+        with db.engine.begin() as connection:
+            # As that migration made it.
+            operations = Operations(MigrationContext.configure(connection))
+            with operations.batch_alter_table("suppliers") as batch_op:
+                batch_op.create_unique_constraint(
+                    "uq_suppliers_company_orgnr", ["company_id", "orgnr"]
+                )
+        assert "uq_suppliers_company_orgnr" in {
+            c["name"] for c in inspect(db.engine).get_unique_constraints("suppliers")
+        }
+        upgrade()
+        names = {c["name"] for c in inspect(db.engine).get_unique_constraints("suppliers")}
+        assert "uq_suppliers_company_orgnr" not in names
