@@ -104,6 +104,16 @@ def point_at_simulator(config, simulator_port: int) -> None:
             config[key] = url
 
 
+@inyett_group.command("version")
+def version_command() -> None:
+    """Print the version that runs and whether the database has its schema."""
+    from inyett.version import database_schema_state
+    from inyett.version import running_version
+
+    click.echo(f"Inyettkopplingen {running_version()}")
+    click.echo(database_schema_state())
+
+
 @inyett_group.command("send-pending")
 @click.option(
     "--wait",
