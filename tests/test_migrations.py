@@ -121,3 +121,20 @@ def test_the_upgrade_drops_the_one_supplier_per_orgnr_rule_a_database_briefly_go
         upgrade()
         names = {c["name"] for c in inspect(db.engine).get_unique_constraints("suppliers")}
         assert "uq_suppliers_company_orgnr" not in names
+
+
+def test_after_an_upgrade_sqlite_still_holds_foreign_keys(app):
+    # The upgrade turns them off to rebuild tables; `flask demo` then serves from the same pool.
+    with app.app_context():
+        _empty_database()
+        upgrade()
+        with db.engine.connect() as connection:
+            if connection.dialect.name != "sqlite":
+                pytest.skip("PostgreSQL always holds them")
+            with pytest.raises(IntegrityError):
+                connection.execute(
+                    text(
+                        "INSERT INTO debtor_accounts (company_id, account_type, account, "
+                        "currency) VALUES (999, 'BGNR', '55555551', 'SEK')"
+                    )
+                )
