@@ -24,6 +24,7 @@ from inyett.extensions import login_manager
 from inyett.extensions import migrate
 from inyett.htmx import is_htmx_request
 from inyett.models import MAX_DATABASE_ID
+from inyett.version import running_version
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,4 +126,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_globals(app: Flask) -> None:
     @app.context_processor
     def installation():
-        return {"test_installation": app.config["INSTALLATION"] == "test"}
+        return {
+            "test_installation": app.config["INSTALLATION"] == "test",
+            "app_version": running_version(),
+        }

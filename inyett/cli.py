@@ -104,6 +104,16 @@ def point_at_simulator(config, simulator_port: int) -> None:
             config[key] = url
 
 
+@inyett_group.command("version")
+def version_command() -> None:
+    """Print the version that runs and whether the database has its schema."""
+    from inyett.version import database_schema_state
+    from inyett.version import running_version
+
+    click.echo(f"Inyettkopplingen {running_version()}")
+    click.echo(database_schema_state())
+
+
 @inyett_group.command("send-pending")
 @click.option(
     "--wait",
@@ -125,6 +135,27 @@ def send_pending_command(wait: float) -> None:
     click.echo(
         f"{handled} steg utförda hos Inyett; {outbox.unfinished_count()} batchar är inte klara."
     )
+
+
+@inyett_group.command("invoice-duplicates")
+def invoice_duplicates_command() -> None:
+    """List the invoices an earlier version stored twice, which the upgrade kept."""
+    from inyett.services import ledger
+
+    groups = ledger.historical_duplicates()
+    if not groups:
+        click.echo("Inga fakturor finns flera gånger från samma leverantör.")
+        return
+    click.echo(
+        "Fakturor som en tidigare version sparade flera gånger från samma leverantör. "
+        "Uppgraderingen behöll alla, eftersom de kan ha betalats; nya fakturor med samma nummer "
+        "nekas. Kontrollera under Betalfiler att varje faktura bara betalas en gång."
+    )
+    for copies in groups:
+        first = copies[0]
+        click.echo(f"{first.company.name}: {first.supplier.name}, faktura {first.invoice_number}")
+        for invoice in copies:
+            click.echo(f"  {ledger.describe_copy(invoice)}")
 
 
 @inyett_group.command("rotate-encryption-key")

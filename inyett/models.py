@@ -189,9 +189,15 @@ class SupplierInvoice(db.Model):
     """An open supplier invoice (leverantörsfaktura) waiting to be paid."""
 
     __tablename__ = "supplier_invoices"
-    # The same invoice twice would be paid twice.
+    # The same invoice twice would be paid twice. Copies an older version stored anyway are
+    # kept (they may have been paid), numbered 1, 2, … by the upgrade; a new invoice is always 0.
     __table_args__ = (
-        UniqueConstraint("supplier_id", "invoice_number", name="uq_supplier_invoices_number"),
+        UniqueConstraint(
+            "supplier_id",
+            "invoice_number",
+            "duplicate_number",
+            name="uq_supplier_invoices_number",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +211,7 @@ class SupplierInvoice(db.Model):
     due_date: Mapped[date]
     # open -> in_payment (in a payment file) -> back to open when the payment is undone
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    duplicate_number: Mapped[int] = mapped_column(default=0, server_default="0")
 
     company: Mapped[Company] = relationship()
     supplier: Mapped[Supplier] = relationship()

@@ -106,14 +106,42 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by copying it and dropping the old one, which
+            # foreign keys refuse while other rows point at it (a ledger with payments). The
+            # check below holds the rule instead; the pooled connection gets it back after.
+            _sqlite_foreign_keys(connection, "OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _refuse_broken_references(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection, state):
+    connection.commit()  # the pragma is ignored inside a transaction
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={state}")
+    connection.commit()
+
+
+def _refuse_broken_references(connection):
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(
+            "Uppgraderingen avbröts: rader pekar på rader som saknas (tabell, rad, saknad "
+            "tabell): " + "; ".join(f"{row[0]}, {row[1]}, {row[2]}" for row in broken[:20])
+            + ". Återställ säkerhetskopian och kontakta leverantören."
+        )
 
 
 if context.is_offline_mode():

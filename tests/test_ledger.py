@@ -1,5 +1,6 @@
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func
@@ -13,6 +14,7 @@ from inyett.models import SupplierInvoice
 from inyett.services import ledger
 from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import LedgerRejected
+from tests.payments_helpers import add_open_invoice
 
 HEADER = ";".join(ledger.CSV_COLUMNS)
 
@@ -827,3 +829,32 @@ def test_an_import_shows_the_amount_stored_from_every_line(app, client, auth):
         ["3", "Kontorsvaror AB", "K-88", "999,50", "SEK"],
         ["4", "Bygg &amp; Montage AB", "BM-5521", "12\xa0500,00", "SEK"],
     ]
+
+
+BYGG_OCH_MONTAGE = ("Bygg & Montage AB", "5560473521", "BBAN", "50001234560")
+
+
+def test_a_copy_an_earlier_version_stored_twice_is_marked_where_invoices_are_listed(
+    client, auth, company
+):
+    first = add_open_invoice(company, BYGG_OCH_MONTAGE, "BM-5521", "12500.00", "")
+    db.session.add(
+        SupplierInvoice(
+            company=company,
+            supplier=first.supplier,
+            invoice_number="BM-5521",
+            amount=Decimal("12500.00"),
+            currency="SEK",
+            due_date=first.due_date,
+            duplicate_number=1,  # as the upgrade numbers a kept copy
+        )
+    )
+    db.session.commit()
+    auth.login("betalare")
+    for page in ("/reskontra", "/betalningar/forslag"):
+        html = client.get(page).get_data(as_text=True)
+        assert html.count("BM-5521</td>") == 1, page
+        assert (
+            html.count('BM-5521 <span class="badge badge-warning">dubblett från tidigare version')
+            == 1
+        ), page

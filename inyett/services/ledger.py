@@ -6,6 +6,7 @@ invoice fraud looks like: an import refuses it, a person adding one by hand is t
 
 import csv
 import io
+import itertools
 import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
@@ -13,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy import tuple_
 from sqlalchemy.exc import IntegrityError
 
 from inyett import account_numbers
@@ -558,6 +560,40 @@ def _already_there(invoice: SupplierInvoice) -> str:
         f"Faktura {invoice.invoice_number} från {invoice.supplier.name} finns redan "
         f"({formatting.amount(invoice.amount)} {invoice.currency}, förfaller "
         f"{invoice.due_date.isoformat()}, {INVOICE_STATES.get(invoice.status, invoice.status)})."
+    )
+
+
+def historical_duplicates() -> list[list[SupplierInvoice]]:
+    """The invoices an earlier version stored more than once from one supplier, which the
+    upgrade kept (they may have been paid): per invoice its copies, the first stored first."""
+    copied = select(SupplierInvoice.supplier_id, SupplierInvoice.invoice_number).where(
+        SupplierInvoice.duplicate_number > 0
+    )
+    invoices = db.session.scalars(
+        select(SupplierInvoice)
+        .where(tuple_(SupplierInvoice.supplier_id, SupplierInvoice.invoice_number).in_(copied))
+        .order_by(
+            SupplierInvoice.company_id,
+            SupplierInvoice.supplier_id,
+            SupplierInvoice.invoice_number,
+            SupplierInvoice.duplicate_number,
+        )
+    )
+    return [
+        list(copies)
+        for _key, copies in itertools.groupby(
+            invoices, key=lambda invoice: (invoice.supplier_id, invoice.invoice_number)
+        )
+    ]
+
+
+def describe_copy(invoice: SupplierInvoice) -> str:
+    """One copy of a kept duplicate, as `invoice-duplicates` lists it."""
+    which = f"kopia {invoice.duplicate_number}" if invoice.duplicate_number else "först sparad"
+    return (
+        f"faktura-id {invoice.id}, {which}: {formatting.amount(invoice.amount)} "
+        f"{invoice.currency}, förfaller {invoice.due_date.isoformat()}, "
+        f"{INVOICE_STATES.get(invoice.status, invoice.status)}"
     )
 
 

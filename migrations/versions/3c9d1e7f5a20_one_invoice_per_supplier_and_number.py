@@ -18,22 +18,23 @@ CONSTRAINT = 'uq_supplier_invoices_number'
 
 
 def upgrade():
-    # Until now the app refused these duplicates itself; a database that holds some anyway (two
-    # imports at the same instant) stops the upgrade with the rows to tidy, rather than losing one.
+    # Until now the app refused these duplicates itself, but older versions could store one
+    # invoice twice (the first release's demo did) and such rows may have been paid. A database
+    # that holds some gets the rule from a7d3e5b19c42, which keeps and numbers them; stopping
+    # here would leave no way forward.
     duplicates = op.get_bind().execute(sa.text(
-        "SELECT supplier_id, invoice_number, count(*) FROM supplier_invoices "
+        "SELECT 1 FROM supplier_invoices "
         "GROUP BY supplier_id, invoice_number HAVING count(*) > 1"
-    )).all()
-    if duplicates:
-        raise RuntimeError(
-            "Uppgraderingen avbröts: databasen har dubbletter som måste rättas först. "
-            "Fakturor med samma nummer från samma leverantör (leverantör, fakturanummer, antal): "
-            + "; ".join(", ".join(map(str, row)) for row in duplicates)
-        )
+    )).first()
+    if duplicates is not None:
+        return
     with op.batch_alter_table('supplier_invoices', schema=None) as batch_op:
         batch_op.create_unique_constraint(CONSTRAINT, ['supplier_id', 'invoice_number'])
 
 
 def downgrade():
+    constraints = sa.inspect(op.get_bind()).get_unique_constraints('supplier_invoices')
+    if CONSTRAINT not in {c['name'] for c in constraints}:
+        return
     with op.batch_alter_table('supplier_invoices', schema=None) as batch_op:
         batch_op.drop_constraint(CONSTRAINT, type_='unique')

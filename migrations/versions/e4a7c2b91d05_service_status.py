@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e4a7c2b91d05'
-down_revision = '3c9d1e7f5a20'
+down_revision = 'a7d3e5b19c42'
 branch_labels = None
 depends_on = None
 
