@@ -1,7 +1,7 @@
 """service status: the sender's heartbeat and Inyett's last answer, for the health check
 
 Revision ID: e4a7c2b91d05
-Revises: 3c9d1e7f5a20
+Revises: a7d3e5b19c42
 Create Date: 2026-12-01 21:10:00.000000
 
 """
