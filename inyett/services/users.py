@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 
 from inyett.extensions import db
 from inyett.models import ROLES
@@ -248,11 +249,30 @@ def set_enabled(user: User, enabled: bool, actor: User) -> bool:
 
 
 def change_password(user: User, password: str, actor: User) -> None:
-    """Give `user` a new password, under the same rules as a new user's."""
+    """Give `user` a new password, under the same rules as a new user's, and end every session
+    they have open: whoever knew the old password may be logged in with it."""
     _check_password(password)
     user.set_password(password)
+    end_sessions(user)
     audit.record("user", actor.username, f"Nytt lösenord satt för användaren {user.username}")
     db.session.commit()
+
+
+def log_out(user: User) -> None:
+    """Log `user` out in every browser at once, so that a copied cookie does not outlive it."""
+    end_sessions(user)
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """End every session `user` has open (see User.session_generation). One UPDATE adding 1 in
+    the database, so that two at the same moment cannot both write the same new number."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _check_role(role: str) -> None:
