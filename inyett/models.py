@@ -1,5 +1,7 @@
 """Database models. Times are stored as timezone-aware UTC."""
 
+import functools
+import secrets
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -86,6 +88,13 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def check_no_password(password: str) -> bool:
+        """False, after as much work as check_password: a login for a username that does not
+        exist must take as long as one for a user that does, or timing tells which exist."""
+        check_password_hash(_unusable_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return False
 
     @property
     def is_active(self) -> bool:
@@ -334,6 +343,11 @@ class PaymentWarning(db.Model):
     category: Mapped[str] = mapped_column(String(40))
 
     payment: Mapped[Payment] = relationship(back_populates="warnings")
+
+
+@functools.cache
+def _unusable_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 class LoginFailure(db.Model):
