@@ -74,6 +74,10 @@ def register(app) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            # Pages and fragments show payments, accounts and users, and the bank file is one:
+            # no browser cache on a shared computer, nor a proxy, may keep a copy.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 
