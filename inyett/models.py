@@ -351,7 +351,8 @@ def _unusable_hash(method: str) -> str:
 
 
 class LoginFailure(db.Model):
-    """A failed login, kept briefly so that guessing passwords can be slowed down."""
+    """A failed login, or one whose password is being checked, kept for LOGIN_LOCKOUT_SECONDS
+    (then deleted by services.users) so that guessing passwords can be slowed down."""
 
     __tablename__ = "login_failures"
 

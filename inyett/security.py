@@ -91,8 +91,8 @@ def start_session(user) -> None:
 
 
 def keep_session(user) -> None:
-    """Let this session outlive the end of `user`'s sessions that has just been recorded (a
-    user who sets their own password stays logged in here, and only here)."""
+    """Carry `user`'s current session generation in this session: at login, and after users
+    set their own password, which ends their other sessions but not the one they set it in."""
     session[SESSION_GENERATION] = user.session_generation
 
 
