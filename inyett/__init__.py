@@ -7,6 +7,7 @@ from flask import flash
 from flask import g
 from flask import redirect
 from flask import request
+from flask import session
 from flask_login import login_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -85,16 +86,28 @@ def register_extensions(app: Flask) -> None:
         if user is not None and not user.is_enabled:
             g.account_disabled = True  # so the way to the login page says why
             return None
+        if user is not None and not security.session_is_current(user):
+            g.session_ended = True
+            return None
         return user
 
     @login_manager.unauthorized_handler
     def ask_to_log_in():
         # An htmx request would swap the login page into a table row; it gets a message instead.
-        message = ACCOUNT_DISABLED if g.get("account_disabled") else None
+        message = _why_logged_out()
         if is_htmx_request():
             return errors.render_error(401, message)
         flash(message or login_manager.login_message, login_manager.login_message_category)
         return redirect(login_url(login_manager.login_view, request.url))
+
+
+def _why_logged_out() -> str | None:
+    if g.get("account_disabled"):
+        return ACCOUNT_DISABLED
+    if g.get("session_ended"):
+        session.clear()  # the ended session's user id, so that the next request is not told again
+        return security.SESSION_ENDED
+    return None
 
 
 def register_blueprints(app: Flask) -> None:

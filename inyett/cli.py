@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from inyett import key_files
 from inyett import worker
 from inyett.models import ROLES
 from inyett.services import users
@@ -185,10 +186,10 @@ def rotate_encryption_key_command() -> None:
     new_key = Fernet.generate_key().decode()
     # Both keys stay readable until the database is re-encrypted, so a crash in between
     # loses nothing.
-    _write_secret(key_file, f"{new_key},{old_keys}")
+    key_files.replace(key_file, f"{new_key},{old_keys}")
     current_app.config["ENCRYPTION_KEY"] = f"{new_key},{old_keys}"
     count = settings_service.reencrypt_secrets(actor="cli")
-    _write_secret(key_file, new_key)
+    key_files.replace(key_file, new_key)
     click.echo(f"Ny krypteringsnyckel i {key_file}; {count} hemligheter krypterades om.")
 
 
@@ -199,13 +200,6 @@ def reencrypt_secrets_command() -> None:
 
     count = settings_service.reencrypt_secrets(actor="cli")
     click.echo(f"{count} hemligheter krypterades om med den första nyckeln.")
-
-
-def _write_secret(path: Path, value: str) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.touch(mode=0o600)
-    temporary.write_text(value)
-    temporary.replace(path)
 
 
 def register(app) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from flask import Flask
 
+from inyett.key_files import read_or_create
+
 DEFAULTS = {
     # "production" or "test": a test installation shows the Testmiljö badge and may use
     # Inyett's test environment. Set at deploy time, never in the UI.
@@ -103,20 +105,11 @@ def _normalise(app: Flask) -> None:
         # Wait for a busy database instead of failing at once; the sender and requests write.
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     if not config["SECRET_KEY"]:
-        config["SECRET_KEY"] = _read_or_create(instance / "secret_key", secrets.token_hex(32))
+        config["SECRET_KEY"] = read_or_create(instance / "secret_key", secrets.token_hex(32))
     # Where the key came from is derived, not a setting: rotate-encryption-key may only rewrite
     # the key file when the app reads its key from there.
     config["ENCRYPTION_KEY_FROM_FILE"] = not config["ENCRYPTION_KEY"]
     if not config["ENCRYPTION_KEY"]:
-        config["ENCRYPTION_KEY"] = _read_or_create(
+        config["ENCRYPTION_KEY"] = read_or_create(
             instance / "encryption.key", Fernet.generate_key().decode()
         )
-
-
-def _read_or_create(path: Path, new_value: str) -> str:
-    """Return the secret stored at `path`, writing `new_value` there (owner-only) on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(new_value)
-    return path.read_text().strip()

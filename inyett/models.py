@@ -1,5 +1,7 @@
 """Database models. Times are stored as timezone-aware UTC."""
 
+import functools
+import secrets
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -75,6 +77,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Stored in each session at login and compared on every request: raising it ends every
+    # session the user has open, a copied cookie included (services.users.end_sessions).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(
@@ -83,6 +88,13 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def check_no_password(password: str) -> bool:
+        """False, after as much work as check_password: a login for a username that does not
+        exist must take as long as one for a user that does, or timing tells which exist."""
+        check_password_hash(_unusable_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return False
 
     @property
     def is_active(self) -> bool:
@@ -340,8 +352,14 @@ class PaymentWarning(db.Model):
     payment: Mapped[Payment] = relationship(back_populates="warnings")
 
 
+@functools.cache
+def _unusable_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
 class LoginFailure(db.Model):
-    """A failed login, kept briefly so that guessing passwords can be slowed down."""
+    """A failed login, or one whose password is being checked, kept for LOGIN_LOCKOUT_SECONDS
+    (then deleted by services.users) so that guessing passwords can be slowed down."""
 
     __tablename__ = "login_failures"
 

@@ -1,6 +1,6 @@
-"""Response headers that keep the pages from being framed, sniffed or injected into, the
-refusal of input no field can take, the end of inactive sessions, and the check that keeps our
-redirects on this site."""
+"""Response headers that keep the pages from being framed, sniffed, injected into or cached,
+the refusal of input no field can take, the start and end of sessions, and the check that keeps
+our redirects on this site."""
 
 from urllib.parse import urlsplit
 
@@ -10,6 +10,7 @@ from flask import request
 from flask import session
 from flask_login import current_user
 from flask_login import login_url
+from flask_login import login_user
 from flask_login import logout_user
 
 from inyett.errors import render_error
@@ -21,6 +22,9 @@ NUL_REFUSED = "Uppgifterna innehåller ett otillåtet tecken (NUL). Skriv in dem
 # Sent by static/js/app.js on the requests a page makes by itself (see there for why).
 POLL_HEADER = "X-Inyett-Poll"
 LAST_ACTIVE = "last_active"
+SESSION_GENERATION = "session_generation"
+# Told to a session ended by a logout or a new password elsewhere (see start_session).
+SESSION_ENDED = "Du har loggats ut eftersom kontot loggades ut eller fick ett nytt lösenord."
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -71,7 +75,32 @@ def register(app) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            # Pages and fragments show payments, accounts and users, and the bank file is one:
+            # no browser cache on a shared computer, nor a proxy, may keep a copy.
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def start_session(user) -> None:
+    """Log `user` in with a fresh session, so that nothing from before the login carries over,
+    bound to the user's current session generation."""
+    session.clear()
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+    login_user(user)
+    keep_session(user)
+
+
+def keep_session(user) -> None:
+    """Carry `user`'s current session generation in this session: at login, and after users
+    set their own password, which ends their other sessions but not the one they set it in."""
+    session[SESSION_GENERATION] = user.session_generation
+
+
+def session_is_current(user) -> bool:
+    """False once `user` has logged out or got a new password since this session began. A
+    signed cookie cannot be taken back, so the database keeps the number it must carry."""
+    return session.get(SESSION_GENERATION) == user.session_generation
 
 
 def _is_automatic() -> bool:

@@ -441,6 +441,8 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
     assert response.status_code == 200
     assert response.data.startswith(b"<?xml")
     assert "attachment" in response.headers["Content-Disposition"]
+    # Neither the browser nor a proxy on the way keeps a copy of what goes to the bank.
+    assert response.headers["Cache-Control"] == "no-store"
     html = client.get(page).get_data(as_text=True)
     assert "Nedladdad för banken" in html and "av attestant" in html
     assert "Ångra" not in html

@@ -1,11 +1,23 @@
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import requests
+from sqlalchemy import delete
 from sqlalchemy import select
 
+from inyett import models
 from inyett.extensions import db
 from inyett.models import AuditEntry
+from inyett.models import LoginFailure
+from inyett.models import utcnow
 from tests.conftest import PASSWORD
 from tests.conftest import Auth
 from tests.conftest import csrf_token
 from tests.conftest import make_app
+from tests.live_server import serve
 
 
 def audit_trail(app):
@@ -76,3 +88,81 @@ def test_without_trusted_proxies_a_forwarded_address_is_ignored(tmp_path):
     summaries = [summary for _kind, _actor, summary in audit_trail(app)]
     assert summaries.count("Misslyckad inloggning från 127.0.0.1") == 3
     assert not any("203.0.113" in summary for summary in summaries)
+
+
+@pytest.fixture
+def password_checks(monkeypatch):
+    """Every password hash compared, from whichever thread compares it."""
+    compared = []
+    real_check = models.check_password_hash
+
+    def counted(password_hash, password):
+        compared.append(password_hash)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counted)
+    return compared
+
+
+def guess_at_once(url: str, username: str, passwords: list[str]) -> list[int]:
+    """Each password tried by a browser of its own, all sent at the same instant."""
+    ready = threading.Barrier(len(passwords))
+
+    def guess(password: str) -> int:
+        with requests.Session() as browser:
+            page = browser.get(f"{url}/logga-in", timeout=30).text
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+            ready.wait(timeout=60)
+            form = {"username": username, "password": password, "csrf_token": token}
+            return browser.post(
+                f"{url}/logga-in", data=form, allow_redirects=False, timeout=60
+            ).status_code
+
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        return list(pool.map(guess, passwords))
+
+
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(app, password_checks):
+    with serve(app) as url:
+        for round_number in range(3):
+            with app.app_context():
+                db.session.execute(delete(LoginFailure))
+                db.session.commit()
+            password_checks.clear()
+            statuses = guess_at_once(url, "betalare", [f"gissning-{n}" for n in range(30)])
+            assert len(password_checks) <= 5, f"round {round_number}"
+            assert statuses.count(422) == len(password_checks)
+            assert statuses.count(429) == 30 - len(password_checks)
+            # Guesses refused in the crowd do not count: one by one, the rest of the 5 are
+            # checked, and then even the right password is refused without a check.
+            for n in range(10):
+                guess_at_once(url, "betalare", [f"en-till-{n}"])
+            assert len(password_checks) == 5
+            assert guess_at_once(url, "betalare", [PASSWORD]) == [429]
+            assert len(password_checks) == 5
+
+
+def test_an_unknown_username_costs_a_password_check_like_a_known_one(app, password_checks):
+    assert Auth(app.test_client()).login("betalare", "fel-lösenord").status_code == 422
+    assert len(password_checks) == 1
+    assert Auth(app.test_client()).login("finns-inte", "fel-lösenord").status_code == 422
+    assert len(password_checks) == 2
+    # A hash made with the configured method, so that it costs what a real user's costs.
+    assert password_checks[1].startswith(app.config["PASSWORD_HASH_METHOD"])
+
+
+def test_old_login_failures_are_purged_and_one_address_cannot_fill_the_table(app):
+    with app.app_context():
+        long_ago = utcnow() - timedelta(seconds=2 * app.config["LOGIN_LOCKOUT_SECONDS"])
+        db.session.add_all(
+            LoginFailure(at=long_ago, username=f"gammal-{n}", address="198.51.100.1")
+            for n in range(50)
+        )
+        db.session.commit()
+    client = app.test_client()
+    for n in range(40):
+        Auth(client).login(f"namn-{n}", "fel")
+    with app.app_context():
+        kept = db.session.scalars(select(LoginFailure.username).order_by(LoginFailure.id)).all()
+    # The old ones are gone; of the 40 guesses, those past the address's limit left nothing.
+    assert kept == [f"namn-{n}" for n in range(app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"])]

@@ -332,6 +332,21 @@ def test_security_headers_and_a_csp_without_unsafe_inline(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_pages_and_fragments_are_never_cached_but_static_files_are(seeded, client, auth):
+    auth.login("attestant")
+    for response in (
+        client.get("/attest"),
+        client.get("/attest/1", headers={"HX-Request": "true"}),
+        client.get("/logga-in"),
+    ):
+        assert response.status_code in (200, 302)
+        assert response.headers["Cache-Control"] == "no-store"
+    script = client.get("/static/js/app.js")
+    assert script.status_code == 200
+    assert "no-store" not in script.headers.get("Cache-Control", "")
+    script.close()
+
+
 def test_templates_never_mark_data_safe():
     templates = Path(__file__).resolve().parents[1] / "templates"
     offenders = [

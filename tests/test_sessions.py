@@ -107,3 +107,65 @@ def test_the_file_status_and_the_list_sums_are_marked_as_automatic(app, client, 
     assert re.search(r'id="file-status"[^>]*data-poll', file_page)
     # The buttons inside a waiting row are the user's: no mark of their own.
     assert not re.search(r"<button[^>]*data-poll", attest_page + file_page)
+
+
+ENDED = "Du har loggats ut eftersom kontot loggades ut eller fick ett nytt lösenord."
+
+
+def copied_session(app, client):
+    """Another browser holding a copy of `client`'s session cookie, as a thief would."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    thief = app.test_client()
+    thief.set_cookie(cookie.key, cookie.value)
+    return thief
+
+
+def assert_session_ended(browser, path="/"):
+    """`browser` is sent to the login page with the reason, and stays logged out."""
+    response = browser.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/logga-in?next=")
+    assert ENDED in browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert browser.get(path).status_code == 302
+
+
+def test_logging_out_ends_a_copied_session_too(app, client):
+    auth = Auth(client)
+    auth.login("betalare")
+    page_copy, htmx_copy = copied_session(app, client), copied_session(app, client)
+    assert page_copy.get("/").status_code == 200
+    assert auth.post("/logga-ut").status_code == 302
+    assert_session_ended(page_copy)
+    fragment = htmx_copy.get("/attest/1", headers={"HX-Request": "true"})
+    assert fragment.status_code == 401
+    html = fragment.get_data(as_text=True)
+    assert ENDED in html and ">Logga in igen</a>" in html and "<html" not in html
+    # Logging in again gives a session of its own that works.
+    assert Auth(page_copy).login("betalare").status_code == 302
+    assert page_copy.get("/").status_code == 200
+
+
+def test_a_new_password_from_the_admin_ends_the_users_sessions(app, client):
+    payer = app.test_client()
+    Auth(payer).login("betalare")
+    admin = Auth(client)
+    admin.login("admin")
+    page = "/systeminstallningar/anvandare/2"
+    password = {"password": "ett-nytt-lösenord", "password_again": "ett-nytt-lösenord"}
+    assert admin.post(f"{page}/losenord", password, token_from=page).status_code == 302
+    assert_session_ended(payer)
+    assert client.get(page).status_code == 200
+
+
+def test_an_admin_setting_their_own_password_stays_logged_in_but_ends_their_other_sessions(
+    app, client
+):
+    other_browser = app.test_client()
+    Auth(other_browser).login("admin")
+    admin = Auth(client)
+    admin.login("admin")
+    page = "/systeminstallningar/anvandare/1"
+    password = {"password": "ett-nytt-lösenord", "password_again": "ett-nytt-lösenord"}
+    assert admin.post(f"{page}/losenord", password, token_from=page).status_code == 302
+    assert client.get(page).status_code == 200
+    assert_session_ended(other_browser)

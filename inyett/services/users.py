@@ -5,8 +5,10 @@ from datetime import datetime
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 
 from inyett.extensions import db
 from inyett.models import ROLES
@@ -48,41 +50,70 @@ def authenticate(username: str, password: str, address: str | None) -> User | No
     address = (address or "okänd")[:45]
     # Normalised as a new username is stored, so "Betalare" and "betalare" share one lockout.
     username = normalize_username(username)[:USERNAME_MAX_LENGTH]
+    attempt_id = _record_attempt(username, address)
     if _locked_out(username, address):
         # Not a LoginFailure: attempts during the lockout must not prolong it. But the admin
         # must see them: a lockout being hammered is what an attack looks like.
+        _forget_attempt(attempt_id)
         audit.record("login_locked", username, f"Inloggning under spärr från {address}")
         db.session.commit()
         raise TooManyAttempts
     user = find_user(username)
-    if user is not None and not user.is_enabled and user.check_password(password):
-        # Only the one who knows the password learns the account is disabled: to a guesser it
-        # looks like any failed login. Not a LoginFailure, as nothing was guessed.
-        audit.record(
-            "login_failed", user.username, f"Avstängd användare försökte logga in från {address}"
-        )
+    if user is None:
+        User.check_no_password(password)
+    elif user.check_password(password):
+        _forget_attempt(attempt_id)  # nothing was guessed
+        if not user.is_enabled:
+            # Only the one who knows the password learns the account is disabled: to a
+            # guesser it looks like any failed login.
+            audit.record(
+                "login_failed",
+                user.username,
+                f"Avstängd användare försökte logga in från {address}",
+            )
+            db.session.commit()
+            raise AccountDisabled
+        audit.record("login", user.username, f"Inloggad från {address}")
         db.session.commit()
-        raise AccountDisabled
-    if user is None or not user.is_enabled or not user.check_password(password):
-        db.session.add(LoginFailure(username=username, address=address))
-        audit.record("login_failed", username, f"Misslyckad inloggning från {address}")
-        db.session.commit()
-        return None
-    audit.record("login", user.username, f"Inloggad från {address}")
+        return user
+    audit.record("login_failed", username, f"Misslyckad inloggning från {address}")
     db.session.commit()
-    return user
+    return None
+
+
+def _record_attempt(username: str, address: str) -> int:
+    """Count this attempt as a failed login until it proves not to be one, and return its id.
+    It is committed before anything is counted, so that of guesses sent at the same moment the
+    k-th to commit counts at least k, and no more than the limit get their password checked."""
+    # Older failures count for nothing any more: deleting them here keeps the table to what the
+    # limits need, however many anonymous attempts come in.
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < _lockout_start()))
+    attempt = LoginFailure(username=username, address=address)
+    db.session.add(attempt)
+    db.session.flush()
+    attempt_id = attempt.id
+    db.session.commit()
+    return attempt_id
+
+
+def _forget_attempt(attempt_id: int) -> None:
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
 
 
 def _locked_out(username: str, address: str) -> bool:
+    """True when this attempt, already recorded, is one too many for the user or the address."""
     config = current_app.config
-    since = utcnow() - timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"])
-    recent = select(func.count(LoginFailure.id)).where(LoginFailure.at >= since)
+    recent = select(func.count(LoginFailure.id)).where(LoginFailure.at >= _lockout_start())
     by_user = db.session.scalar(recent.where(LoginFailure.username == username))
     by_address = db.session.scalar(recent.where(LoginFailure.address == address))
     return (
-        by_user >= config["LOGIN_MAX_FAILURES_PER_USER"]
-        or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+        by_user > config["LOGIN_MAX_FAILURES_PER_USER"]
+        or by_address > config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     )
+
+
+def _lockout_start() -> datetime:
+    return utcnow() - timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
 
 
 USERNAME_MAX_LENGTH = 80  # the length of the users.username column
@@ -248,11 +279,30 @@ def set_enabled(user: User, enabled: bool, actor: User) -> bool:
 
 
 def change_password(user: User, password: str, actor: User) -> None:
-    """Give `user` a new password, under the same rules as a new user's."""
+    """Give `user` a new password, under the same rules as a new user's, and end every session
+    they have open: whoever knew the old password may be logged in with it."""
     _check_password(password)
     user.set_password(password)
+    end_sessions(user)
     audit.record("user", actor.username, f"Nytt lösenord satt för användaren {user.username}")
     db.session.commit()
+
+
+def log_out(user: User) -> None:
+    """Log `user` out in every browser at once, so that a copied cookie does not outlive it."""
+    end_sessions(user)
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """End every session `user` has open (see User.session_generation). One UPDATE adding 1 in
+    the database, so that two at the same moment cannot both write the same new number."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _check_role(role: str) -> None:

@@ -5,16 +5,15 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
-from flask_login import login_user
 from flask_login import logout_user
 
 from inyett.forms import ActionForm
 from inyett.forms import LoginForm
 from inyett.security import local_path
+from inyett.security import start_session
 from inyett.services import users
 
 bp = Blueprint("auth", __name__)
@@ -41,9 +40,7 @@ def login():
             form.password.errors.append(DISABLED)
             return render_template("auth/login.html", form=form), 403
         if user is not None:
-            session.clear()  # a fresh session, so nothing from before the login carries over
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
-            login_user(user)
+            start_session(user)
             return redirect(local_path(request.args.get("next")) or url_for("home.index"))
         form.password.errors.append("Fel användarnamn eller lösenord.")
     if form.errors:
@@ -54,8 +51,9 @@ def login():
 @bp.post("/logga-ut")
 @login_required
 def logout():
-    """Log out and show the login page."""
+    """Log out, in every browser the user is logged in, and show the login page."""
     if ActionForm().validate_on_submit():
+        users.log_out(current_user)
         logout_user()
         flash("Du är utloggad.", "info")
     return redirect(url_for("auth.login"))

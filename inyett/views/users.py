@@ -15,6 +15,7 @@ from inyett.forms import NewPasswordForm
 from inyett.forms import NewUserForm
 from inyett.forms import RoleForm
 from inyett.models import User
+from inyett.security import keep_session
 from inyett.services import users
 from inyett.services.users import UserRejected
 
@@ -119,6 +120,8 @@ def change_password(user_id: int):
         except UserRejected as rejected:
             form.password.errors.append(str(rejected))
         else:
+            if user.id == current_user.id:
+                keep_session(user)
             flash(f"{user.username} har fått ett nytt lösenord.", "success")
             return redirect(url_for("users.edit", user_id=user.id))
     return _render_user(user, RoleForm(role=user.role), form), 422
