@@ -1,7 +1,7 @@
 """user session generation: logging out ends every session of the user
 
 Revision ID: 6d2a8c4e1b37
-Revises: 3c9d1e7f5a20
+Revises: e4a7c2b91d05
 Create Date: 2026-12-01 21:00:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6d2a8c4e1b37'
-down_revision = '3c9d1e7f5a20'
+down_revision = 'e4a7c2b91d05'
 branch_labels = None
 depends_on = None
 
