@@ -65,7 +65,7 @@ def add_supplier():
             show_refusals(form, rejected.errors)
         else:
             flash(f"Leverantören {supplier.name} är sparad.", "success")
-            for notice in (ledger.account_notice(supplier), ledger.orgnr_notice(supplier)):
+            for notice in [ledger.account_notice(supplier), *ledger.look_alike_notices(supplier)]:
                 if notice:
                     flash(notice, "warning")
             return redirect(url_for("ledger.index", company=company.id))
