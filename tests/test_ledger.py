@@ -553,7 +553,7 @@ def test_an_invoice_stored_by_someone_else_meanwhile_is_refused_and_the_first_is
     import_text(company, ledger.CSV_EXAMPLE)
     supplier = db.session.scalars(select(Supplier).where(Supplier.name == "Skatteverket")).one()
     # The other request committed between this one's check and its commit.
-    monkeypatch.setattr(ledger, "_existing_invoices", lambda company, numbers: {})
+    monkeypatch.setattr(ledger, "_existing_invoices", lambda keys: {})
     data = ledger.InvoiceInput("2026-1101", "1234567806", "", "18 450,00", "SEK", "2026-12-01")
     with pytest.raises(LedgerRejected) as rejected:
         ledger.add_invoice(supplier, data, actor="b")

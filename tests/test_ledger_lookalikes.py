@@ -3,15 +3,18 @@ an org.nr), a new name on a known account, and characters that make one name loo
 another or that the bank file would show differently than the screen."""
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
 from inyett.extensions import db
+from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import companies
 from inyett.services import ledger
 from inyett.services.companies import CompanyRejected
 from inyett.services.ledger import ImportRejected
+from tests.ledger_helpers import many_suppliers_csv
 from tests.test_ledger import HEADER
 from tests.test_ledger import SUPPLIER_FORM
 from tests.test_ledger import company  # noqa: F401 (fixture)
@@ -258,3 +261,32 @@ def test_an_import_page_shows_a_look_alike_refusal_on_its_line(app, client, auth
     response = post_file(auth, (HEADER + "\n" + row(name="\u0405katteverket") + "\n").encode())
     assert response.status_code == 422
     assert "Namnet blandar latinska och kyrilliska bokstäver" in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements sent to the database while the test runs, counted."""
+    sent = []
+    with app.app_context():
+        engine = db.engine
+
+    def count_statement(*_args):
+        sent.append(1)
+
+    sqlalchemy_event.listen(engine, "before_cursor_execute", count_statement)
+    yield sent
+    sqlalchemy_event.remove(engine, "before_cursor_execute", count_statement)
+
+
+@pytest.mark.parametrize("rows", [10, 600])
+def test_an_import_sends_as_many_statements_for_many_rows_as_for_few(company, statements, rows):  # noqa: F811
+    """Per-row queries made a file of 12 000 rows hold a server thread for minutes; the
+    speed itself is measured in bench/import_csv.py."""
+    company_id = company.id
+    ledger.import_invoices(company, many_suppliers_csv(rows, "A"), actor="b")
+    db.session.expunge_all()
+    company = db.session.get(Company, company_id)
+    statements.clear()
+    ledger.import_invoices(company, many_suppliers_csv(rows, "B"), actor="b")
+    assert count(SupplierInvoice) == 2 * rows
+    assert len(statements) <= 12

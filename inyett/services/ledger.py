@@ -14,10 +14,13 @@ from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from decimal import InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import NumberFormatError
 from babel.numbers import parse_decimal
+from sqlalchemy import insert
 from sqlalchemy import select
+from sqlalchemy import tuple_
 from sqlalchemy.exc import IntegrityError
 
 from inyett import account_numbers
@@ -257,6 +260,7 @@ SCRIPT_ADJECTIVES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _script(char: str) -> str | None:
     """The script of a letter, from its Unicode name; None for digits, punctuation, spaces and
     combining marks, which belong to every script."""
@@ -400,8 +404,9 @@ def look_alike_notices(supplier: Supplier) -> list[str]:
     return notices
 
 
-def _commit_or_reject(rejection) -> None:
+def _commit_or_reject(rejection, write=lambda: None) -> None:
     try:
+        write()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -411,7 +416,7 @@ def _commit_or_reject(rejection) -> None:
 def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
     """Store a new open invoice from the supplier, unless the ledger already has it."""
     fields = clean_invoice(data, supplier.country, supplier.account_type)
-    existing = _existing_invoices(supplier.company, [fields["invoice_number"]])
+    existing = _existing_invoices([(supplier.id, fields["invoice_number"])])
     if (supplier.id, fields["invoice_number"]) in existing:
         raise LedgerRejected(
             {"invoice_number": _already_there(existing[supplier.id, fields["invoice_number"]])}
@@ -430,17 +435,32 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
     file: ImportRejected names every problem of every row."""
     rows, errors = _read_rows(_text_of(data))
     suppliers, index = _match_suppliers(company, rows, errors)
-    _find_duplicates(company, rows, suppliers, errors)
+    _find_duplicates(rows, suppliers, errors)
     if errors:
         raise ImportRejected(row_errors=errors)
     if not rows:
         raise ImportRejected(file_error="Filen har bara rubrikraden, inga fakturor.")
     notices = _new_supplier_notices(rows, suppliers, index)
-    for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
-        db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
     audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
-    _commit_or_reject(lambda: ImportRejected(file_error=ADDED_MEANWHILE))
+    _commit_or_reject(
+        lambda: ImportRejected(file_error=ADDED_MEANWHILE),
+        write=lambda: _store_invoices(company, rows, suppliers),
+    )
     return Imported(len(rows), notices[:MAX_NOTICES], max(0, len(notices) - MAX_NOTICES))
+
+
+def _store_invoices(company: Company, rows, suppliers: list[Supplier]) -> None:
+    """The new suppliers (whose ids the invoices need), then every invoice in one INSERT of
+    many rows: as ORM objects, each would be a statement and a round trip of its own."""
+    db.session.add_all({id(s): s for s in suppliers if s.id is None}.values())
+    db.session.flush()
+    db.session.execute(
+        insert(SupplierInvoice),
+        [
+            {"company_id": company.id, "supplier_id": supplier.id, **invoice_fields}
+            for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True)
+        ],
+    )
 
 
 def _new_supplier_notices(rows, suppliers: list[Supplier], index: "SupplierIndex") -> list[str]:
@@ -698,8 +718,14 @@ def _orgnr_on_file(same_payee: list[Supplier], fields: dict, what_to_do: str) ->
     )
 
 
-def _find_duplicates(company: Company, rows, suppliers: list, errors: dict) -> None:
-    existing = _existing_invoices(company, [invoice["invoice_number"] for _, _, invoice in rows])
+def _find_duplicates(rows, suppliers: list, errors: dict) -> None:
+    existing = _existing_invoices(
+        [
+            (supplier.id, invoice["invoice_number"])
+            for (_line, _fields, invoice), supplier in zip(rows, suppliers, strict=True)
+            if supplier is not None and supplier.id is not None
+        ]
+    )
     first_line: dict[tuple[int, str], int] = {}
     for (line, _fields, invoice), supplier in zip(rows, suppliers, strict=True):
         if supplier is None:
@@ -717,17 +743,20 @@ def _find_duplicates(company: Company, rows, suppliers: list, errors: dict) -> N
 
 
 def _existing_invoices(
-    company: Company, numbers: list[str]
+    keys: list[tuple[int, str]],
 ) -> dict[tuple[int, str], SupplierInvoice]:
-    """The company's invoices with these numbers, by (supplier id, invoice number)."""
+    """The stored invoices with these (supplier id, invoice number), by that pair: looked up
+    by the pair, which the unique index holds, not by number among all the company's."""
     found = {}
-    unique = sorted(set(numbers))
+    unique = sorted(set(keys))
     # In chunks: a database limits how many parameters one query may have.
-    for start in range(0, len(unique), 500):
+    for start in range(0, len(unique), 250):
         for invoice in db.session.scalars(
-            select(SupplierInvoice)
-            .where(SupplierInvoice.company_id == company.id)
-            .where(SupplierInvoice.invoice_number.in_(unique[start : start + 500]))
+            select(SupplierInvoice).where(
+                tuple_(SupplierInvoice.supplier_id, SupplierInvoice.invoice_number).in_(
+                    unique[start : start + 250]
+                )
+            )
         ):
             found[invoice.supplier_id, invoice.invoice_number] = invoice
     return found
