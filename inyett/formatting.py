@@ -28,6 +28,11 @@ def amount(value: Decimal | None) -> str:
     return format_decimal(value, format="#,##0.00", locale="sv_SE")
 
 
+def whole_number(value: int) -> str:
+    """`15 000` with a non-breaking space between the thousands."""
+    return format_decimal(value, format="#,##0", locale="sv_SE")
+
+
 def plural(count: int, singular: str, plural_form: str) -> str:
     """`1 betalning`, `2 betalningar`: the count with the word that fits it."""
     return f"{count} {singular if count == 1 else plural_form}"
@@ -77,6 +82,7 @@ def register(app) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(amount)
     app.add_template_filter(plural)
+    app.add_template_filter(whole_number)
     app.add_template_filter(totals)
     app.add_template_filter(account_label)
     app.add_template_filter(account)

@@ -195,13 +195,19 @@ class PaymentProposalForm(SwedishForm):
     payment_date = TextDateField(
         "Betaldatum", validators=[InputRequired("Ange betaldatum som ÅÅÅÅ-MM-DD.")]
     )
-    invoice_ids = MultiCheckboxField("Fakturor", coerce=int, validate_choice=True)
+    # The page shows only some of the open invoices, and one may be paid by someone else after
+    # the page was shown: services.payments says which ticked invoice cannot be paid, and why.
+    invoice_ids = MultiCheckboxField(
+        "Fakturor",
+        coerce=database_id,
+        validate_choice=False,
+        invalid_value_message="Välj fakturorna i listan.",
+    )
     debtor_account = RowChoiceField("Betalas från", message=NOT_AN_OWN_ACCOUNT)
 
-    def __init__(self, *args, companies=(), invoices=(), debtor_accounts=(), **kwargs):
+    def __init__(self, *args, companies=(), debtor_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.company.choices = [SelectChoice(c.id, c.name) for c in companies]
-        self.invoice_ids.choices = [SelectChoice(i.id, i.invoice_number) for i in invoices]
         self.debtor_account.choices = [
             SelectChoice(a.id, paying_account(a)) for a in debtor_accounts
         ]

@@ -555,7 +555,7 @@ def test_an_invoice_stored_by_someone_else_meanwhile_is_refused_and_the_first_is
     import_text(company, ledger.CSV_EXAMPLE)
     supplier = db.session.scalars(select(Supplier).where(Supplier.name == "Skatteverket")).one()
     # The other request committed between this one's check and its commit.
-    monkeypatch.setattr(ledger, "_existing_invoices", lambda company, numbers: {})
+    monkeypatch.setattr(ledger, "_existing_invoices", lambda keys: {})
     data = ledger.InvoiceInput("2026-1101", "1234567806", "", "18 450,00", "SEK", "2026-12-01")
     with pytest.raises(LedgerRejected) as rejected:
         ledger.add_invoice(supplier, data, actor="b")
@@ -829,6 +829,17 @@ def test_an_import_shows_the_amount_stored_from_every_line(app, client, auth):
         ["3", "Kontorsvaror AB", "K-88", "999,50", "SEK"],
         ["4", "Bygg &amp; Montage AB", "BM-5521", "12\xa0500,00", "SEK"],
     ]
+
+
+def test_a_large_import_lists_its_first_200_lines_and_says_how_many_more(app, client, auth):
+    auth.login("betalare")
+    header, first = ledger.CSV_EXAMPLE.splitlines()[:2]
+    lines = [first.replace("2026-1101", f"F-{n}") for n in range(250)]
+    response = post_file(auth, "\n".join([header, *lines]).encode())
+    page = response.get_data(as_text=True)
+    result = page.split('id="import-result"')[1].split("</section>")[0]
+    assert result.count("<tr>") == 1 + 200  # the heading row and the first 200 lines
+    assert "Raderna 1–200 visas; 50 rader till importerades" in result
 
 
 BYGG_OCH_MONTAGE = ("Bygg & Montage AB", "5560473521", "BBAN", "50001234560")

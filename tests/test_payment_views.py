@@ -104,7 +104,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
                 "payment_date": "2099-01-05",
                 "invoice_ids": "999",
             },
-            "inte ett giltigt val",
+            "En eller flera fakturor finns inte hos bolaget.",
         ),
         (
             {

@@ -673,20 +673,23 @@ def snapshot():
 
 
 def hidden_characters_stored() -> list[str]:
-    """Stored ledger texts with control or format characters, which can disguise a name."""
+    """Stored ledger texts with characters that can disguise a name: control, format, line and
+    paragraph separators, private use and unassigned code points."""
     texts = [
         *db.session.scalars(select(Supplier.name)),
         *db.session.scalars(select(Company.name)),
         *db.session.scalars(select(SupplierInvoice.invoice_number)),
         *db.session.scalars(select(SupplierInvoice.message)),
     ]
-    return [t for t in texts if t and any(unicodedata.category(c) in ("Cc", "Cf") for c in t)]
+    return [t for t in texts if t and any(unicodedata.category(c) in DISGUISING for c in t)]
 
 
-# Valid text with a control or format character inside it, where stripping cannot remove it.
+DISGUISING = ("Cc", "Cf", "Zl", "Zp", "Co", "Cn")
+# Valid text with such a character inside it, where stripping cannot remove it (a surrogate,
+# Cs, cannot be sent in a form at all).
 WITH_HIDDEN_CHARACTER = st.tuples(
     st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=10),
-    st.characters(categories=["Cc", "Cf"], exclude_characters="\x00"),
+    st.characters(categories=DISGUISING, exclude_characters="\x00"),
     st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=10),
 ).map("".join)
 

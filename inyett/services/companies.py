@@ -15,8 +15,7 @@ from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.services import audit
 from inyett.services.ledger import LedgerRejected
-from inyett.services.ledger import has_hidden_characters
-from inyett.services.ledger import hidden_characters_message
+from inyett.services.ledger import name_problem
 
 # The name goes into the bank file as the debtor's name, which pain.001 holds to 70 characters:
 # a longer one would be cut there without anyone having seen it.
@@ -41,8 +40,8 @@ def create_company(name: str, orgnr: str, country: str, actor: str) -> Company:
     name = name.strip()
     if not name:
         errors["name"] = "Ange bolagets namn."
-    elif has_hidden_characters(name):
-        errors["name"] = hidden_characters_message("Namnet")
+    elif problem := name_problem("Namnet", name):
+        errors["name"] = problem
     elif len(name) > NAME_MAX_LENGTH:
         errors["name"] = f"Namnet får vara högst {NAME_MAX_LENGTH} tecken."
     country = country.strip().upper()

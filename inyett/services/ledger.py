@@ -7,12 +7,16 @@ invoice fraud looks like: an import refuses it, a person adding one by hand is t
 import csv
 import io
 import itertools
+import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import tuple_
 from sqlalchemy.exc import IntegrityError
@@ -150,8 +154,8 @@ def clean_supplier(data: SupplierInput) -> dict:
     name = data.name.strip()
     if not name:
         errors["name"] = "Ange leverantörens namn."
-    elif has_hidden_characters(name):
-        errors["name"] = hidden_characters_message("Namnet")
+    elif problem := name_problem("Namnet", name):
+        errors["name"] = problem
     elif len(name) > 70:
         errors["name"] = "Namnet får vara högst 70 tecken."
     elif name.startswith(FORMULA_PREFIXES):
@@ -199,16 +203,108 @@ def account_notice(supplier: Supplier) -> str | None:
     return f"Bankkontot {account} för {supplier.name}: {warning}"
 
 
-def has_hidden_characters(text: str) -> bool:
-    # Control characters (Cc) and format characters (Cf, e.g. U+202E RIGHT-TO-LEFT OVERRIDE)
-    # are invisible or rearrange the text around them: a name could be shown as another.
-    return any(unicodedata.category(char) in ("Cc", "Cf") for char in text)
+# Invisible, or rearranging the text around them (U+202E RIGHT-TO-LEFT OVERRIDE), or breaking
+# a line where none is seen (U+2028): a name could be shown as another.
+INVISIBLE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+# Private use, surrogates and unassigned code points (noncharacters like U+FFFF among them):
+# each screen, font and bank shows them its own way, or not at all, so what the payer saw is
+# not what the bank gets.
+UNSHOWABLE_CATEGORIES = ("Co", "Cs", "Cn")
+REPLACEMENT_CHARACTER = "\ufffd"
 
 
-def hidden_characters_message(what: str) -> str:
+def text_problem(what: str, text: str) -> str | None:
+    """Why `text` (a name, invoice number or message) cannot be stored as typed, in Swedish,
+    or None: the characters above, and U+FFFD, which stands where a file had a byte that could
+    not be read."""
+    categories = {unicodedata.category(char) for char in text}
+    if categories.intersection(INVISIBLE_CATEGORIES):
+        return (
+            f"{what} innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
+            "t.ex. från inklistrad text). Skriv in det på nytt."
+        )
+    if REPLACEMENT_CHARACTER in text:
+        return (
+            f"{what} innehåller otillåtna tecken (\ufffd, som står där ett tecken inte gick "
+            "att läsa, t.ex. i en fil som inte är sparad som UTF-8 eller Windows-1252). Rätta "
+            "det och försök igen."
+        )
+    if categories.intersection(UNSHOWABLE_CATEGORIES):
+        return (
+            f"{what} innehåller otillåtna tecken (privata eller odefinierade Unicode-tecken, "
+            "som visas olika eller inte alls på andra skärmar och i banken). Skriv in det på nytt."
+        )
+    return None
+
+
+def name_problem(what: str, name: str) -> str | None:
+    """text_problem, or that the name mixes scripts (see _mixed_scripts)."""
+    return text_problem(what, name) or _mixed_scripts(what, name)
+
+
+# Scripts that one name may mix, as Unicode's "highly restrictive" profile (UTS #39) allows:
+# Japanese, Chinese and Korean names are written with Han, their own scripts and Latin.
+SCRIPTS_WRITTEN_TOGETHER = (
+    {"LATIN", "HAN", "HIRAGANA", "KATAKANA"},
+    {"LATIN", "HAN", "BOPOMOFO"},
+    {"LATIN", "HAN", "HANGUL"},
+)
+# Words of Unicode character names that name a script ("CJK UNIFIED IDEOGRAPH-6771"), for
+# letters whose name does not begin with their script ("FULLWIDTH LATIN CAPITAL LETTER A").
+SCRIPT_WORDS = {
+    "LATIN": "LATIN",
+    "CYRILLIC": "CYRILLIC",
+    "GREEK": "GREEK",
+    "CJK": "HAN",
+    "IDEOGRAPHIC": "HAN",
+    "HIRAGANA": "HIRAGANA",
+    "KATAKANA": "KATAKANA",
+}
+# A script's letters in Swedish: one ("är inte latinsk") and several ("latinska bokstäver").
+SCRIPT_ADJECTIVES = {
+    "LATIN": ("latinsk", "latinska"),
+    "CYRILLIC": ("kyrillisk", "kyrilliska"),
+    "GREEK": ("grekisk", "grekiska"),
+    "ARMENIAN": ("armenisk", "armeniska"),
+    "CHEROKEE": ("cherokesisk", "cherokesiska"),
+    "HAN": ("kinesisk", "kinesiska"),
+}
+
+
+@lru_cache(maxsize=4096)
+def _script(char: str) -> str | None:
+    """The script of a letter, from its Unicode name; None for digits, punctuation, spaces and
+    combining marks, which belong to every script."""
+    if not unicodedata.category(char).startswith("L"):
+        return None
+    words = unicodedata.name(char, "?").replace("-", " ").split()
+    return next((SCRIPT_WORDS[word] for word in words if word in SCRIPT_WORDS), words[0])
+
+
+def _mixed_scripts(what: str, name: str) -> str | None:
+    """Why a name that mixes scripts is refused: a Cyrillic "Ѕ" in "Ѕkatteverket" or a Greek
+    omicron in a Latin name looks the same on screen but is another name to every search and
+    comparison, which is how a payee is impersonated."""
+    first_letters: dict[str, str] = {}
+    for char in name:
+        script = _script(char)
+        if script:
+            first_letters.setdefault(script, char)
+    scripts = set(first_letters)
+    if len(scripts) < 2 or any(scripts <= together for together in SCRIPTS_WRITTEN_TOGETHER):
+        return None
+    home = "LATIN" if "LATIN" in scripts else next(iter(first_letters))
+    others = [script for script in first_letters if script != home]
+    odd = next(
+        (s for s in others if not any({home, s} <= t for t in SCRIPTS_WRITTEN_TOGETHER)),
+        others[0],
+    )
+    home_one, home_many = SCRIPT_ADJECTIVES.get(home, ("annan", "andra"))
+    odd_many = SCRIPT_ADJECTIVES.get(odd, ("annan", "andra"))[1]
     return (
-        f"{what} innehåller otillåtna tecken (osynliga styr- eller formateringstecken, "
-        "t.ex. från inklistrad text). Skriv in det på nytt."
+        f"{what} blandar {home_many} och {odd_many} bokstäver (”{first_letters[odd]}” är inte "
+        f"{home_one}): en bokstav som bara liknar en {home_one} får ett namn att se ut som "
+        f"ett annat. Skriv namnet med {home_many} bokstäver."
     )
 
 
@@ -225,8 +321,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     number = data.invoice_number.strip()
     if not number:
         errors["invoice_number"] = "Ange fakturanumret."
-    elif has_hidden_characters(number):
-        errors["invoice_number"] = hidden_characters_message("Fakturanumret")
+    elif problem := text_problem("Fakturanumret", number):
+        errors["invoice_number"] = problem
     elif len(number) > 35:
         errors["invoice_number"] = "Fakturanumret får vara högst 35 tecken."
     elif number.startswith(FORMULA_PREFIXES):
@@ -239,8 +335,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         except InvalidNumber as bad:
             errors["ocr"] = str(bad)
     message = data.message.strip() or None
-    if message and has_hidden_characters(message):
-        errors["message"] = hidden_characters_message("Meddelandet")
+    if message and (problem := text_problem("Meddelandet", message)):
+        errors["message"] = problem
     elif message and len(message) > 140:
         errors["message"] = "Meddelandet får vara högst 140 tecken."
     elif message and message.startswith(FORMULA_PREFIXES):
@@ -279,35 +375,49 @@ def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Suppli
     return supplier
 
 
-def orgnr_notice(supplier: Supplier) -> str | None:
-    """What to tell the person who just added `supplier` when the company already has another
-    supplier with its org.nr: a second account for one payee is what invoice fraud looks like,
-    and Inyett will warn when it is paid."""
-    if not supplier.orgnr:
-        return None
-    others = list(
+def look_alike_notices(supplier: Supplier) -> list[str]:
+    """What to tell the person who just added `supplier` about the company's other suppliers
+    it could be taken for: with its org.nr (a second account for one payee is what invoice
+    fraud looks like, and Inyett will warn when it is paid), with its name, or on its account."""
+    index = SupplierIndex(
         db.session.scalars(
             select(Supplier).where(
-                Supplier.company_id == supplier.company_id,
-                Supplier.orgnr == supplier.orgnr,
-                Supplier.id != supplier.id,
+                Supplier.company_id == supplier.company_id, Supplier.id != supplier.id
             )
         )
     )
-    if not others:
-        return None
-    fields = {"orgnr": supplier.orgnr, "country": supplier.country}
-    fields |= {"account_type": supplier.account_type, "account": supplier.account}
-    return _orgnr_on_file(
-        others,
-        fields,
-        "Kontrollera det nya kontot med leverantören innan något betalas dit: Inyett varnar "
-        "när ett org.nr betalas till ett annat konto än förut.",
-    )
+    notices, told = [], set()
+    same_orgnr = index.by_orgnr.get(supplier.orgnr, []) if supplier.orgnr else []
+    if same_orgnr:
+        fields = {"orgnr": supplier.orgnr, "country": supplier.country}
+        fields |= {"account_type": supplier.account_type, "account": supplier.account}
+        notices.append(
+            _orgnr_on_file(
+                same_orgnr,
+                fields,
+                "Kontrollera det nya kontot med leverantören innan något betalas dit: Inyett "
+                "varnar när ett org.nr betalas till ett annat konto än förut.",
+            )
+        )
+        told.update(s.id for s in same_orgnr)
+    same_name = [s for s in index.by_name.get(name_key(supplier.name), []) if s.id not in told]
+    if same_name:
+        notices.append(
+            _same_name_on_file(
+                same_name,
+                "Kontrollera med leverantören att det nya kontot är rätt innan något betalas dit.",
+            )
+        )
+        told.update(s.id for s in same_name)
+    on_account = index.by_account.get((supplier.account_type, supplier.account), [])
+    if others := [s for s in on_account if s.id not in told]:
+        notices.append(_shared_account_notice(supplier, others))
+    return notices
 
 
-def _commit_or_reject(rejection) -> None:
+def _commit_or_reject(rejection, write=lambda: None) -> None:
     try:
+        write()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -317,7 +427,7 @@ def _commit_or_reject(rejection) -> None:
 def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
     """Store a new open invoice from the supplier, unless the ledger already has it."""
     fields = clean_invoice(data, supplier.country, supplier.account_type)
-    existing = _existing_invoices(supplier.company, [fields["invoice_number"]])
+    existing = _existing_invoices([(supplier.id, fields["invoice_number"])])
     if (supplier.id, fields["invoice_number"]) in existing:
         raise LedgerRejected(
             {"invoice_number": _already_there(existing[supplier.id, fields["invoice_number"]])}
@@ -335,41 +445,62 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
     """Import suppliers and invoices from a CSV file's bytes. Any bad row rejects the whole
     file: ImportRejected names every problem of every row."""
     rows, errors = _read_rows(_text_of(data))
-    suppliers = _match_suppliers(company, rows, errors)
-    _find_duplicates(company, rows, suppliers, errors)
+    suppliers, index = _match_suppliers(company, rows, errors)
+    _find_duplicates(rows, suppliers, errors)
     if errors:
         raise ImportRejected(row_errors=errors)
     if not rows:
         raise ImportRejected(file_error="Filen har bara rubrikraden, inga fakturor.")
-    notices = _new_supplier_notices(rows, suppliers)
-    stored = []
-    for (line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True):
-        db.session.add(SupplierInvoice(company=company, supplier=supplier, **invoice_fields))
-        stored.append(
-            ImportedRow(
-                line,
-                supplier.name,
-                invoice_fields["invoice_number"],
-                invoice_fields["amount"],
-                invoice_fields["currency"],
-            )
+    notices = _new_supplier_notices(rows, suppliers, index)
+    stored = [
+        ImportedRow(
+            line,
+            supplier.name,
+            invoice_fields["invoice_number"],
+            invoice_fields["amount"],
+            invoice_fields["currency"],
         )
+        for (line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True)
+    ]
     audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
-    _commit_or_reject(lambda: ImportRejected(file_error=ADDED_MEANWHILE))
+    _commit_or_reject(
+        lambda: ImportRejected(file_error=ADDED_MEANWHILE),
+        write=lambda: _store_invoices(company, rows, suppliers),
+    )
     return Imported(len(rows), notices[:MAX_NOTICES], max(0, len(notices) - MAX_NOTICES), stored)
 
 
-def _new_supplier_notices(rows, suppliers: list[Supplier]) -> list[str]:
-    """Per line, in line order: the account notice of each supplier this file adds (on the
-    first line that names it; suppliers already on file were told about when they were added),
-    and that a line's invoice went to a supplier of another name, whose name was kept."""
+def _store_invoices(company: Company, rows, suppliers: list[Supplier]) -> None:
+    """The new suppliers (whose ids the invoices need), then every invoice in one INSERT of
+    many rows: as ORM objects, each would be a statement and a round trip of its own."""
+    db.session.add_all({id(s): s for s in suppliers if s.id is None}.values())
+    db.session.flush()
+    db.session.execute(
+        insert(SupplierInvoice),
+        [
+            {"company_id": company.id, "supplier_id": supplier.id, **invoice_fields}
+            for (_line, _fields, invoice_fields), supplier in zip(rows, suppliers, strict=True)
+        ],
+    )
+
+
+def _new_supplier_notices(rows, suppliers: list[Supplier], index: "SupplierIndex") -> list[str]:
+    """Per line, in line order: for each supplier this file adds (on the first line that names
+    it; suppliers already on file were told about when they were added) its account notice and
+    whose account it is if others have it, and that a line's invoice went to a supplier of
+    another name, whose name was kept."""
     notices, seen = [], set()
     for (line, fields, _invoice), supplier in zip(rows, suppliers, strict=True):
         if supplier.id is None and id(supplier) not in seen:
             seen.add(id(supplier))
-            notice = account_notice(supplier)
-            if notice:
-                notices.append(f"Rad {line}: {notice}")
+            on_account = index.by_account[supplier.account_type, supplier.account]
+            others = [s for s in on_account if s is not supplier]
+            for notice in (
+                account_notice(supplier),
+                _shared_account_notice(supplier, others) if others else None,
+            ):
+                if notice:
+                    notices.append(f"Rad {line}: {notice}")
         if fields["name"] != supplier.name:
             # The match is on org.nr and account, which is who gets paid; the name in the
             # file is dropped, so the user should know where the invoice went.
@@ -471,35 +602,123 @@ def _clean_row(row: dict) -> tuple[dict, dict]:
     return supplier, invoice
 
 
-def _match_suppliers(company: Company, rows, errors: dict) -> list[Supplier | None]:
-    """The supplier of each row: the company's supplier with the row's org.nr (or, without
-    one, its account), else a new one; None where the same org.nr has another account. That
-    is refused because a changed payee account is what invoice fraud looks like."""
-    known = list(db.session.scalars(select(Supplier).where(Supplier.company_id == company.id)))
+def _match_suppliers(company: Company, rows, errors: dict) -> tuple[list, "SupplierIndex"]:
+    """The supplier of each row (see _known_payee), a new one where none is known, None where
+    the row is refused; and the index of them all, the new ones too."""
+    index = SupplierIndex(
+        db.session.scalars(select(Supplier).where(Supplier.company_id == company.id))
+    )
     matched = []
     for line, fields, _invoice in rows:
-        account = (fields["account_type"], fields["account"])
-        if fields["orgnr"]:
-            same_payee = [s for s in known if s.orgnr == fields["orgnr"]]
-        else:
-            same_payee = [
-                s for s in known if not s.orgnr and (s.account_type, s.account) == account
-            ]
-        supplier = next((s for s in same_payee if (s.account_type, s.account) == account), None)
-        if supplier is None and same_payee:
-            errors.setdefault(line, []).append(
-                _orgnr_on_file(
-                    same_payee,
-                    fields,
-                    "Ett nytt konto läggs inte in via import: kontrollera det med leverantören.",
-                )
-            )
+        supplier, refusal = _known_payee(index, fields)
+        if refusal:
+            errors.setdefault(line, []).append(refusal)
         elif supplier is None:
             # Not in the session until its first invoice is: a rejected file leaves nothing.
             supplier = Supplier(company=company, **fields)
-            known.append(supplier)
+            index.add(supplier)
         matched.append(supplier)
-    return matched
+    return matched, index
+
+
+IMPORT_NO_NEW_ACCOUNT = "Ett nytt konto läggs inte in via import: kontrollera det med leverantören."
+
+
+def _known_payee(index: "SupplierIndex", fields: dict) -> tuple[Supplier | None, str | None]:
+    """The known supplier a row pays (same org.nr and account; without an org.nr, the same
+    account under the same name, or under any name for a supplier without org.nr), None for a
+    new one; or why the row is refused. A known org.nr or a known name with another account is
+    what invoice fraud looks like, so an import never adds one."""
+    account = (fields["account_type"], fields["account"])
+    key = name_key(fields["name"])
+    if fields["orgnr"]:
+        same_orgnr = index.by_orgnr.get(fields["orgnr"], [])
+        supplier = next((s for s in same_orgnr if (s.account_type, s.account) == account), None)
+        if supplier or same_orgnr:
+            refusal = (
+                None if supplier else _orgnr_on_file(same_orgnr, fields, IMPORT_NO_NEW_ACCOUNT)
+            )
+            return supplier, refusal
+    else:
+        on_account = index.by_account.get(account, [])
+        supplier = next((s for s in on_account if name_key(s.name) == key), None) or next(
+            (s for s in on_account if not s.orgnr), None
+        )
+        if supplier:
+            return supplier, None
+    same_name = index.by_name.get(key)
+    if same_name:
+        return None, _same_name_on_file(
+            same_name,
+            "En ny leverantör med samma namn läggs inte in via import: kontrollera kontot med "
+            "leverantören, och lägg in den för hand under Ny leverantör om det är en annan.",
+        )
+    return None, None
+
+
+# Company-form words do not tell suppliers apart: "Acme AB" and "ACME Aktiebolag (publ)" are
+# one name to a reader.
+COMPANY_FORM_WORDS = {"ab", "aktiebolag", "aktiebolaget", "publ", "as", "asa", "aksjeselskap"}
+# Cyrillic and Greek letters (after casefold) that look like Latin ones, so that a name written
+# wholly in them matches the Latin name it imitates; a name mixing them is refused outright.
+LOOK_ALIKE_LETTERS = str.maketrans(
+    "авекмнорстухѕіјһԁԛԝαβεζηικμνορτυχ", "abekmhopctyxsijhdqwabezhikmnoptyx"
+)
+
+
+def name_key(name: str) -> str:
+    """What two supplier names have in common when a reader would take them for one: the
+    same letters, whatever their case, width, spaces, punctuation and company form."""
+    folded = unicodedata.normalize("NFKC", name).casefold().translate(LOOK_ALIKE_LETTERS)
+    words = re.findall(r"\w+", folded.replace("a/s", "as"))
+    return "".join([word for word in words if word not in COMPANY_FORM_WORDS] or words)
+
+
+class SupplierIndex:
+    """A company's suppliers by org.nr, by account and by name_key, built once, so that a file
+    costs one lookup per row however many suppliers there are; add() takes the new ones."""
+
+    def __init__(self, suppliers):
+        self.by_orgnr: dict[str, list[Supplier]] = defaultdict(list)
+        self.by_account: dict[tuple[str, str], list[Supplier]] = defaultdict(list)
+        self.by_name: dict[str, list[Supplier]] = defaultdict(list)
+        for supplier in suppliers:
+            self.add(supplier)
+
+    def add(self, supplier: Supplier) -> None:
+        if supplier.orgnr:
+            self.by_orgnr[supplier.orgnr].append(supplier)
+        self.by_account[supplier.account_type, supplier.account].append(supplier)
+        self.by_name[name_key(supplier.name)].append(supplier)
+
+
+def _account_text(supplier: Supplier) -> str:
+    """`Bankgiro 5050-1055`."""
+    return f"{formatting.account_label(supplier.account_type)} " + formatting.account(
+        supplier.account, supplier.account_type, supplier.country
+    )
+
+
+def _orgnr_text(supplier: Supplier) -> list[str]:
+    return (
+        [f"org.nr {formatting.orgnr(supplier.orgnr, supplier.country)}"] if supplier.orgnr else []
+    )
+
+
+def _same_name_on_file(same_name: list[Supplier], what_to_do: str) -> str:
+    described = "; ".join(", ".join([s.name, *_orgnr_text(s), _account_text(s)]) for s in same_name)
+    return f"En leverantör med samma namn finns redan ({described}). {what_to_do}"
+
+
+def _shared_account_notice(supplier: Supplier, others: list[Supplier]) -> str:
+    """A new supplier on an account others are paid to is stored, since a factoring company
+    is paid for many suppliers, but the payer should know whose account it is."""
+    owners = ", ".join(s.name + "".join(f" ({orgnr})" for orgnr in _orgnr_text(s)) for s in others)
+    return (
+        f"{_account_text(supplier)} är redan konto för {owners}. {supplier.name} lades till "
+        "som en ny leverantör med samma konto: kontrollera med leverantören att det är rätt "
+        "mottagare, till exempel ett factoringbolag."
+    )
 
 
 def _orgnr_on_file(same_payee: list[Supplier], fields: dict, what_to_do: str) -> str:
@@ -520,8 +739,14 @@ def _orgnr_on_file(same_payee: list[Supplier], fields: dict, what_to_do: str) ->
     )
 
 
-def _find_duplicates(company: Company, rows, suppliers: list, errors: dict) -> None:
-    existing = _existing_invoices(company, [invoice["invoice_number"] for _, _, invoice in rows])
+def _find_duplicates(rows, suppliers: list, errors: dict) -> None:
+    existing = _existing_invoices(
+        [
+            (supplier.id, invoice["invoice_number"])
+            for (_line, _fields, invoice), supplier in zip(rows, suppliers, strict=True)
+            if supplier is not None and supplier.id is not None
+        ]
+    )
     first_line: dict[tuple[int, str], int] = {}
     for (line, _fields, invoice), supplier in zip(rows, suppliers, strict=True):
         if supplier is None:
@@ -539,17 +764,20 @@ def _find_duplicates(company: Company, rows, suppliers: list, errors: dict) -> N
 
 
 def _existing_invoices(
-    company: Company, numbers: list[str]
+    keys: list[tuple[int, str]],
 ) -> dict[tuple[int, str], SupplierInvoice]:
-    """The company's invoices with these numbers, by (supplier id, invoice number)."""
+    """The stored invoices with these (supplier id, invoice number), by that pair: looked up
+    by the pair, which the unique index holds, not by number among all the company's."""
     found = {}
-    unique = sorted(set(numbers))
+    unique = sorted(set(keys))
     # In chunks: a database limits how many parameters one query may have.
-    for start in range(0, len(unique), 500):
+    for start in range(0, len(unique), 250):
         for invoice in db.session.scalars(
-            select(SupplierInvoice)
-            .where(SupplierInvoice.company_id == company.id)
-            .where(SupplierInvoice.invoice_number.in_(unique[start : start + 500]))
+            select(SupplierInvoice).where(
+                tuple_(SupplierInvoice.supplier_id, SupplierInvoice.invoice_number).in_(
+                    unique[start : start + 250]
+                )
+            )
         ):
             found[invoice.supplier_id, invoice.invoice_number] = invoice
     return found

@@ -11,6 +11,7 @@ from flask import session
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from inyett import formatting
@@ -29,6 +30,7 @@ from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import InvoiceInput
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import SupplierInput
+from inyett.services.paging import page_of
 from inyett.views import abort_without_companies
 
 bp = Blueprint("ledger", __name__, url_prefix="/reskontra")
@@ -65,7 +67,7 @@ def add_supplier():
             show_refusals(form, rejected.errors)
         else:
             flash(f"Leverantören {supplier.name} är sparad.", "success")
-            for notice in (ledger.account_notice(supplier), ledger.orgnr_notice(supplier)):
+            for notice in [ledger.account_notice(supplier), *ledger.look_alike_notices(supplier)]:
                 if notice:
                     flash(notice, "warning")
             return redirect(url_for("ledger.index", company=company.id))
@@ -172,19 +174,43 @@ def _supplier_choices(company: Company):
 def _render(company: Company, **forms):
     invoice_form = forms.pop("invoice_form", None) or InvoiceForm(formdata=None)
     invoice_form.supplier.choices = _supplier_choices(company)
+    invoices = page_of(
+        select(SupplierInvoice)
+        .where(SupplierInvoice.company_id == company.id)
+        .where(SupplierInvoice.status == "open")
+        .options(selectinload(SupplierInvoice.supplier))
+        .order_by(SupplierInvoice.due_date, SupplierInvoice.id),
+        request.args.get("sida", type=int),
+    )
+    suppliers = page_of(
+        select(Supplier)
+        .where(Supplier.company_id == company.id)
+        .order_by(Supplier.name, Supplier.id),
+        request.args.get("leverantorssida", type=int),
+    )
+
+    # Each list has its page in the address, so that paging one keeps the other where it was.
+    shown = {"sida": invoices.number, "leverantorssida": suppliers.number}
+
+    def page_url(list_name: str):
+        def url(number: int) -> str:
+            wanted = shown | {list_name: number}
+            return url_for(
+                "ledger.index",
+                company=company.id,
+                **{name: page for name, page in wanted.items() if page > 1},
+            )
+
+        return url
+
     return render_template(
         "ledger/index.html",
         company=company,
         companies=db.session.scalars(select(Company).order_by(Company.name)).all(),
-        suppliers=db.session.scalars(
-            select(Supplier).where(Supplier.company_id == company.id).order_by(Supplier.name)
-        ).all(),
-        invoices=db.session.scalars(
-            select(SupplierInvoice)
-            .where(SupplierInvoice.company_id == company.id)
-            .where(SupplierInvoice.status == "open")
-            .order_by(SupplierInvoice.due_date)
-        ).all(),
+        suppliers=suppliers,
+        invoices=invoices,
+        invoice_page_url=page_url("sida"),
+        supplier_page_url=page_url("leverantorssida"),
         supplier_form=forms.pop("supplier_form", None)
         or SupplierForm(formdata=None, country=company.country),
         invoice_form=invoice_form,

@@ -12,6 +12,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_login import current_user
+from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -33,6 +34,7 @@ from inyett.services import attestation
 from inyett.services import ledger
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
+from inyett.services.paging import page_of
 from inyett.services.payments import PaymentRejected
 from inyett.views import abort_without_companies
 from inyett.views import row_actions
@@ -54,10 +56,10 @@ def proposal():
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
     abort_without_companies(companies, "Betalningsförslag")
     company = ledger.company_to_show(companies, request.values.get("company", type=database_id))
-    invoices = _open_invoices(company.id)
+    # One page of the open invoices; what is ticked is paid, so a selection is the page's.
+    invoices = page_of(_open_invoices(company.id), request.values.get("sida", type=int))
     form = PaymentProposalForm(
         companies=companies,
-        invoices=invoices,
         debtor_accounts=company.debtor_accounts,
         company=company.id,
         payment_date=bank_calendar.next_bank_day(company.country, date.today()),
@@ -85,7 +87,13 @@ def proposal():
             return redirect(url_for("payments.payment_file", file_id=payment_file.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
-        "payments/proposal.html", form=form, company=company, invoices=invoices
+        "payments/proposal.html",
+        form=form,
+        company=company,
+        invoices=invoices,
+        page_url=lambda number: url_for(
+            "payments.proposal", company=company.id, sida=number if number > 1 else None
+        ),
     ), status
 
 
@@ -221,12 +229,11 @@ def _row_helpers() -> dict:
     }
 
 
-def _open_invoices(company_id: int) -> list[SupplierInvoice]:
-    return list(
-        db.session.scalars(
-            select(SupplierInvoice)
-            .where(SupplierInvoice.company_id == company_id)
-            .where(SupplierInvoice.status == "open")
-            .order_by(SupplierInvoice.due_date, SupplierInvoice.id)
-        )
+def _open_invoices(company_id: int) -> Select:
+    return (
+        select(SupplierInvoice)
+        .where(SupplierInvoice.company_id == company_id)
+        .where(SupplierInvoice.status == "open")
+        .options(selectinload(SupplierInvoice.supplier))
+        .order_by(SupplierInvoice.due_date, SupplierInvoice.id)
     )
