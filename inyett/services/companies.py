@@ -2,8 +2,6 @@
 removed nor edited here: payment files refer to both, and a changed org.nr or account would
 rewrite what an earlier file says it was paid from."""
 
-import re
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,8 +21,6 @@ from inyett.services.ledger import hidden_characters_message
 NAME_MAX_LENGTH = 70
 # The currencies a payment proposal can pay in (the invoice form offers these).
 CURRENCIES = ("SEK", "NOK", "EUR")
-# ISO 9362: bank (4 letters), country (2 letters), place (2), optionally a branch (3).
-BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 
 
 class CompanyRejected(LedgerRejected):
@@ -103,9 +99,13 @@ def add_debtor_account(
     currency = currency.strip().upper()
     if currency not in CURRENCIES:
         errors["currency"] = f"Valuta ska vara {', '.join(CURRENCIES)}."
-    bic = bic.strip().upper().replace(" ", "")
-    if bic and not BIC_PATTERN.match(bic):
-        errors["bic"] = "BIC ska ha 8 eller 11 tecken, t.ex. DNBANOKK eller ESSESESS."
+    if bic.strip():
+        try:
+            bic = account_numbers.clean_bic(bic)
+        except InvalidNumber as bad:
+            errors["bic"] = str(bad)
+    else:
+        bic = ""
     if (
         clean_account
         and "account_type" not in errors
