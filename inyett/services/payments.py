@@ -349,7 +349,15 @@ def resend(payment: Payment, *, actor: str) -> None:
 def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
     # Another company's account is refused in the same words as one that does not exist: the
     # payer learns nothing about accounts outside the company.
-    account = next((a for a in company.debtor_accounts if a.id == debtor_account_id), None)
+    # Locked for share, and read afresh: an admin correcting the account at the same moment
+    # (services/companies.py) waits for this file, or has finished and the file uses the new
+    # values.
+    account = db.session.scalar(
+        select(DebtorAccount)
+        .where(DebtorAccount.id == debtor_account_id, DebtorAccount.company_id == company.id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
     if account is None:
         raise PaymentRejected(NOT_AN_OWN_ACCOUNT, field="debtor_account")
     return account
