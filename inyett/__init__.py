@@ -17,6 +17,7 @@ from inyett import formatting
 from inyett import security
 from inyett import worker
 from inyett.config import load_config
+from inyett.config import refuse_to_serve_if_broken
 from inyett.extensions import csrf
 from inyett.extensions import db
 from inyett.extensions import login_manager
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    refuse_to_serve_if_broken(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
