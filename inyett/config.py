@@ -70,7 +70,7 @@ INSTALLATIONS = ("production", "test")
 NUMBERS = {
     "HTTP_TIMEOUT_SECONDS": (float, 0.1, None),
     "SEND_FIRST_RETRY_SECONDS": (float, 0.0, None),
-    "SEND_CLAIM_SECONDS": (float, 1.0, None),
+    "SEND_CLAIM_SECONDS": (float, 0.1, None),
     "SEND_CONCURRENCY": (int, 1, None),
     "SEND_MAX_ATTEMPTS": (int, 1, None),
     "TRUSTED_PROXIES": (int, 0, None),
