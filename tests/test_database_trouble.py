@@ -108,12 +108,17 @@ def test_postgresql_disk_full_is_the_same_answer(app, client, monkeypatch):
 
 
 def read_only_sqlite_app(tmp_path):
-    """The test database, reopened read-only as a server sees a file it may not write."""
+    """The test database, reopened read-only as a server sees a file it may not write (the
+    tests run as root, whom chmod does not stop), and a session cookie of a user who logged in
+    while it was writable."""
     writable = make_app(tmp_path)
+    browser = writable.test_client()
+    assert log_in(browser).status_code == 302
     with writable.app_context():
         db.engine.dispose()
     path = tmp_path / "test.sqlite3"
-    return app_on_existing_database(DATABASE_URL=f"sqlite:///file:{path}?mode=ro&uri=true")
+    app = app_on_existing_database(DATABASE_URL=f"sqlite:///file:{path}?mode=ro&uri=true")
+    return app, browser.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
 
 
 def app_on_existing_database(**overrides):
@@ -151,11 +156,27 @@ def assert_read_only_answer(response):
 
 @on_sqlite
 def test_logging_in_to_a_read_only_database_says_why_instead_of_failing(tmp_path):
-    app = read_only_sqlite_app(tmp_path)
+    app, _session = read_only_sqlite_app(tmp_path)
     client = app.test_client()
     assert client.get("/logga-in").status_code == 200
     assert_read_only_answer(log_in(client))
     assert_read_only_answer(log_in(client, password="fel-lösenord-123"))
+
+
+@on_sqlite
+def test_a_read_only_sqlite_database_still_shows_pages_and_refuses_changes(tmp_path):
+    app, session = read_only_sqlite_app(tmp_path)
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], session)
+    page = client.get("/systeminstallningar/bolag")
+    assert page.status_code == 200 and "Testbolaget AB" in page.get_data(as_text=True)
+    assert_read_only_answer(
+        Auth(client).post(
+            "/systeminstallningar/bolag",
+            {"name": "Nytt AB", "orgnr": "2021005448", "country": "SE"},
+            token_from="/systeminstallningar/bolag",
+        )
+    )
 
 
 @on_postgresql
