@@ -152,7 +152,7 @@ def _normalise(app: Flask) -> None:
     # Where the key came from is derived, not a setting: rotate-encryption-key may only rewrite
     # the key file when the app reads its key from there, and a problem names the place.
     config["ENCRYPTION_KEY_FROM_FILE"] = not config["ENCRYPTION_KEY"]
-    if "INYETT_ENCRYPTION_KEY" in os.environ:
+    if os.environ.get("INYETT_ENCRYPTION_KEY"):
         config["ENCRYPTION_KEY_SOURCE"] = "INYETT_ENCRYPTION_KEY"
     elif config["ENCRYPTION_KEY_FROM_FILE"]:
         config["ENCRYPTION_KEY_SOURCE"] = "instance/encryption.key"
