@@ -19,6 +19,7 @@ from inyett import logs
 from inyett import security
 from inyett import worker
 from inyett.config import load_config
+from inyett.config import refuse_to_serve_if_broken
 from inyett.extensions import csrf
 from inyett.extensions import db
 from inyett.extensions import login_manager
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     load_config(app, test_config)
     logs.configure(app)
+    refuse_to_serve_if_broken(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)

@@ -15,6 +15,8 @@ from flask_migrate import upgrade
 
 from inyett import key_files
 from inyett import worker
+from inyett.config import describe_problems
+from inyett.config import encryption_key_problems
 from inyett.models import ROLES
 from inyett.services import users
 
@@ -54,6 +56,21 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
+def _refuse_if_broken(consequence: str, problems: list[str] | None = None) -> None:
+    """Stop a command that would act on a broken configuration, saying what is wrong."""
+    if problems is None:
+        problems = current_app.config["CONFIG_PROBLEMS"]
+    if problems:
+        _fail(f"Konfigurationen har fel. {consequence}\n{describe_problems(problems)}")
+
+
+@inyett_group.command("check")
+def check_command() -> None:
+    """Check the configuration: every problem in Swedish with what to fix (exit code 1)."""
+    _refuse_if_broken("Rätta felen nedan och kör kommandot igen.")
+    click.echo("Konfigurationen är i ordning.")
+
+
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo companies, users and settings (only into an empty database)."""
@@ -74,6 +91,7 @@ def demo_command(port: int, simulator_port: int) -> None:
     from inyett import demo
     from inyett import simulator
 
+    _refuse_if_broken("Demon startar inte.")
     upgrade()
     for line in demo.seed():
         click.echo(line)
@@ -127,6 +145,7 @@ def send_pending_command(wait: float) -> None:
     from inyett.services import outbox
     from inyett.services.settings import client_for_batch
 
+    _refuse_if_broken("Inget skickades.")
     concurrency = current_app.config["SEND_CONCURRENCY"]
     deadline = time.monotonic() + wait
     handled = outbox.process_due(client_for_batch, concurrency=concurrency)
@@ -172,6 +191,7 @@ def rotate_encryption_key_command() -> None:
             "nyckeln först i variabeln, kommaseparerad före den gamla, kör kommandot "
             "reencrypt-secrets och ta sedan bort den gamla."
         )
+    _refuse_if_broken("Ingenting ändrades.", encryption_key_problems(current_app.config))
     if not current_app.config["ENCRYPTION_KEY_FROM_FILE"]:
         # A new instance/encryption.key would be ignored at the next start, and the API key
         # encrypted with it unreadable.
@@ -198,6 +218,7 @@ def reencrypt_secrets_command() -> None:
     """Re-encrypt stored secrets with the first key in ENCRYPTION_KEY."""
     from inyett.services import settings as settings_service
 
+    _refuse_if_broken("Ingenting ändrades.", encryption_key_problems(current_app.config))
     count = settings_service.reencrypt_secrets(actor="cli")
     click.echo(f"{count} hemligheter krypterades om med den första nyckeln.")
 

@@ -1,11 +1,16 @@
 """Deploy-time configuration: defaults, then `instance/config.py` (or a test config), then
 `INYETT_*` environment variables. Admin-editable settings live in the database instead."""
 
+import os
 import secrets
 from pathlib import Path
 
+import click
 from cryptography.fernet import Fernet
 from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import NoSuchModuleError
 
 from inyett.key_files import read_or_create
 
@@ -70,10 +75,66 @@ DEFAULTS = {
 }
 
 INSTALLATIONS = ("production", "test")
+# Settings that are numbers, with the values that work (least, most): a value from the
+# environment arrives as JSON, and one from instance/config.py may be a string.
+NUMBERS = {
+    "HTTP_TIMEOUT_SECONDS": (float, 0.1, None),
+    "SEND_FIRST_RETRY_SECONDS": (float, 0.0, None),
+    "SEND_CLAIM_SECONDS": (float, 0.1, None),
+    "SEND_CONCURRENCY": (int, 1, None),
+    "SEND_MAX_ATTEMPTS": (int, 1, None),
+    "TRUSTED_PROXIES": (int, 0, None),
+    "BATCH_EXISTS_STATUS": (int, 100, 599),  # an HTTP status
+    "HEALTH_MAX_QUEUE_AGE_SECONDS": (float, 1.0, None),
+    "HEALTH_MAX_FAILED_BATCHES": (int, 0, None),
+    "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": (float, 1.0, None),
+}
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class BrokenConfiguration(SystemExit):
+    """The configuration has problems a server must not start with. A SystemExit, so that
+    waitress-serve and `flask run` stop with the Swedish message and exit code 1, not a
+    traceback."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(
+            "Inyettkopplingen startar inte: konfigurationen har fel.\n"
+            + describe_problems(problems)
+            + "\nRätta felen och starta igen; `flask --app app inyett check` visar dem."
+        )
+        self.problems = problems
+
+
+def describe_problems(problems: list[str]) -> str:
+    return "\n".join(f"- {problem}" for problem in problems)
+
+
+def refuse_to_serve_if_broken(app: Flask) -> None:
+    """Stop a server from starting on a broken configuration (create_app calls this).
+
+    A server would start and then fail at every turn: batches turning Fel "ValueError", a 500
+    on Testa uppkoppling. The command line gets its app all the same, for `inyett check` and
+    for the commands that repair things (rotate-encryption-key, db upgrade); the commands that
+    send or serve refuse for themselves (cli.py). Without a usable database address not even
+    they can run."""
+    problems = app.config["CONFIG_PROBLEMS"]
+    if problems and (_serving() or not database_url_is_usable(app.config)):
+        raise BrokenConfiguration(problems)
+
+
+def _serving() -> bool:
+    # waitress-serve and other WSGI servers call create_app outside any command; `flask run`
+    # loads the app inside its own command.
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
-    """Fill `app.config` in the documented order and derive what the extensions need."""
+    """Fill `app.config` in the documented order and derive what the extensions need. What
+    is wrong is listed in CONFIG_PROBLEMS (in Swedish) instead of stopping here, so that the
+    commands that show and repair it still run."""
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -81,25 +142,21 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     app.config.from_prefixed_env("INYETT")
     _normalise(app)
+    app.config["CONFIG_PROBLEMS"] = configuration_problems(app.config)
 
 
 def _normalise(app: Flask) -> None:
     config = app.config
     # from_prefixed_env parses values as JSON, so "3" arrives as an int.
     config["API_VERSION"] = str(config["API_VERSION"])
-    config["BATCH_EXISTS_STATUS"] = int(config["BATCH_EXISTS_STATUS"])
     config["INSTALLATION"] = str(config["INSTALLATION"]).strip().lower()
-    if config["INSTALLATION"] not in INSTALLATIONS:
-        raise RuntimeError(
-            f"INSTALLATION must be one of {', '.join(INSTALLATIONS)}, "
-            f"not {config['INSTALLATION']!r}"
-        )
-    proxies = config["TRUSTED_PROXIES"]
-    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
-        raise RuntimeError(f"TRUSTED_PROXIES must be a whole number, 0 or more, not {proxies!r}")
+    for name, (kind, _least, _most) in NUMBERS.items():
+        number = _number(config[name], kind)
+        if number is not None:
+            config[name] = number
     instance = Path(app.instance_path)
-    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (
-        f"sqlite:///{instance / 'inyettkopplingen.sqlite3'}"
+    config["SQLALCHEMY_DATABASE_URI"] = str(
+        config["DATABASE_URL"] or f"sqlite:///{instance / 'inyettkopplingen.sqlite3'}"
     )
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for a busy database instead of failing at once; the sender and requests write.
@@ -107,9 +164,118 @@ def _normalise(app: Flask) -> None:
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = read_or_create(instance / "secret_key", secrets.token_hex(32))
     # Where the key came from is derived, not a setting: rotate-encryption-key may only rewrite
-    # the key file when the app reads its key from there.
+    # the key file when the app reads its key from there, and a problem names the place.
     config["ENCRYPTION_KEY_FROM_FILE"] = not config["ENCRYPTION_KEY"]
-    if not config["ENCRYPTION_KEY"]:
+    if os.environ.get("INYETT_ENCRYPTION_KEY"):
+        config["ENCRYPTION_KEY_SOURCE"] = "INYETT_ENCRYPTION_KEY"
+    elif config["ENCRYPTION_KEY_FROM_FILE"]:
+        config["ENCRYPTION_KEY_SOURCE"] = "instance/encryption.key"
         config["ENCRYPTION_KEY"] = read_or_create(
             instance / "encryption.key", Fernet.generate_key().decode()
         )
+    else:
+        config["ENCRYPTION_KEY_SOURCE"] = "ENCRYPTION_KEY i instance/config.py"
+
+
+def _number(value, kind: type) -> int | float | None:
+    """`value` as a number of `kind`, or None when it is not one (True is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    if kind is int and isinstance(value, float) and not value.is_integer():
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def configuration_problems(config) -> list[str]:
+    """Every problem in the deploy-time configuration, each in Swedish with what to fix."""
+    problems = []
+    if config["INSTALLATION"] not in INSTALLATIONS:
+        problems.append(
+            f"INSTALLATION är {config['INSTALLATION']!r}: ska vara production eller test "
+            "(INYETT_INSTALLATION eller instance/config.py)."
+        )
+    for name, (kind, least, most) in NUMBERS.items():
+        value = config[name]
+        number = _number(value, kind)
+        if number is None or number < least or (most is not None and number > most):
+            what = "ett heltal" if kind is int else "ett tal"
+            span = f"{_swedish(least)}–{most}" if most is not None else f"minst {_swedish(least)}"
+            problems.append(
+                f"{name} är {value!r}: ska vara {what}, {span} (INYETT_{name} eller "
+                f"instance/config.py; standard {_swedish(DEFAULTS[name])})."
+            )
+    if str(config["LOG_LEVEL"]).upper() not in LOG_LEVELS:
+        problems.append(
+            f"LOG_LEVEL är {config['LOG_LEVEL']!r}: ska vara en av {', '.join(LOG_LEVELS)} "
+            "(INYETT_LOG_LEVEL eller instance/config.py; standard INFO)."
+        )
+    problems.extend(_url_problems(config))
+    problems.extend(encryption_key_problems(config))
+    return problems
+
+
+def _swedish(number: float) -> str:
+    return f"{number:g}".replace(".", ",")
+
+
+def _url_problems(config) -> list[str]:
+    problems = []
+    for name in ("API_URL", "TEST_API_URL"):
+        if not str(config[name]).startswith(("https://", "http://")):
+            problems.append(
+                f"{name} ska börja med https:// (eller http:// för simulatorn) "
+                f"(INYETT_{name} eller instance/config.py)."
+            )
+    database_problem = _database_url_problem(config["SQLALCHEMY_DATABASE_URI"])
+    if database_problem:
+        problems.append(database_problem)
+    return problems
+
+
+def database_url_is_usable(config) -> bool:
+    return _database_url_problem(config["SQLALCHEMY_DATABASE_URI"]) is None
+
+
+def _database_url_problem(url: str) -> str | None:
+    # The address itself is never repeated: it may hold the database password.
+    fix = (
+        "Skriv den som postgresql+psycopg://användare:lösenord@värd/databas, eller utelämna "
+        "den för SQLite-filen i instance/ (INYETT_DATABASE_URL eller instance/config.py)."
+    )
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        return f"DATABASE_URL går inte att tolka som en databasadress. {fix}"
+    if parsed.get_backend_name() not in DATABASE_BACKENDS:
+        return f"DATABASE_URL ska vara en PostgreSQL- eller SQLite-databas. {fix}"
+    return None
+
+
+def encryption_key_problems(config) -> list[str]:
+    source = config["ENCRYPTION_KEY_SOURCE"]
+    keys = [key.strip() for key in str(config["ENCRYPTION_KEY"] or "").split(",") if key.strip()]
+    fix = (
+        "En nyckel är 44 tecken base64 (som Fernet.generate_key() ger), flera åtskilda med "
+        "komma och den nyaste först. Återställ den rätta nyckeln från säkerhetskopian; utan den "
+        "går den sparade API-nyckeln inte att läsa och måste sparas på nytt under "
+        "Systeminställningar › Tjänster och API:er › Inyett API."
+    )
+    if not keys:
+        return [f"{source} innehåller ingen krypteringsnyckel. {fix}"]
+    bad = [str(number) for number, key in enumerate(keys, start=1) if not _is_fernet_key(key)]
+    if not bad:
+        return []
+    which = "" if len(keys) == 1 else f" (nyckel {', '.join(bad)} av {len(keys)})"
+    return [f"{source} är ingen giltig krypteringsnyckel{which}. {fix}"]
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        return False
+    return True

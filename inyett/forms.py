@@ -242,10 +242,9 @@ class CompanyForm(SwedishForm):
     )
 
 
-class DebtorAccountForm(SwedishForm):
-    """Nytt konto att betala från, for the company chosen."""
+class PayingAccountForm(SwedishForm):
+    """A company's own account: what Ändra konto att betala från corrects."""
 
-    company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
     account_type = SelectField(
         "Kontotyp",
         choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
@@ -260,6 +259,12 @@ class DebtorAccountForm(SwedishForm):
         invalid_choice_message="Välj SEK, NOK eller EUR.",
     )
     bic = StringField("BIC", validators=[Length(max=20, message="En BIC har 8 eller 11 tecken.")])
+
+
+class DebtorAccountForm(PayingAccountForm):
+    """Nytt konto att betala från, for the company chosen."""
+
+    company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
 
 
 class InvoiceForm(SwedishForm):

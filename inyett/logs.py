@@ -12,6 +12,8 @@ from flask import has_request_context
 from flask import request
 from flask.logging import default_handler
 
+from inyett.config import LOG_LEVELS
+
 REQUEST_ID_HEADER = "X-Request-Id"
 # A proxy's id is taken only in this shape, so a header cannot break a log line in two.
 PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -114,7 +116,9 @@ def configure(app: Flask) -> None:
     for old in [h for h in root.handlers if isinstance(h, InyettLogHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(app.config["LOG_LEVEL"])
+    # A level the configuration check refuses must not stop the commands that still run.
+    level = str(app.config["LOG_LEVEL"]).upper()
+    root.setLevel(level if level in LOG_LEVELS else "INFO")
     # Flask's own handler would print the app's lines a second time, without the context.
     app.logger.removeHandler(default_handler)
     # A failed query's text otherwise carries the values it wrote (accounts, names, amounts).

@@ -60,11 +60,13 @@ class PaymentOrder:
 
 
 class InvalidPaymentFile(Exception):
-    """The file breaks the ISO schema; `errors` says where, one line per problem."""
+    """The file breaks the ISO schema; `errors` says where, one line per problem, and `paths`
+    names the elements at fault (`/Document/.../DbtrAgt/FinInstnId/BIC`)."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str], paths: tuple[str, ...] = ()):
         super().__init__("; ".join(errors))
         self.errors = errors
+        self.paths = paths
 
 
 def build_valid(order: PaymentOrder) -> bytes:
@@ -105,9 +107,18 @@ def validate(xml: bytes) -> None:
         raise InvalidPaymentFile([f"XML: {exc}"]) from exc
     schema = _schema()
     if not schema.validate(document):
+        log = schema.error_log
+        # libxml2's own paths are anonymous (/*/*/*); the element on the error's line is not.
+        on_line = {element.sourceline: element for element in document.iter()}
         raise InvalidPaymentFile(
-            [f"rad {error.line}: {error.message}" for error in schema.error_log]
+            [f"rad {error.line}: {error.message}" for error in log],
+            tuple(_path(on_line[error.line]) if error.line in on_line else "" for error in log),
         )
+
+
+def _path(element) -> str:
+    chain = [element, *element.iterancestors()]
+    return "/" + "/".join(etree.QName(e).localname for e in reversed(chain))
 
 
 @cache

@@ -174,3 +174,12 @@ def test_empty_orders_and_non_positive_amounts_are_refused():
         pain001.build(order())
     with pytest.raises(ValueError):
         pain001.build(order(transfer("A", "BGNR", "50501055", "0.00")))
+
+
+def test_a_schema_error_names_the_element_at_fault():
+    bad_bic = dataclasses.replace(
+        order(transfer("A", "BGNR", "50501055")), debtor=dataclasses.replace(DEBTOR, bic="ESSESE1S")
+    )
+    with pytest.raises(pain001.InvalidPaymentFile) as raised:
+        pain001.build_valid(bad_bic)
+    assert raised.value.paths == ("/Document/CstmrCdtTrfInitn/PmtInf/DbtrAgt/FinInstnId/BIC",)

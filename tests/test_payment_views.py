@@ -10,6 +10,7 @@ from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
+from inyett.models import SupplierInvoice
 from tests.conftest import Auth
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
@@ -415,3 +416,32 @@ def test_file_page_rows_keep_account_numbers_whole_and_name_the_co_removed_cause
     assert "Skicka igen" in row
     assert "1 av 1 betalning har tagits bort hos Inyett med en delad batch" in html
     assert "Klar för banken" not in html
+
+
+def test_a_file_the_schema_refuses_is_a_swedish_answer_and_nothing_is_saved(app, client, auth):
+    """An account stored before BICs were checked as the schema does (ESSESE1S) cannot make a
+    valid file: the payer is told what to do, and no payment or file is left behind."""
+    with app.app_context():
+        db.session.get(DebtorAccount, 1).bic = "ESSESE1S"
+        db.session.commit()
+        activate_inyett()
+        invoice_ids = add_invoices()
+    auth.login("betalare")
+    response = auth.post(
+        PROPOSAL,
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": "2099-01-05",
+            "invoice_ids": invoice_ids[:2],
+        },
+        token_from=PROPOSAL,
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Betalfilen kunde inte skapas" in html
+    assert "Systeminställningar › Bolag" in html
+    with app.app_context():
+        assert db.session.scalars(select(Payment)).all() == []
+        assert db.session.scalars(select(PaymentFile)).all() == []
+        assert all(i.status == "open" for i in db.session.scalars(select(SupplierInvoice)))

@@ -99,6 +99,7 @@ EXPECTED_ROLES = {
     "companies.index": {ADMIN},
     "companies.create": {ADMIN},
     "companies.add_account": {ADMIN},
+    "companies.edit_account": {ADMIN},
     # The ledger and Betalningsförslag → Skapa betalning till fil: the payer.
     "ledger.index": {PAYER, ADMIN},
     "ledger.example_csv": {PAYER, ADMIN},
@@ -571,6 +572,12 @@ FUZZED = {
         "/systeminstallningar/bolag/konton",
         "admin",
         ["company", "account_type", "account", "currency", "bic"],
+    ),
+    "companies.edit_account": (
+        "POST",
+        "/systeminstallningar/bolag/konton/1",
+        "admin",
+        ["account_type", "account", "currency", "bic"],
     ),
     "settings.audit_log": (
         "GET",

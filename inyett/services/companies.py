@@ -1,9 +1,11 @@
 """Companies (bolag) and the accounts they pay from, set up by an administrator. Neither is
-removed nor edited here: payment files refer to both, and a changed org.nr or account would
-rewrite what an earlier file says it was paid from."""
+removed here, and a company is not edited: payment files refer to both, and a changed org.nr
+would rewrite what an earlier file says. An account may be corrected while no file that the
+bank has or may get is paid from it."""
 
-import re
+from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,8 +13,10 @@ from inyett import account_numbers
 from inyett import formatting
 from inyett.account_numbers import InvalidNumber
 from inyett.extensions import db
+from inyett.formatting import plural
 from inyett.models import Company
 from inyett.models import DebtorAccount
+from inyett.models import PaymentFile
 from inyett.services import audit
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import name_problem
@@ -22,8 +26,6 @@ from inyett.services.ledger import name_problem
 NAME_MAX_LENGTH = 70
 # The currencies a payment proposal can pay in (the invoice form offers these).
 CURRENCIES = ("SEK", "NOK", "EUR")
-# ISO 9362: bank (4 letters), country (2 letters), place (2), optionally a branch (3).
-BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 
 
 class CompanyRejected(LedgerRejected):
@@ -80,11 +82,114 @@ def create_company(name: str, orgnr: str, country: str, actor: str) -> Company:
     return company
 
 
+@dataclass(frozen=True)
+class CheckedAccount:
+    account_type: str
+    account: str
+    currency: str
+    bic: str | None
+
+
+class AccountInUse(Exception):
+    """The paying account cannot be changed now; `str(exc)` says why, in Swedish."""
+
+
 def add_debtor_account(
     company: Company, account_type: str, account: str, currency: str, bic: str, actor: str
 ) -> DebtorAccount:
     """A new account for `company` to pay from, checked like a supplier's account, or
     CompanyRejected with a message per field."""
+    checked = _checked_account(company, account_type, account, currency, bic, editing=None)
+    debtor_account = DebtorAccount(**vars(checked))
+    company.debtor_accounts.append(debtor_account)
+    audit.record(
+        "company", actor, f"Bolaget {company.name} kan betala från {_described(debtor_account)}"
+    )
+    db.session.commit()
+    return debtor_account
+
+
+def why_account_locked(debtor_account: DebtorAccount) -> str | None:
+    """Why the account cannot be changed now, or None. A downloaded file says for good which
+    account paid it. A file still waiting for the bank was checked at Inyett and attested as
+    paid from this account: rebuilding it from another would change what was approved behind
+    the attesters' backs, so it is downloaded or its payments undone first. A file emptied by
+    undo goes nowhere and holds nothing back."""
+    files = db.session.scalars(
+        select(PaymentFile)
+        .where(
+            PaymentFile.debtor_account_id == debtor_account.id,
+            or_(PaymentFile.downloaded_at.is_not(None), PaymentFile.xml.is_not(None)),
+        )
+        .order_by(PaymentFile.downloaded_at.is_(None), PaymentFile.id)
+    ).all()
+    if not files:
+        return None
+    first = files[0]
+    if first.downloaded_at is not None:
+        return (
+            f"Kontot kan inte ändras: betalfilen {first.message_id} laddades ner för banken "
+            f"{formatting.local_datetime(first.downloaded_at)} och ska fortsätta visa att den "
+            "betalades från kontot. Lägg till det rätta kontot som ett nytt konto i stället."
+        )
+    names = ", ".join(f.message_id for f in files)
+    return (
+        f"Kontot kan inte ändras: {plural(len(files), 'betalfil', 'betalfiler')} ({names}) "
+        "betalas från det och har ännu inte laddats ner. Deras betalningar är kontrollerade "
+        "hos Inyett och attesteras med det här kontot. Ladda ner filerna för banken eller "
+        "ångra betalningarna i dem först."
+    )
+
+
+def update_debtor_account(
+    debtor_account: DebtorAccount,
+    account_type: str,
+    account: str,
+    currency: str,
+    bic: str,
+    actor: str,
+) -> bool:
+    """Correct an account no file holds on to (AccountInUse otherwise); CompanyRejected for
+    bad input. True when anything changed; the change is audited with old and new values."""
+    # Locked before the check, and a new payment file locks it for share (payments service):
+    # a file made at the same moment either is seen below or is built from the new values.
+    db.session.execute(
+        select(DebtorAccount)
+        .where(DebtorAccount.id == debtor_account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    reason = why_account_locked(debtor_account)
+    if reason:
+        db.session.rollback()
+        raise AccountInUse(reason)
+    company = debtor_account.company
+    try:
+        checked = _checked_account(company, account_type, account, currency, bic, debtor_account)
+    except CompanyRejected:
+        db.session.rollback()  # let go of the lock while the form is shown again
+        raise
+    before = _described(debtor_account)
+    for name, value in vars(checked).items():
+        setattr(debtor_account, name, value)
+    after = _described(debtor_account)
+    if after == before:
+        db.session.rollback()
+        return False
+    audit.record("company", actor, f"{company.name}: kontot {before} ändrat till {after}")
+    db.session.commit()
+    return True
+
+
+def _checked_account(
+    company: Company,
+    account_type: str,
+    account: str,
+    currency: str,
+    bic: str,
+    editing: DebtorAccount | None,
+) -> CheckedAccount:
+    """The account's values cleaned, or CompanyRejected with a message per field."""
     errors = {}
     account_type = account_type.strip().upper()
     clean_account = None
@@ -102,32 +207,25 @@ def add_debtor_account(
     currency = currency.strip().upper()
     if currency not in CURRENCIES:
         errors["currency"] = f"Valuta ska vara {', '.join(CURRENCIES)}."
-    bic = bic.strip().upper().replace(" ", "")
-    if bic and not BIC_PATTERN.match(bic):
-        errors["bic"] = "BIC ska ha 8 eller 11 tecken, t.ex. DNBANOKK eller ESSESESS."
-    if (
-        clean_account
-        and "account_type" not in errors
-        and any(
-            a.account_type == account_type and a.account == clean_account
-            for a in company.debtor_accounts
-        )
+    clean_bic = None
+    if bic.strip():
+        try:
+            clean_bic = account_numbers.clean_bic(bic)
+        except InvalidNumber as bad:
+            errors["bic"] = str(bad)
+    if clean_account and any(
+        a is not editing and a.account_type == account_type and a.account == clean_account
+        for a in company.debtor_accounts
     ):
         errors["account"] = f"{company.name} betalar redan från det kontot."
     if errors:
         raise CompanyRejected(errors)
-    debtor_account = DebtorAccount(
-        account_type=account_type, account=clean_account, currency=currency, bic=bic or None
-    )
-    company.debtor_accounts.append(debtor_account)
-    audit.record(
-        "company",
-        actor,
-        f"Bolaget {company.name} kan betala från {formatting.paying_account(debtor_account)}"
-        + (f", BIC {bic}" if bic else ""),
-    )
-    db.session.commit()
-    return debtor_account
+    return CheckedAccount(account_type, clean_account, currency, clean_bic)
+
+
+def _described(debtor_account: DebtorAccount) -> str:
+    bic = debtor_account.bic
+    return formatting.paying_account(debtor_account) + (f", BIC {bic}" if bic else "")
 
 
 def _company_with_orgnr(orgnr: str) -> Company | None:

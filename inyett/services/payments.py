@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
@@ -135,7 +136,33 @@ def create_payment_file(
 
 
 def build_file(payment_file: PaymentFile) -> bytes | None:
-    """Build and validate the pain.001 of the file's remaining payments (None when empty)."""
+    """Build and validate the pain.001 of the file's remaining payments (None when empty).
+
+    A file the schema refuses is a PaymentRejected saying what to do, after the session is
+    rolled back: nothing of the change that needed the file is saved."""
+    try:
+        return _valid_xml(payment_file)
+    except pain001.InvalidPaymentFile as invalid:
+        current_app.logger.error("pain.001 refused by the ISO schema: %s", invalid)
+        reason = _why_file_invalid(payment_file, invalid)
+        db.session.rollback()
+        raise PaymentRejected(reason) from None
+
+
+def _why_file_invalid(payment_file: PaymentFile, invalid: pain001.InvalidPaymentFile) -> str:
+    if any("/Dbtr" in path for path in invalid.paths):
+        return (
+            "Betalfilen kunde inte skapas: bankens filformat (pain.001) godtar inte uppgifterna "
+            f"om kontot den betalas från, {paying_account(payment_file.debtor_account)}. "
+            "En administratör rättar kontot under Systeminställningar › Bolag. Inget sparades."
+        )
+    return (
+        "Betalfilen kunde inte skapas: den följer inte bankens filformat (pain.001). "
+        "Inget sparades. Kontakta IT; felet står i serverns logg."
+    )
+
+
+def _valid_xml(payment_file: PaymentFile) -> bytes | None:
     payments = [p for p in payment_file.payments if p.status != "undone"]
     if not payments:
         return None
@@ -331,7 +358,15 @@ def resend(payment: Payment, *, actor: str) -> None:
 def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
     # Another company's account is refused in the same words as one that does not exist: the
     # payer learns nothing about accounts outside the company.
-    account = next((a for a in company.debtor_accounts if a.id == debtor_account_id), None)
+    # Locked for share, and read afresh: an admin correcting the account at the same moment
+    # (services/companies.py) waits for this file, or has finished and the file uses the new
+    # values.
+    account = db.session.scalar(
+        select(DebtorAccount)
+        .where(DebtorAccount.id == debtor_account_id, DebtorAccount.company_id == company.id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
     if account is None:
         raise PaymentRejected(NOT_AN_OWN_ACCOUNT, field="debtor_account")
     return account

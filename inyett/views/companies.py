@@ -1,6 +1,7 @@
 """Systeminställningar › Bolag (admins only): the companies and the accounts they pay from."""
 
 from flask import Blueprint
+from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -10,12 +11,16 @@ from wtforms import SelectChoice
 
 from inyett.access import roles_required
 from inyett.extensions import db
+from inyett.formatting import account as formatted_account
 from inyett.formatting import paying_account
 from inyett.forms import CompanyForm
 from inyett.forms import DebtorAccountForm
+from inyett.forms import PayingAccountForm
 from inyett.forms import show_refusals
 from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.services import companies
+from inyett.services.companies import AccountInUse
 from inyett.services.companies import CompanyRejected
 
 bp = Blueprint("companies", __name__, url_prefix="/systeminstallningar/bolag")
@@ -78,6 +83,48 @@ def add_account():
                 flash(f"{company.name} kan nu betala från {paying_account(account)}.", "success")
                 return redirect(url_for("companies.index"))
     return _render(CompanyForm(formdata=None), form), 422
+
+
+@bp.route("/konton/<int:account_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_account(account_id: int):
+    """Ändra konto att betala från: correct a paying account no file holds on to."""
+    account = db.session.get(DebtorAccount, account_id) or abort(404)
+    number = formatted_account(account.account, account.account_type, account.company.country)
+    form = PayingAccountForm(obj=account, account=number)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changed = companies.update_debtor_account(
+                account,
+                form.account_type.data or "",
+                form.account.data or "",
+                form.currency.data or "",
+                form.bic.data or "",
+                actor=current_user.username,
+            )
+        except AccountInUse:
+            status = 409  # the page says why, as it does before anyone tries
+        except CompanyRejected as rejected:
+            show_refusals(form, rejected.errors)
+        else:
+            if changed:
+                company = account.company.name
+                flash(
+                    f"Kontot är ändrat: {company} betalar från {paying_account(account)}.",
+                    "success",
+                )
+            else:
+                flash("Inget ändrades.", "info")
+            return redirect(url_for("companies.index"))
+    if form.errors and status == 200:
+        status = 422
+    return render_template(
+        "settings/paying-account.html",
+        account=account,
+        form=form,
+        locked=companies.why_account_locked(account),
+    ), status
 
 
 def _company_choices(form: DebtorAccountForm) -> None:
