@@ -26,13 +26,29 @@ PLUSGIRO_SCHEME = ("Prtry", "PGNR")
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    """A structured postal address; cross-border payments need at least town and country."""
+
+    country: str  # ISO 3166-1 alpha-2
+    town: str | None = None
+    post_code: str | None = None
+    street: str | None = None
+
+
+@dataclass(frozen=True)
 class Debtor:
     name: str
     orgnr: str
     country: str
+    # The account the money leaves: the company's bank account (IBAN or BBAN) as its bank knows
+    # it; bankgiro and plusgiro are numbers linked to it, which some payment types name too.
     account_type: str
     account: str
     bic: str | None = None
+    bank: str | None = None  # the key of the bank's profile (inyett.bankfiles)
+    agreement_id: str | None = None  # the bank agreement's identification, for InitgPty
+    bankgiro: str | None = None
+    plusgiro: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,9 @@ class CreditTransfer:
     ocr: str | None
     message: str | None
     invoice_number: str | None
+    creditor_address: PostalAddress | None = None
+    creditor_bic: str | None = None
+    execution_date: date | None = None  # None: the order's execution date
 
 
 @dataclass(frozen=True)
