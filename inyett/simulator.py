@@ -411,6 +411,10 @@ def create_app(config: dict | None = None) -> Flask:
                             "createdAt": b.created_at,
                             "createCalls": env.create_calls.get(b.external_id, 0),
                             "transactions": [t.get("externalId") for t in b.transactions],
+                            # What each transaction pays, so that a test can tell whose it is
+                            # when two installations used the same ids.
+                            "amounts": [t.get("amount") for t in b.transactions],
+                            "invoiceNrs": [t.get("invoiceNr") for t in b.transactions],
                         }
                         for b in env.batches.values()
                     ]
