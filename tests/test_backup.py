@@ -6,8 +6,10 @@ import sqlite3
 import stat
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import text
 
 from inyett.extensions import db
 from inyett.models import AuditEntry
@@ -167,3 +169,25 @@ def test_mark_restored_rotates_the_id_and_asks_inyett_again_about_answers_not_fi
         states = {p.invoice_number: p.inyett_state for p in db.session.scalars(select(Payment))}
     assert states == {numbers[0]: "awaiting_answer", numbers[1]: "answered"}
     assert "1 batchar kontrolleras mot Inyett" in result.output
+
+
+def test_a_backup_from_before_the_installation_id_is_upgraded_when_restored(sqlite_app, tmp_path):
+    copy = tmp_path / "gammal.sqlite3"
+    with sqlite_app.app_context():
+        db.drop_all()
+        upgrade(revision="3c9d1e7f5a20")  # the version before installation ids
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO inyett_settings (id, batch_reference, one_payment_per_batch, "
+                    "active, use_test_environment) VALUES (1, 'Acme', true, true, false)"
+                )
+            )
+        backup.backup_to(copy, actor="cli")
+        upgrade()
+    result = run(sqlite_app, "restore", str(copy), "--yes")
+    assert result.exit_code == 0, result.output
+    with sqlite_app.app_context():
+        settings = get_settings()
+        assert settings.batch_reference == "Acme" and len(settings.installation_id) == 5
+    assert f"nya installations-id:t {settings.installation_id}" in result.output
