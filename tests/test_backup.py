@@ -191,3 +191,19 @@ def test_a_backup_from_before_the_installation_id_is_upgraded_when_restored(sqli
         settings = get_settings()
         assert settings.batch_reference == "Acme" and len(settings.installation_id) == 5
     assert f"nya installations-id:t {settings.installation_id}" in result.output
+
+
+def test_restore_refuses_a_backup_from_a_newer_version(sqlite_app, tmp_path):
+    copy = tmp_path / "nyare.sqlite3"
+    with sqlite_app.app_context():
+        activate_inyett()
+        backup.backup_to(copy, actor="cli")
+        installation_id = get_settings().installation_id
+    with sqlite3.connect(copy) as newer:
+        newer.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        newer.execute("INSERT INTO alembic_version VALUES ('ffffffffffff')")
+    result = run(sqlite_app, "restore", str(copy), "--yes")
+    assert result.exit_code == 1
+    assert "är från en nyare version av appen (ffffffffffff)" in result.output
+    with sqlite_app.app_context():
+        assert get_settings().installation_id == installation_id

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy import update
@@ -174,6 +177,24 @@ def _refuse_unless_ours(path: Path) -> None:
         raise BackupRefused(not_ours) from None
     if not OUR_TABLES.issubset(tables):
         raise BackupRefused(not_ours)
+    if "alembic_version" in tables:
+        _refuse_unless_known_version(path)
+
+
+def _refuse_unless_known_version(path: Path) -> None:
+    # A backup from a newer version of the app could not be upgraded here, and would be left
+    # in place of the database half-usable.
+    with closing(sqlite3.connect(path)) as connection:
+        revisions = [r for (r,) in connection.execute("SELECT version_num FROM alembic_version")]
+    scripts = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    try:
+        for revision in revisions:
+            scripts.get_revision(revision)
+    except (CommandError, ResolutionError):
+        raise BackupRefused(
+            f"{path} är från en nyare version av appen ({', '.join(revisions)}). Uppgradera "
+            "appen först och återställ sedan. Ingenting ändrades."
+        ) from None
 
 
 def _copy_database(source: Path, target: Path) -> None:

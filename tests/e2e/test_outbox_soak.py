@@ -22,7 +22,6 @@ from sqlalchemy import select
 from inyett.extensions import db
 from inyett.models import InyettBatch
 from inyett.models import Payment
-from inyett.services import backup
 from inyett.services import outbox
 from inyett.services import payments
 from inyett.services.settings import client_for_batch
@@ -31,6 +30,9 @@ from tests.conftest import make_app
 from tests.e2e.conftest import SIMULATOR_KEY
 from tests.e2e.inyett_holds import assert_every_answer_is_inyetts_analysis_of_its_own_payment
 from tests.e2e.inyett_holds import held_at_inyett
+from tests.e2e.inyett_holds import needs_separate_databases
+from tests.e2e.inyett_holds import put_back
+from tests.e2e.inyett_holds import take_copy
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_many_invoices
 from tests.payments_helpers import create_file
@@ -232,14 +234,6 @@ def test_a_sender_killed_mid_run_loses_nothing_when_senders_start_again(
     assert len(held) == 750
 
 
-def needs_separate_databases(app) -> None:
-    with app.app_context():
-        if backup.sqlite_file() is None:
-            # Every app of the test run shares INYETT_DATABASE_URL: one database is one
-            # installation, and its copy is pg_dump's (see README, Drift).
-            pytest.skip("needs a database file per installation (SQLite)")
-
-
 def send_in_parallel(apps, seconds: float) -> None:
     """Drain each installation's queue with its own senders, all at the same time."""
     failures = []
@@ -284,15 +278,14 @@ def test_two_installations_sharing_a_key_get_only_their_own_answers(tmp_path, si
 
 def test_a_restored_database_never_shows_another_batchs_answer(tmp_path, simulator_url):
     app = make_app(tmp_path, API_URL=simulator_url, **SENDER_CONFIG)
-    needs_separate_databases(app)
-    copy = tmp_path / "kopia.sqlite3"
+    copy = tmp_path / "kopia"
     set_faults(simulator_url, seed=2029, **FAULTS)
     with app.app_context():
         activate_inyett(api_key=SIMULATOR_KEY)
         create_files(500, shared_files=1)
         # Taken mid-way: some batches queued, some awaiting an answer, some answered.
         outbox.process_due(client_for_batch, concurrency=8)
-        backup.backup_to(copy, actor="cli")
+        take_copy(copy)
         send_until_drained(seconds=240)
         create_files(250)
         send_until_drained(seconds=240)
@@ -302,7 +295,7 @@ def test_a_restored_database_never_shows_another_batchs_answer(tmp_path, simulat
         undone_ids = {p.id for p in undone}
         send_until_drained(seconds=120)
 
-    result = app.test_cli_runner().invoke(args=["inyett", "restore", str(copy), "--yes"])
+    result = put_back(app, copy)
     assert result.exit_code == 0, result.output
     with app.app_context():
         # Paid again after the restore: the row numbers used after the backup come back.
