@@ -223,6 +223,62 @@ def reencrypt_secrets_command() -> None:
     click.echo(f"{count} hemligheter krypterades om med den första nyckeln.")
 
 
+@inyett_group.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent copy of the SQLite database to FILE while the app runs."""
+    from inyett.services import backup
+
+    try:
+        backup.backup_to(file, actor="cli")
+    except backup.BackupRefused as refused:
+        _fail(str(refused))
+    click.echo(f"Säkerhetskopian är skriven till {file} (bara den här användaren kan läsa den).")
+    click.echo(backup.key_advice())
+
+
+@inyett_group.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Appen och cron-jobbet är stoppade; fråga inte.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Put the SQLite backup FILE in place of the database (app stopped); mark it restored."""
+    from inyett.services import backup
+
+    if backup.sqlite_file() is None:
+        _fail(backup.POSTGRESQL_ADVICE)
+    if not yes and not click.confirm(
+        "Återställningen ersätter databasen med säkerhetskopian. Är appen och cron-jobbet "
+        "inyett send-pending stoppade?"
+    ):
+        _fail("Ingenting ändrades. Stoppa appen och cron-jobbet och kör kommandot igen.")
+    try:
+        kept = backup.restore_from(file)
+    except backup.BackupRefused as refused:
+        _fail(str(refused))
+    if backup.has_migration_history():
+        # A backup from an earlier version gets this version's tables before it is marked.
+        upgrade()
+    click.echo(f"Databasen är återställd från {file}; den som fanns förut ligger i {kept}.")
+    _echo_marks(backup.mark_restored(actor="cli"))
+
+
+@inyett_group.command("mark-restored")
+def mark_restored_command() -> None:
+    """After pg_restore (or a database file put back by hand): mark the database restored."""
+    from inyett.services import backup
+
+    _echo_marks(backup.mark_restored(actor="cli"))
+
+
+def _echo_marks(marks) -> None:
+    click.echo(
+        f"Installationen har fått det nya installations-id:t {marks.new_installation_id} "
+        f"(förut {marks.old_installation_id}), så inget id till Inyett upprepar ett som skickats "
+        f"efter säkerhetskopian. {marks.batches_to_check} batchar kontrolleras mot Inyett när "
+        "appen startar, innan något visas som besvarat. Starta appen och cron-jobbet igen."
+    )
+
+
 def register(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

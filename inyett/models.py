@@ -24,6 +24,8 @@ from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from inyett.extensions import db
+from inyett.ids import INSTALLATION_ID_LENGTH
+from inyett.ids import new_installation_id
 
 ROLES = {
     "admin": "Administratör",
@@ -148,6 +150,10 @@ class InyettSettings(db.Model):
     api_key_ciphertext: Mapped[str | None] = mapped_column(String(500))
     api_key_hint: Mapped[str | None] = mapped_column(String(4))
     batch_reference: Mapped[str] = mapped_column(String(20), default="")
+    # Part of every id sent to Inyett; a restore gives the installation a new one (inyett.ids).
+    installation_id: Mapped[str] = mapped_column(
+        String(INSTALLATION_ID_LENGTH), default=new_installation_id
+    )
     one_payment_per_batch: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=False)
     use_test_environment: Mapped[bool] = mapped_column(default=False)

@@ -35,6 +35,16 @@ the other not-deleted batches of the same environment and debtor account:
 
 The Deviating* rules compare only with batches created no later than the transaction's own, so
 that the first payment to a payee sets its pattern and the one that breaks it gets the warning.
+
+Batch ids, as Inyett's are (for all we know), are per key and environment, not per installation:
+| call | answer |
+| --- | --- |
+| create with an id the environment has had, deleted or not | 409, whoever sent the first |
+| warnings within INYETT_SIMULATOR_ANALYSIS_SECONDS of the create | Pending, no transactions |
+| warnings of an analysed batch | Analysed, every transaction of the batch as it was first sent |
+| warnings or delete of a deleted or unknown batch | 404 |
+So a client that sends an id another installation used first learns it only from the analysed
+answer, which holds the other installation's transactions and not its own.
 """
 
 import os
@@ -401,6 +411,10 @@ def create_app(config: dict | None = None) -> Flask:
                             "createdAt": b.created_at,
                             "createCalls": env.create_calls.get(b.external_id, 0),
                             "transactions": [t.get("externalId") for t in b.transactions],
+                            # What each transaction pays, so that a test can tell whose it is
+                            # when two installations used the same ids.
+                            "amounts": [t.get("amount") for t in b.transactions],
+                            "invoiceNrs": [t.get("invoiceNr") for t in b.transactions],
                         }
                         for b in env.batches.values()
                     ]

@@ -181,3 +181,25 @@ def add_many_invoices(count: int, company_name="Testbolaget AB") -> list[int]:
     ).all()
     db.session.commit()
     return list(ids)
+
+
+def stored_batch_id(number: int) -> str:
+    """The id the `number`-th batch is sent under (random in part, see inyett.ids)."""
+    from inyett.models import InyettBatch
+
+    return db.session.get(InyettBatch, number).external_id
+
+
+def its_own_answer(number: int, warnings: dict | None = None) -> dict:
+    """Inyett's analysis of the `number`-th batch as Inyett gives it: every one of the batch's
+    transactions, each with its `warnings` (payment external id -> list), by default none."""
+    from inyett.models import InyettBatch
+
+    batch = db.session.get(InyettBatch, number)
+    return {
+        "status": "Analysed",
+        "transactions": [
+            {"externalId": p.external_id, "warnings": (warnings or {}).get(p.external_id, [])}
+            for p in batch.payments
+        ],
+    }

@@ -23,6 +23,8 @@ from tests.payments_helpers import add_invoices
 from tests.payments_helpers import add_many_invoices
 from tests.payments_helpers import create_file
 from tests.payments_helpers import drain
+from tests.payments_helpers import its_own_answer
+from tests.payments_helpers import stored_batch_id
 from tests.test_payment_views import row_of
 
 BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
@@ -383,15 +385,12 @@ def test_undo_confirmation_names_co_removed_payments_and_undo_replaces_their_row
         payment_file = create_file(add_invoices()[:3])
         ids = [p.id for p in payment_file.payments]
         warned = {
-            "externalId": payment_file.payments[1].external_id,
-            "warnings": [
+            payment_file.payments[1].external_id: [
                 {"code": "LimitAmount", "name": "Limit", "description": "d", "category": "T"}
             ],
         }
         responses.post(BATCHES, json={"code": 200})
-        responses.get(
-            f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": [warned]}
-        )
+        responses.get(f"{BATCHES}/{stored_batch_id(1)}/warnings", json=its_own_answer(1, warned))
         drain()
     login_attester(client, auth)
     confirmation = client.get(f"/attest/{ids[0]}/angra", headers=HTMX).get_data(as_text=True)
@@ -622,14 +621,15 @@ def test_undo_view_with_one_payment_per_batch_names_no_other_payment(app, client
         activate_inyett()
         ids = [p.id for p in create_file(add_invoices()[:2]).payments]
         responses.post(BATCHES, json={"code": 200})
-        for batch in ("Acme-1", "Acme-2"):
+        for number in (1, 2):
             responses.get(
-                f"{BATCHES}/{batch}/warnings", json={"status": "Analysed", "transactions": []}
+                f"{BATCHES}/{stored_batch_id(number)}/warnings", json=its_own_answer(number)
             )
         drain()
+        first_batch = stored_batch_id(1)
     login_attester(client, auth)
     confirmation = client.get(f"/attest/{ids[0]}/angra", headers=HTMX).get_data(as_text=True)
-    assert "Batchen Acme-1 tas bort hos Inyett." in confirmation
+    assert f"Batchen {first_batch} tas bort hos Inyett." in confirmation
     assert "Inyett tar bort även" not in confirmation
     html = auth.post(f"/attest/{ids[0]}/angra", headers=HTMX, token_from="/attest").get_data(
         as_text=True
@@ -638,7 +638,9 @@ def test_undo_view_with_one_payment_per_batch_names_no_other_payment(app, client
     with app.app_context():
         assert db.session.get(Payment, ids[1]).inyett_state == "answered"
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "undo")).one()
-    assert entry.actor == "attestant" and "batch Acme-1 tas bort hos Inyett" in entry.summary
+    assert (
+        entry.actor == "attestant" and f"batch {first_batch} tas bort hos Inyett" in entry.summary
+    )
 
 
 def test_the_lists_count_and_sums_follow_an_undo_in_place(app, client, auth):

@@ -20,6 +20,8 @@ from tests.conftest import Auth
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 from tests.payments_helpers import drain
+from tests.payments_helpers import its_own_answer
+from tests.payments_helpers import stored_batch_id
 
 LOG = "/systeminstallningar/logg"
 SETTINGS = "/systeminstallningar/inyett-api"
@@ -64,11 +66,14 @@ def test_every_kind_of_event_is_logged_with_user_and_time_and_shown_by_kind(app)
         token_from=SETTINGS,
     )
     responses.post(BATCHES, json={"code": 200})
-    for batch in ("Acme-1", "Acme-2"):
-        responses.get(f"{BATCHES}/{batch}/warnings", json={"status": "Analysed"})
-    responses.delete(f"{BATCHES}/Acme-2", json={"code": 200})
     with app.app_context():
         first, second = create_file(add_invoices()[:2]).payments
+        for number in (1, 2):
+            responses.get(
+                f"{BATCHES}/{stored_batch_id(number)}/warnings", json=its_own_answer(number)
+            )
+        responses.delete(f"{BATCHES}/{stored_batch_id(2)}", json={"code": 200})
+        second_batch = stored_batch_id(2)
         drain()
         for payment in (first, second):
             db.session.refresh(payment)
@@ -96,7 +101,7 @@ def test_every_kind_of_event_is_logged_with_user_and_time_and_shown_by_kind(app)
     assert "API-nyckel ändrad" in logged["settings"].summary
     assert logged["connection_test"].summary == "Uppkoppling OK!"
     assert logged["attest"].actor == "attestant"
-    assert "Acme-2" in logged["inyett_delete"].summary
+    assert second_batch in logged["inyett_delete"].summary
     for kind, entry in logged.items():
         rows = log_rows(client, typ=kind)
         assert str(escape(entry.summary)) in rows, kind

@@ -1,4 +1,5 @@
 import json
+import re
 import time
 from datetime import date
 from decimal import Decimal
@@ -11,7 +12,9 @@ from responses import matchers
 from sqlalchemy import select
 from sqlalchemy import update
 
+from inyett import ids
 from inyett.extensions import db
+from inyett.models import MAX_DATABASE_ID
 from inyett.models import AuditEntry
 from inyett.models import Company
 from inyett.models import DebtorAccount
@@ -31,6 +34,8 @@ from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 from tests.payments_helpers import drain
+from tests.payments_helpers import its_own_answer
+from tests.payments_helpers import stored_batch_id
 
 BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -46,25 +51,60 @@ def batch_ids():
     return [b.external_id for b in db.session.scalars(select(InyettBatch).order_by(InyettBatch.id))]
 
 
+def id_pattern(reference: str, number: str) -> str:
+    """The shape of an id sent to Inyett: reference, installation, row number, random part."""
+    installation = get_settings().installation_id
+    lead = f"{reference}-" if reference else ""
+    return rf"^{lead}{installation}-{number}-[0-9A-HJKMNP-TV-Z]{{4}}$"
+
+
 def test_one_payment_per_batch_gives_each_payment_its_own_batch(ctx):
     activate_inyett(batch_reference="AcmeProd")
     payment_file = create_file(add_invoices())
-    assert batch_ids() == ["AcmeProd-1", "AcmeProd-2", "AcmeProd-3", "AcmeProd-4"]
+    batches = db.session.scalars(select(InyettBatch).order_by(InyettBatch.id)).all()
+    assert len(batches) == 4
+    for batch in batches:
+        assert re.match(id_pattern("AcmeProd", str(batch.id)), batch.external_id)
+        assert [re.match(id_pattern("AcmeProd", f"P{p.id}"), p.external_id) for p in batch.payments]
     assert {p.inyett_state for p in payment_file.payments} == {"queued"}
-    assert all(b.one_payment_per_batch for b in db.session.scalars(select(InyettBatch)))
+    assert all(b.one_payment_per_batch for b in batches)
 
 
 def test_one_batch_per_file_when_the_setting_is_off(ctx):
     activate_inyett(batch_reference="AcmeProd", one_payment_per_batch=False)
     payment_file = create_file(add_invoices())
-    assert batch_ids() == ["AcmeProd-1"]
-    assert {p.batch.external_id for p in payment_file.payments} == {"AcmeProd-1"}
+    [batch_id] = batch_ids()
+    assert re.match(id_pattern("AcmeProd", "1"), batch_id)
+    assert {p.batch.external_id for p in payment_file.payments} == {batch_id}
 
 
-def test_without_a_reference_the_batch_id_is_the_running_number(ctx):
+def test_without_a_reference_the_ids_start_with_the_installation(ctx):
     activate_inyett(batch_reference="")
-    create_file(add_invoices()[:2])
-    assert batch_ids() == ["1", "2"]
+    payment = create_file(add_invoices()[:2]).payments[0]
+    assert [re.match(id_pattern("", str(n)), b) for n, b in enumerate(batch_ids(), 1)]
+    assert re.match(id_pattern("", f"P{payment.id}"), payment.external_id)
+
+
+def test_two_installations_sharing_a_key_never_send_the_same_id(tmp_path):
+    # Same reference (empty), same row numbers: before, both sent batch "1" and payment "P1",
+    # and the second was "delivered" by a 409 and read the first one's analysis.
+    sent = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        with make_app(tmp_path / name).app_context():
+            activate_inyett(batch_reference="")
+            payment = create_file(add_invoices()[:1]).payments[0]
+            sent.append((payment.batch.external_id, payment.external_id))
+    assert sent[0][0] != sent[1][0] and sent[0][1] != sent[1][1]
+
+
+def test_ids_stay_within_35_characters_and_a_reference_saved_longer_is_cut(ctx):
+    settings = get_settings()
+    settings.batch_reference = "R" * 20  # allowed before the limit was 12
+    longest = ids.payment_external_id(settings, MAX_DATABASE_ID)
+    assert len(longest) == 35 and longest.startswith("R" * 12 + "-")
+    assert len(ids.batch_external_id(settings, MAX_DATABASE_ID)) == 34
+    assert ids.payment_external_id(settings, 1) != ids.payment_external_id(settings, 1)
 
 
 def test_changing_the_reference_later_does_not_change_stored_ids(ctx):
@@ -72,7 +112,7 @@ def test_changing_the_reference_later_does_not_change_stored_ids(ctx):
     create_file(add_invoices()[:2])
     activate_inyett(batch_reference="Ny", one_payment_per_batch=True)
     batch = db.session.scalars(select(InyettBatch)).one()
-    assert batch.external_id == "Gammal-1"
+    assert batch.external_id.startswith("Gammal-")
     assert batch.one_payment_per_batch is False
 
 
@@ -213,11 +253,14 @@ def test_the_chosen_account_pays_in_the_file_and_in_the_batch_sent_to_inyett(ctx
         json={"code": 200},
         match=[
             matchers.json_params_matcher(
-                {"externalId": "Acme-1", "debtorAccount": "54400123456"}, strict_match=False
+                {"externalId": stored_batch_id(1), "debtorAccount": "54400123456"},
+                strict_match=False,
             )
         ],
     )
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    responses.get(
+        f"{BATCHES}/{stored_batch_id(1)}/warnings", json={"status": "Pending", "transactions": []}
+    )
     drain(rounds=1)
     assert {p.inyett_state for p in payment_file.payments} == {"awaiting_answer"}
 
@@ -248,7 +291,7 @@ def test_sending_posts_the_contracts_json_for_each_batch(ctx):
             matchers.header_matcher({"Authorization": f"Bearer {API_KEY}"}),
             matchers.json_params_matcher(
                 {
-                    "externalId": "Acme-1",
+                    "externalId": stored_batch_id(1),
                     "debtorAccount": "55555551",
                     "transactions": [
                         {
@@ -268,7 +311,9 @@ def test_sending_posts_the_contracts_json_for_each_batch(ctx):
             ),
         ],
     )
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    responses.get(
+        f"{BATCHES}/{stored_batch_id(1)}/warnings", json={"status": "Pending", "transactions": []}
+    )
     drain(rounds=1)
     assert payment.inyett_state == "awaiting_answer"
 
@@ -291,7 +336,7 @@ def test_shared_batch_sends_all_payments_in_one_request(ctx):
             matchers.header_matcher({"Authorization": f"Bearer {API_KEY}"}),
             matchers.json_params_matcher(
                 {
-                    "externalId": "Acme-1",
+                    "externalId": stored_batch_id(1),
                     "debtorAccount": "55555551",
                     "transactions": [
                         {
@@ -337,7 +382,9 @@ def test_shared_batch_sends_all_payments_in_one_request(ctx):
             ),
         ],
     )
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    responses.get(
+        f"{BATCHES}/{stored_batch_id(1)}/warnings", json={"status": "Pending", "transactions": []}
+    )
     drain(rounds=1)
     posts = [c for c in responses.calls if c.request.method == "POST"]
     assert len(posts) == 1
@@ -350,10 +397,7 @@ def test_a_500_then_200_delivers_once(ctx):
     payment_file = create_file(add_invoices()[:1])
     responses.post(BATCHES, status=500)
     responses.post(BATCHES, json={"code": 200})
-    responses.get(
-        f"{BATCHES}/Acme-1/warnings",
-        json={"status": "Analysed", "transactions": [{"externalId": "x", "warnings": []}]},
-    )
+    responses.get(f"{BATCHES}/{stored_batch_id(1)}/warnings", json=its_own_answer(1))
     drain()
     posts = [c for c in responses.calls if c.request.method == "POST"]
     assert len(posts) == 2
@@ -367,7 +411,9 @@ def test_a_timeout_then_already_exists_counts_as_delivered(ctx):
     payment_file = create_file(add_invoices()[:1])
     responses.post(BATCHES, body=requests.Timeout())
     responses.post(BATCHES, status=409, json={"code": 409, "message": "Batch already exists"})
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+    responses.get(
+        f"{BATCHES}/{stored_batch_id(1)}/warnings", json={"status": "Pending", "transactions": []}
+    )
     drain(rounds=2)
     assert payment_file.payments[0].inyett_state == "awaiting_answer"
     assert payment_file.payments[0].batch.state == "awaiting_answer"
@@ -381,7 +427,10 @@ def test_a_re_sent_batch_answered_with_the_configured_status_counts_as_delivered
         payment_file = create_file(add_invoices()[:1])
         responses.post(BATCHES, body=requests.Timeout())
         responses.post(BATCHES, status=422, json={"code": 422, "message": "Batch exists"})
-        responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
+        responses.get(
+            f"{BATCHES}/{stored_batch_id(1)}/warnings",
+            json={"status": "Pending", "transactions": []},
+        )
         drain(rounds=2)
         assert payment_file.payments[0].inyett_state == "awaiting_answer"
         assert "fanns redan hos Inyett" in db.session.scalar(
@@ -401,7 +450,7 @@ def test_undo_after_a_send_that_got_no_answer_deletes_the_batch_at_inyett(ctx):
     assert payment.batch.state == "queued" and payment.batch.sent_at is None
     preview = payments.undo_payment(payment, actor="attestant")
     assert preview.deletes_batch_at_inyett
-    responses.delete(f"{BATCHES}/Acme-1", status=404, json={"code": 404})
+    responses.delete(f"{BATCHES}/{stored_batch_id(1)}", status=404, json={"code": 404})
     drain()
     assert [c.request.method for c in responses.calls] == ["POST", "DELETE"]
     assert db.session.scalar(select(InyettBatch.state)) == "deleted"
@@ -418,7 +467,8 @@ def test_a_400_ends_in_fel_with_inyetts_reason_and_no_retry(ctx):
     assert "debtorAccount is invalid" in payment.inyett_error
     assert len(responses.calls) == 1
     assert any(
-        s.startswith("Batch Acme-1 misslyckades:") and "debtorAccount is invalid" in s
+        s.startswith(f"Batch {stored_batch_id(1)} misslyckades:")
+        and "debtorAccount is invalid" in s
         for s in audit_summaries()
     )
 
@@ -431,12 +481,14 @@ def test_a_delete_that_keeps_failing_is_logged_once_and_tried_again(ctx):
     responses.post(BATCHES, status=201, json={})
     drain(rounds=1)
     payments.undo_payment(payment_file.payments[0], actor="attestant")
-    responses.delete(f"{BATCHES}/Acme-1", status=503)
+    responses.delete(f"{BATCHES}/{stored_batch_id(1)}", status=503)
     drain(rounds=3)
     assert [c.request.method for c in responses.calls] == ["POST", "DELETE", "DELETE", "DELETE"]
     assert db.session.scalar(select(InyettBatch.state)) == "delete_queued"
     logged = [s for s in audit_summaries() if "kunde inte tas bort hos Inyett" in s]
-    assert len(logged) == 1 and logged[0].startswith("Batch Acme-1 kunde inte tas bort")
+    assert len(logged) == 1 and logged[0].startswith(
+        f"Batch {stored_batch_id(1)} kunde inte tas bort"
+    )
 
 
 def audit_summaries() -> list[str]:
@@ -464,9 +516,11 @@ def test_warnings_are_polled_until_analysed_and_stored_per_payment(ctx):
     payment_file = create_file(add_invoices()[:2])
     first, second = payment_file.payments
     responses.post(BATCHES, json={"code": 200})
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Pending", "transactions": []})
     responses.get(
-        f"{BATCHES}/Acme-1/warnings",
+        f"{BATCHES}/{stored_batch_id(1)}/warnings", json={"status": "Pending", "transactions": []}
+    )
+    responses.get(
+        f"{BATCHES}/{stored_batch_id(1)}/warnings",
         json={
             "status": "Analysed",
             "transactions": [
@@ -558,15 +612,15 @@ def test_undo_with_one_payment_per_batch_deletes_only_its_batch(ctx):
     payment_file = create_file(add_invoices()[:2])
     first, second = payment_file.payments
     responses.post(BATCHES, json={"code": 200})
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
-    responses.get(f"{BATCHES}/Acme-2/warnings", json={"status": "Analysed", "transactions": []})
+    responses.get(f"{BATCHES}/{stored_batch_id(1)}/warnings", json=its_own_answer(1))
+    responses.get(f"{BATCHES}/{stored_batch_id(2)}/warnings", json=its_own_answer(2))
     drain()
     preview = payments.undo_payment(first, actor="attestant")
     assert preview.deletes_batch_at_inyett and preview.co_removed == []
-    responses.delete(f"{BATCHES}/Acme-1", json={"code": 200})
+    responses.delete(f"{BATCHES}/{stored_batch_id(1)}", json={"code": 200})
     drain()
     deletes = [c.request.url for c in responses.calls if c.request.method == "DELETE"]
-    assert deletes == [f"{BATCHES}/Acme-1"]
+    assert deletes == [f"{BATCHES}/{stored_batch_id(1)}"]
     assert second.inyett_state == "answered"
     assert first.invoice.status == "open"
     assert first.payment_file is None
@@ -580,14 +634,14 @@ def test_undo_in_a_shared_batch_removes_the_others_at_inyett_and_they_can_be_res
     payment_file = create_file(add_invoices()[:3])
     first, second, third = payment_file.payments
     responses.post(BATCHES, json={"code": 200})
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+    responses.get(f"{BATCHES}/{stored_batch_id(1)}/warnings", json=its_own_answer(1))
     drain()
     assert [p.external_id for p in payments.preview_undo(first).co_removed] == [
         second.external_id,
         third.external_id,
     ]
     payments.undo_payment(first, actor="attestant")
-    responses.delete(f"{BATCHES}/Acme-1", json={"code": 200})
+    responses.delete(f"{BATCHES}/{stored_batch_id(1)}", json={"code": 200})
     drain()
     assert (second.inyett_state, third.inyett_state) == ("removed", "removed")
     assert second.inyett_error == (
@@ -595,7 +649,7 @@ def test_undo_in_a_shared_batch_removes_the_others_at_inyett_and_they_can_be_res
     )
     assert second.payment_file is payment_file  # still paid, only no longer checked
     payments.resend(second, actor="betalare")
-    assert second.batch.external_id == "Acme-2"
+    assert second.batch.external_id == stored_batch_id(2)
     assert second.batch.one_payment_per_batch is True
 
 
@@ -607,12 +661,12 @@ def test_an_attested_payment_sent_again_after_removal_must_be_attested_again(ctx
     activate_inyett(one_payment_per_batch=False)
     first, second = create_file(add_invoices()[:2]).payments
     responses.post(BATCHES, json={"code": 200})
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+    responses.get(f"{BATCHES}/{stored_batch_id(1)}/warnings", json=its_own_answer(1))
     drain()
     attester = db.session.scalar(select(User).where(User.username == "attestant"))
     attestation.attest(second, user=attester, acknowledged=False)
     payments.undo_payment(first, actor="attestant")
-    responses.delete(f"{BATCHES}/Acme-1", json={"code": 200})
+    responses.delete(f"{BATCHES}/{stored_batch_id(1)}", json={"code": 200})
     drain()
     assert (second.status, second.inyett_state) == ("attested", "removed")
     payments.resend(second, actor="betalare")
@@ -679,6 +733,6 @@ def test_a_payment_changed_while_its_batch_is_sent_makes_the_sender_send_again(c
     batch = db.session.scalar(select(InyettBatch))
     assert batch.state == "queued" and batch.claimed_by is None
     responses.replace(responses.POST, BATCHES, status=409, json={"code": 409})
-    responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
+    responses.get(f"{BATCHES}/{stored_batch_id(1)}/warnings", json=its_own_answer(1))
     drain()
     assert payment.inyett_state == "answered" and payment.message == "ändrad"

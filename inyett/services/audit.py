@@ -27,6 +27,7 @@ KINDS = {
     "download": "Nedladdning för banken",
     "user": "Användare",
     "company": "Bolag",
+    "backup": "Säkerhetskopia och återställning",
 }
 
 

@@ -5,7 +5,8 @@ A batch moves queued -> awaiting_answer -> answered (or failed), and delete_queu
 Senders claim one batch at a time with a conditional UPDATE right before they handle it, so two
 senders (threads or processes, on SQLite or PostgreSQL) never handle the same batch at once, and
 every step is safe to take twice (a repeated create answered with BATCH_EXISTS_STATUS counts
-as delivered).
+as delivered once Inyett shows that the batch it holds has our transactions; an answer without
+them is never taken as "no warnings").
 """
 
 import contextlib
@@ -25,6 +26,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import api_client
+from inyett import ids
 from inyett.api_client import InyettClient
 from inyett.api_client import InyettError
 from inyett.extensions import db
@@ -34,6 +36,7 @@ from inyett.models import PaymentWarning
 from inyett.models import utcnow
 from inyett.services import audit
 from inyett.services import service_status
+from inyett.services import settings as settings_service
 
 BATCH_STATES = {
     "queued": "Köad",
@@ -49,6 +52,22 @@ FIRST_POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
 
 ClientFactory = Callable[[InyettBatch], InyettClient]
+ANSWER_LACKS_THE_PAYMENT = (
+    "Inyetts svar saknar betalningen; batch-id:t kan tillhöra en annan installation. "
+    "Välj Skicka igen."
+)
+
+
+class BatchIdTaken(InyettError):
+    """Inyett holds another batch under the batch's id; it is sent again under a new one."""
+
+    retryable = True
+
+    def __init__(self, old_id: str, new_id: str):
+        super().__init__(
+            f"Batch-id:t {old_id} fanns redan hos Inyett för en annan batch; "
+            f"batchen skickas som {new_id}."
+        )
 
 
 def backoff_seconds(attempt: int, first: float) -> float:
@@ -271,6 +290,8 @@ def _send(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
     body, country = batch_body(batch), batch.country
     _end_transaction()
     created = client.create_batch(country, body)
+    if not created and not _inyett_holds_this_batch(client, batch):
+        raise BatchIdTaken(batch.external_id, _give_new_id(batch))
     batch.state = "awaiting_answer"
     batch.sent_at = now
     batch.attempts = 0
@@ -288,7 +309,16 @@ def _send(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
 def _poll(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
     country, batch_id = batch.country, batch.external_id
     _end_transaction()
-    answer = client.get_warnings(country, batch_id)
+    try:
+        answer = client.get_warnings(country, batch_id)
+    except api_client.BatchNotFound:
+        _give_new_id(batch)
+        _give_up(batch, f"Inyett har inte batchen {batch_id}. Välj Skicka igen.", now)
+        return
+    if answer.analysed and not _is_this_batch(answer, batch):
+        _give_new_id(batch)
+        _give_up(batch, ANSWER_LACKS_THE_PAYMENT, now)
+        return
     if not answer.analysed:
         batch.attempts += 1
         if batch.attempts >= MAX_POLLS:
@@ -313,6 +343,45 @@ def _poll(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
     batch.answered_at = now
     batch.last_error = None
     _set_payments(batch, "answered", None)
+
+
+def _inyett_holds_this_batch(client: InyettClient, batch: InyettBatch) -> bool:
+    """After a create answered "exists": is what Inyett holds under the id this very batch, sent
+    before (a timeout, a sender that died), or another installation's with the same id?"""
+    try:
+        answer = client.get_warnings(batch.country, batch.external_id)
+    except api_client.BatchNotFound:
+        # Deleted there, e.g. by an undo made after the backup this database came from: no
+        # analysis will come under that id.
+        return False
+    if not answer.analysed and not answer.transactions:
+        # Inyett need not list a pending batch's transactions (the simulator does not), so it
+        # cannot be told apart yet; the poll checks it once it is analysed.
+        return True
+    return _is_this_batch(answer, batch)
+
+
+def _is_this_batch(answer: api_client.BatchWarnings, batch: InyettBatch) -> bool:
+    # Transaction ids carry the installation's id and a random part (inyett.ids), so another
+    # batch with exactly our transactions is ours.
+    return set(answer.transactions) == {p.external_id for p in batch.payments}
+
+
+def _give_new_id(batch: InyettBatch) -> str:
+    """Rename a batch whose id at Inyett belongs to another batch; return the new id.
+
+    Inyett does not hold this batch under either id, so nothing must be deleted there on its
+    behalf (least of all the other batch): it counts as never sent."""
+    old_id = batch.external_id
+    batch.external_id = ids.batch_external_id(settings_service.get_settings(), batch.id)
+    batch.first_attempt_at = batch.sent_at = None
+    audit.record(
+        "inyett_send",
+        "system",
+        f"Batch-id:t {old_id} hos Inyett hör inte till den här batchen (kanske till en annan "
+        f"installation); batchen skickas som {batch.external_id}",
+    )
+    return batch.external_id
 
 
 def _delete(batch: InyettBatch, client: InyettClient, now: datetime) -> None:

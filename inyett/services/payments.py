@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
+from inyett import ids
 from inyett import pain001
 from inyett.bankfiles import calendar as bank_calendar
 from inyett.extensions import db
@@ -120,7 +121,7 @@ def create_payment_file(
     # Named after the batches have their ids, so that each payment is written once more, not
     # twice (its version check keeps those writes one row at a time).
     for payment in payments:
-        payment.external_id = _payment_external_id(settings.batch_reference, payment.id)
+        payment.external_id = ids.payment_external_id(settings, payment.id)
     payment_file.xml = build_file(payment_file)
     audit.record(
         "payment_file",
@@ -446,19 +447,11 @@ def _queue_batches(
     # a few multi-row INSERTs instead of one round trip per batch.
     db.session.flush()
     for batch, group in zip(batches, groups, strict=True):
-        batch.external_id = _batch_external_id(settings.batch_reference, batch.id)
+        batch.external_id = ids.batch_external_id(settings, batch.id)
         for payment in group:
             payment.batch = batch
             payment.inyett_state = "queued"
             payment.inyett_error = None
-
-
-def _batch_external_id(reference: str, number: int) -> str:
-    return f"{reference}-{number}" if reference else str(number)
-
-
-def _payment_external_id(reference: str, number: int) -> str:
-    return f"{reference}-P{number}" if reference else f"P{number}"
 
 
 def _message_id(company: Company, now: datetime) -> str:

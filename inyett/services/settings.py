@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from inyett import ids
 from inyett import secret_box
 from inyett.api_client import InyettClient
 from inyett.api_client import InyettError
@@ -15,10 +16,7 @@ from inyett.models import InyettSettings
 from inyett.models import utcnow
 from inyett.services import audit
 
-# The batch id is "<reference>-<running number>"; Inyett does not publish a length limit, so
-# we keep the reference short enough for any id to stay well under 35 characters (the
-# pain.001 limit for the same id).
-BATCH_REFERENCE_MAX_LENGTH = 20
+BATCH_REFERENCE_MAX_LENGTH = ids.REFERENCE_MAX_LENGTH
 
 FIELD_LABELS = {
     "api_key": "API-nyckel",

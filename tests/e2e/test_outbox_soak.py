@@ -1,13 +1,16 @@
 """Soak: thousands of payments through the outbox against a simulator that fails in every way
 Inyett could, with an outage, and with sender processes killed and run side by side. What must
 hold: every payment settles in exactly one final state, every batch Inyett holds is exactly one
-stored batch with the same payments, and no payment reaches Inyett twice."""
+stored batch with the same payments, and no payment reaches Inyett twice. With two installations
+sharing a key, and with a database restored from a copy, every payment shown as answered is in
+a batch Inyett holds with that payment's own transaction."""
 
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +28,11 @@ from inyett.services.settings import client_for_batch
 from inyett.services.settings import get_settings
 from tests.conftest import make_app
 from tests.e2e.conftest import SIMULATOR_KEY
+from tests.e2e.inyett_holds import assert_every_answer_is_inyetts_analysis_of_its_own_payment
+from tests.e2e.inyett_holds import held_at_inyett
+from tests.e2e.inyett_holds import needs_separate_databases
+from tests.e2e.inyett_holds import put_back
+from tests.e2e.inyett_holds import take_copy
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_many_invoices
 from tests.payments_helpers import create_file
@@ -56,10 +64,6 @@ SETTLED = {"answered", "removed"}
 def set_faults(simulator_url: str, **faults) -> None:
     response = requests.post(f"{simulator_url}/_simulator/faults", json=faults, timeout=5)
     response.raise_for_status()
-
-
-def held_at_inyett(simulator_url: str) -> list[dict]:
-    return requests.get(f"{simulator_url}/_simulator/batches", timeout=10).json()["production"]
 
 
 def create_files(payment_count: int, *, shared_files: int = 0) -> None:
@@ -228,3 +232,83 @@ def test_a_sender_killed_mid_run_loses_nothing_when_senders_start_again(
     with app.app_context():
         held = assert_settled_once(simulator_url)
     assert len(held) == 750
+
+
+def send_in_parallel(apps, seconds: float) -> None:
+    """Drain each installation's queue with its own senders, all at the same time."""
+    failures = []
+
+    def drain_one(app) -> None:
+        try:
+            with app.app_context():
+                send_until_drained(seconds)
+        except BaseException as failure:  # noqa: BLE001 - reported by the test below
+            failures.append(failure)
+
+    threads = [threading.Thread(target=drain_one, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+
+
+def test_two_installations_sharing_a_key_get_only_their_own_answers(tmp_path, simulator_url):
+    # The same key, no Batchreferens, the same row numbers: once, the one that sent second got
+    # 409s and read the other's analyses as its own.
+    apps = []
+    for name in ("forsta", "andra"):
+        (tmp_path / name).mkdir()
+        apps.append(make_app(tmp_path / name, API_URL=simulator_url, **SENDER_CONFIG))
+    needs_separate_databases(apps[0])
+    set_faults(simulator_url, seed=2028, **FAULTS)
+    for app in apps:
+        with app.app_context():
+            activate_inyett(batch_reference="", api_key=SIMULATOR_KEY)
+            create_files(500, shared_files=1)
+    send_in_parallel(apps, seconds=240)
+    batches = 0
+    for app in apps:
+        with app.app_context():
+            assert {p.inyett_state for p in db.session.scalars(select(Payment))} == {"answered"}
+            assert assert_every_answer_is_inyetts_analysis_of_its_own_payment(simulator_url) == 500
+            batches += db.session.scalar(select(func.count(InyettBatch.id)))
+    assert len(held_at_inyett(simulator_url)) == batches == 2 * (250 + 1)
+
+
+def test_a_restored_database_never_shows_another_batchs_answer(tmp_path, simulator_url):
+    app = make_app(tmp_path, API_URL=simulator_url, **SENDER_CONFIG)
+    copy = tmp_path / "kopia"
+    set_faults(simulator_url, seed=2029, **FAULTS)
+    with app.app_context():
+        activate_inyett(api_key=SIMULATOR_KEY)
+        create_files(500, shared_files=1)
+        # Taken mid-way: some batches queued, some awaiting an answer, some answered.
+        outbox.process_due(client_for_batch, concurrency=8)
+        take_copy(copy)
+        send_until_drained(seconds=240)
+        create_files(250)
+        send_until_drained(seconds=240)
+        undone = list(db.session.scalars(select(Payment).order_by(Payment.id).limit(10)))
+        for payment in undone:
+            payments.undo_payment(payment, actor="attestant")
+        undone_ids = {p.id for p in undone}
+        send_until_drained(seconds=120)
+
+    result = put_back(app, copy)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        # Paid again after the restore: the row numbers used after the backup come back.
+        create_files(500)
+        send_until_drained(seconds=240)
+        failed = list(db.session.scalars(select(Payment).where(Payment.inyett_state == "failed")))
+        # Those undone after the backup are back in the restored database, and Inyett no
+        # longer has their batches: one answered at the backup is Fel when asked again, one
+        # still on its way then was sent again under a new id.
+        assert failed and {p.id for p in failed} <= undone_ids
+        assert {p.inyett_error.startswith("Inyett har inte batchen") for p in failed} == {True}
+        for payment in failed:
+            payments.resend(payment, actor="betalare")
+        send_until_drained(seconds=120)
+        assert {p.inyett_state for p in db.session.scalars(select(Payment))} == {"answered"}
+        assert assert_every_answer_is_inyetts_analysis_of_its_own_payment(simulator_url) == 1000

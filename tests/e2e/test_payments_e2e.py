@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from inyett import secret_box
 from inyett.extensions import db
+from inyett.models import InyettBatch
 from inyett.models import Payment
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
@@ -90,7 +91,10 @@ def test_a_file_is_sent_and_warnings_arrive(live, browserless, simulator_url):
     create_file(browserless, [*invoice_ids, large])
     wait_for(lambda: set(payment_states(app).values()) == {"answered"})
     held = requests.get(f"{simulator_url}/_simulator/batches", timeout=5).json()["production"]
-    assert sorted(b["externalId"] for b in held) == [f"E2E-{n}" for n in range(1, 6)]
+    with app.app_context():
+        stored = db.session.scalars(select(InyettBatch.external_id))
+        assert sorted(b["externalId"] for b in held) == sorted(stored)
+    assert len(held) == 5 and all(b["externalId"].startswith("E2E-") for b in held)
     browserless.session.cookies.clear()
     browserless.login("attestant")
     page = browserless.get("/attest").text
