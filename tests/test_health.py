@@ -1,13 +1,16 @@
 """GET /halsa: what a monitor sees, and when it says a person is needed (503)."""
 
+import json
 import logging
 import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 import responses
 from cryptography.fernet import Fernet
 from flask_migrate import stamp
+from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy import update
 
@@ -27,6 +30,7 @@ from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 from tests.payments_helpers import drain
+from tests.payments_helpers import its_own_answer
 
 BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
 
@@ -55,11 +59,17 @@ def queue_a_file(app):
         create_file(add_invoices())
 
 
-def answer_every_batch():
-    responses.post(re.compile(f"{BATCHES}$"), json={"code": 200})
-    responses.get(
-        re.compile(f"{BATCHES}/.+/warnings$"), json={"status": "Analysed", "transactions": []}
-    )
+def answer_every_batch(inyett=responses):
+    """Inyett takes every batch and analyses it without warnings, listing its own payments
+    (an answer without them is an error since batch ids can be another installation's)."""
+    inyett.post(re.compile(f"{BATCHES}$"), json={"code": 200})
+
+    def analysis(request):
+        external_id = unquote(request.path_url.rsplit("/", 2)[-2])
+        batch = db.session.scalar(select(InyettBatch).where(InyettBatch.external_id == external_id))
+        return 200, {}, json.dumps(its_own_answer(batch.id))
+
+    inyett.add_callback(responses.GET, re.compile(f"{BATCHES}/.+/warnings$"), analysis)
 
 
 def test_a_healthy_installation_answers_200_to_a_monitor_without_login(monitored):
@@ -153,11 +163,7 @@ def test_a_stuck_queue_answers_503_until_the_batches_are_sent(monitored):
     ]
 
     with responses.RequestsMock() as inyett:
-        inyett.post(re.compile(f"{BATCHES}$"), json={"code": 200})
-        inyett.get(
-            re.compile(f"{BATCHES}/.+/warnings$"),
-            json={"status": "Analysed", "transactions": []},
-        )
+        answer_every_batch(inyett)
         with monitored.app_context():
             drain()
     assert health(monitored)[0] == 200
