@@ -174,8 +174,12 @@ def test_a_holiday_of_the_companys_country_is_refused_with_the_next_bank_day(
 
 def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(ctx):
     ids = add_invoices()
-    company = db.session.get(SupplierInvoice, ids[0]).company
+    invoice = db.session.get(SupplierInvoice, ids[0])
+    company = invoice.company
     company.country = "NO"
+    # A Norwegian company pays a Norwegian account in kroner (a Swedish bankgiro it cannot).
+    invoice.supplier.country, invoice.supplier.account_type = "NO", "BBAN"
+    invoice.supplier.account, invoice.currency, invoice.ocr = "86011117947", "NOK", None
     db.session.commit()
     payment_file = payments.create_payment_file(
         company.id,
