@@ -686,3 +686,18 @@ def test_a_payment_changed_while_its_batch_is_sent_makes_the_sender_send_again(c
     responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
     drain()
     assert payment.inyett_state == "answered" and payment.message == "ändrad"
+
+
+def test_a_message_the_payees_channel_cannot_carry_stops_the_file_and_nothing_is_stored(ctx):
+    ids = add_invoices()
+    plusgiro_invoice = db.session.get(SupplierInvoice, ids[1])
+    plusgiro_invoice.message = "Faktura K-88 för oktober och november"
+    db.session.commit()
+    with pytest.raises(PaymentRejected) as refused:
+        create_file(ids)
+    assert str(refused.value) == (
+        "Meddelandet till Plusgirobolaget AB är 37 tecken men mottagaren får bara 25. "
+        "Korta meddelandet på betalningen. Inget sparades."
+    )
+    assert db.session.scalars(select(PaymentFile)).all() == []
+    assert {i.status for i in db.session.scalars(select(SupplierInvoice))} == {"open"}
