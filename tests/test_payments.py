@@ -214,8 +214,12 @@ def test_a_holiday_of_the_companys_country_is_refused_with_the_next_bank_day(
 
 def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(ctx):
     ids = add_invoices()
-    company = db.session.get(SupplierInvoice, ids[0]).company
+    invoice = db.session.get(SupplierInvoice, ids[0])
+    company = invoice.company
     company.country = "NO"
+    # A Norwegian company pays a Norwegian account in kroner (a Swedish bankgiro it cannot).
+    invoice.supplier.country, invoice.supplier.account_type = "NO", "BBAN"
+    invoice.supplier.account, invoice.currency, invoice.ocr = "86011117947", "NOK", None
     db.session.commit()
     payment_file = payments.create_payment_file(
         company.id,
@@ -736,3 +740,18 @@ def test_a_payment_changed_while_its_batch_is_sent_makes_the_sender_send_again(c
     responses.get(f"{BATCHES}/{stored_batch_id(1)}/warnings", json=its_own_answer(1))
     drain()
     assert payment.inyett_state == "answered" and payment.message == "ändrad"
+
+
+def test_a_message_the_payees_channel_cannot_carry_stops_the_file_and_nothing_is_stored(ctx):
+    ids = add_invoices()
+    plusgiro_invoice = db.session.get(SupplierInvoice, ids[1])
+    plusgiro_invoice.message = "Faktura K-88 för oktober och november"
+    db.session.commit()
+    with pytest.raises(PaymentRejected) as refused:
+        create_file(ids)
+    assert str(refused.value) == (
+        "Meddelandet till Plusgirobolaget AB är 37 tecken men mottagaren får bara 25. "
+        "Korta meddelandet på betalningen. Inget sparades."
+    )
+    assert db.session.scalars(select(PaymentFile)).all() == []
+    assert {i.status for i in db.session.scalars(select(SupplierInvoice))} == {"open"}

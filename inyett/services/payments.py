@@ -139,10 +139,13 @@ def create_payment_file(
 def build_file(payment_file: PaymentFile) -> bytes | None:
     """Build and validate the pain.001 of the file's remaining payments (None when empty).
 
-    A file the schema refuses is a PaymentRejected saying what to do, after the session is
-    rolled back: nothing of the change that needed the file is saved."""
+    A file the bank's profile or the schema refuses is a PaymentRejected saying what to do,
+    after the session is rolled back: nothing of the change that needed the file is saved."""
     try:
         return _valid_xml(payment_file)
+    except pain001.PaymentFileRefused as refused:
+        db.session.rollback()
+        raise PaymentRejected(f"{refused} Inget sparades.") from None
     except pain001.InvalidPaymentFile as invalid:
         current_app.logger.error("pain.001 refused by the ISO schema: %s", invalid)
         reason = _why_file_invalid(payment_file, invalid)
