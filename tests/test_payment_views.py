@@ -127,7 +127,9 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
 
 def add_bank_account(company_name="Testbolaget AB") -> int:
     company = db.session.scalar(select(Company).where(Company.name == company_name))
-    account = DebtorAccount(account_type="BBAN", account="54400123456", currency="SEK")
+    account = DebtorAccount(
+        account_type="BBAN", account="54400123456", currency="SEK", agreement_id="TEST-SEB-2"
+    )
     company.debtor_accounts.append(account)
     db.session.commit()
     return account.id

@@ -191,7 +191,9 @@ def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(
 def add_bank_account(company_name="Testbolaget AB") -> DebtorAccount:
     """A bank account for the company to pay from, after its bankgiro."""
     company = db.session.scalar(select(Company).where(Company.name == company_name))
-    account = DebtorAccount(account_type="BBAN", account="54400123456", currency="SEK")
+    account = DebtorAccount(
+        account_type="BBAN", account="54400123456", currency="SEK", agreement_id="TEST-SEB-2"
+    )
     company.debtor_accounts.append(account)
     db.session.commit()
     return account
@@ -207,7 +209,8 @@ def test_the_chosen_account_pays_in_the_file_and_in_the_batch_sent_to_inyett(ctx
     # One file, one paying account: every payment of it leaves from the chosen one.
     assert tree.xpath("//p:DbtrAcct/p:Id/p:Othr/p:Id/text()", namespaces=NS) == ["54400123456"]
     assert tree.xpath("//p:DbtrAcct//p:SchmeNm/p:Cd/text()", namespaces=NS) == ["BBAN"]
-    assert tree.xpath("//p:DbtrAgt//p:MmbId/text()", namespaces=NS) == ["5440"]
+    # Its bank by the BIC read from the clearing number 5440 (SEB), not by the clearing.
+    assert tree.xpath("//p:DbtrAgt/p:FinInstnId/p:BIC/text()", namespaces=NS) == ["ESSESESS"]
     responses.post(
         BATCHES,
         json={"code": 200},
