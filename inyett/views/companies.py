@@ -90,7 +90,7 @@ def edit_account(account_id: int):
     # An account from before bank accounts were asked for holds its giro number where the
     # bank account goes: the form starts empty there rather than offer it as one.
     form = PayingAccountForm(
-        obj=account,
+        currency=account.currency,
         account=number if account.has_bank_account else "",
         account_type=account.account_type if account.has_bank_account else "BBAN",
         bankgiro=formatted_account(account.bankgiro, "BGNR") if account.bankgiro else "",
