@@ -11,6 +11,7 @@ from responses import matchers
 from sqlalchemy import select
 from sqlalchemy import update
 
+from inyett import pain001
 from inyett.extensions import db
 from inyett.models import AuditEntry
 from inyett.models import Company
@@ -685,3 +686,23 @@ def test_a_payment_changed_while_its_batch_is_sent_makes_the_sender_send_again(c
     responses.get(f"{BATCHES}/Acme-1/warnings", json={"status": "Analysed", "transactions": []})
     drain()
     assert payment.inyett_state == "answered" and payment.message == "ändrad"
+
+
+def test_the_file_names_the_payer_by_its_bank_account_bank_and_agreement(ctx, monkeypatch):
+    """Before: DbtrAcct was the bankgiro, DbtrAgt had no BIC and InitgPty only the org.nr.
+    Now the Debtor carries the company's bank account, the BIC read from it, the bank's
+    profile, the agreement id and the company's own bankgiro."""
+    orders = []
+    build_valid = pain001.build_valid
+    monkeypatch.setattr(
+        pain001, "build_valid", lambda order: orders.append(order) or build_valid(order)
+    )
+    create_file(add_invoices()[:1])
+    debtor = orders[-1].debtor
+    assert (debtor.account_type, debtor.account) == ("BBAN", "6000123456789")
+    assert (debtor.bic, debtor.bank) == ("HANDSESS", "handelsbanken")
+    assert (debtor.agreement_id, debtor.bankgiro, debtor.plusgiro) == (
+        "TEST-HB-1",
+        "55555551",
+        None,
+    )
