@@ -27,7 +27,9 @@ ADMIN_PASSWORD = next(u[3] for u in demo.DEMO_USERS if u[0] == "admin")
 def test_old_accounts_keep_their_numbers_and_get_what_can_be_read_from_them(app):
     with app.app_context():
         upgraded_from(NEWEST)
-        accounts = {a.id: a for a in db.session.scalars(select(DebtorAccount))}
+        accounts = {
+            a.id: a for a in db.session.scalars(select(DebtorAccount).order_by(DebtorAccount.id))
+        }
         bankgiro_only, seb, norwegian = accounts[1], accounts[2], accounts[3]
         assert (bankgiro_only.account_type, bankgiro_only.account) == ("BGNR", "55555551")
         assert bankgiro_only.bankgiro == "55555551"
