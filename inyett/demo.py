@@ -5,14 +5,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from inyett import account_numbers
 from inyett.extensions import db
 from inyett.models import Company
-from inyett.models import DebtorAccount
 from inyett.models import User
+from inyett.services import companies
 from inyett.services import ledger
 from inyett.services import settings as settings_service
 from inyett.services import users
+from inyett.services.companies import PayingAccountInput
 
 # Demo-only passwords, printed by the demo command; a real installation creates its users with
 # `flask --app app create-user`.
@@ -151,23 +151,21 @@ DEMO_LEDGER = {
 
 def _seed_companies() -> None:
     demo_se = Company(name="Demo Fastigheter AB", orgnr="5560360793", country="SE")
-    demo_se.debtor_accounts.append(
-        DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
-    )
-    # A second account, so that Betalningsförslag has a "Betalas från" to choose.
-    demo_se.debtor_accounts.append(
-        DebtorAccount(
-            account_type="BBAN",
-            account=account_numbers.clean_bank_account("5440-0123456").digits,
-            currency="SEK",
-        )
-    )
     demo_no = Company(name="Demo Eiendom AS", orgnr="988077917", country="NO")
-    demo_no.debtor_accounts.append(
-        DebtorAccount(account_type="BBAN", account="86011117947", currency="NOK")
-    )
     db.session.add_all([demo_se, demo_no])
     db.session.flush()
+    # Complete paying accounts, as a bank takes files from: the bank account (its bank and
+    # BIC read from the number), the agreement id and, for the first, the company's bankgiro.
+    # A second Swedish one, so that Betalningsförslag has a "Betalas från" to choose.
+    for company, typed in (
+        (
+            demo_se,
+            PayingAccountInput("BBAN", "6000-123456789", "SEK", "", "DEMO-HB-1001", "5555-5551"),
+        ),
+        (demo_se, PayingAccountInput("BBAN", "5440-0123456", "SEK", "", "DEMOSEB1002")),
+        (demo_no, PayingAccountInput("BBAN", "8601.11.17947", "NOK", "", "DEMO-NO-2001")),
+    ):
+        companies.add_debtor_account(company, typed, actor=DEMO_ACTOR)
     for company in (demo_se, demo_no):
         company_currency = "NOK" if company.country == "NO" else "SEK"
         for name, orgnr, account_type, account, invoices in DEMO_LEDGER[company.country]:

@@ -25,11 +25,13 @@ from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from inyett import dates
+from inyett import paying_banks
 from inyett.account_numbers import ACCOUNT_TYPE_LABELS
 from inyett.formatting import paying_account
 from inyett.models import ROLES
 from inyett.models import database_id
 from inyett.services.audit import KINDS
+from inyett.services.companies import PayingAccountInput
 from inyett.services.payments import NOT_AN_OWN_ACCOUNT
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
@@ -243,22 +245,54 @@ class CompanyForm(SwedishForm):
 
 
 class PayingAccountForm(SwedishForm):
-    """A company's own account: what Ändra konto att betala från corrects."""
+    """A company's own account as its bank knows it: what Ändra konto att betala från
+    corrects. The bank's choices are the company's country's (set by the view)."""
 
     account_type = SelectField(
         "Kontotyp",
-        choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
-        invalid_choice_message="Välj en kontotyp i listan.",
+        choices=[SelectChoice("BBAN", "Bankkonto"), SelectChoice("IBAN", "IBAN")],
+        invalid_choice_message="Välj Bankkonto eller IBAN.",
     )
-    account = StringField(
-        "Kontonummer", validators=[Length(max=60, message="Numret är för långt.")]
-    )
+    account = StringField("Bankkonto", validators=[Length(max=60, message="Numret är för långt.")])
     currency = SelectField(
         "Valuta",
         choices=[SelectChoice(c) for c in ("SEK", "NOK", "EUR")],
         invalid_choice_message="Välj SEK, NOK eller EUR.",
     )
-    bic = StringField("BIC", validators=[Length(max=20, message="En BIC har 8 eller 11 tecken.")])
+    bank = SelectField("Bank", invalid_choice_message="Välj en bank i listan.")
+    agreement_id = StringField(
+        "Avtals-id hos banken", validators=[Length(max=60, message="Avtals-id är för långt.")]
+    )
+    bankgiro = StringField(
+        "Eget bankgironummer", validators=[Length(max=40, message="Numret är för långt.")]
+    )
+    plusgiro = StringField(
+        "Eget plusgironummer", validators=[Length(max=40, message="Numret är för långt.")]
+    )
+
+    def set_banks(self, country: str | None) -> None:
+        """The banks offered: the country's, or both countries' before a company is chosen."""
+        banks = [b for b in paying_banks.BANKS.values() if country in (None, b.country)]
+        self.bank.choices = [
+            SelectChoice("", "Enligt kontonumret"),
+            *(SelectChoice(b.key, b.name) for b in banks),
+        ]
+
+    def typed(self) -> PayingAccountInput:
+        return PayingAccountInput(
+            *(
+                getattr(self, name).data or ""
+                for name in (
+                    "account_type",
+                    "account",
+                    "currency",
+                    "bank",
+                    "agreement_id",
+                    "bankgiro",
+                    "plusgiro",
+                )
+            )
+        )
 
 
 class DebtorAccountForm(PayingAccountForm):

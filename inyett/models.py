@@ -127,18 +127,41 @@ class Company(db.Model):
 
 
 class DebtorAccount(db.Model):
-    """One of a company's own accounts that payments are made from."""
+    """One of a company's own accounts that payments are made from, as its bank knows it."""
 
     __tablename__ = "debtor_accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    # The bank account the money leaves: 'BBAN' (SE clearing + account, NO 11 digits) or
+    # 'IBAN'. An account saved before banks were asked for may still say 'BGNR' or 'PGNR'
+    # here, kept as it was: then its bank account is missing (see has_bank_account).
     account_type: Mapped[str] = mapped_column(String(4))
     account: Mapped[str] = mapped_column(String(34))
     currency: Mapped[str] = mapped_column(String(3))
+    # The BIC read from the account number when it was saved (inyett.paying_banks); on older
+    # accounts the one an admin typed.
     bic: Mapped[str | None] = mapped_column(String(11))
+    # The bank's profile key (inyett.bankfiles); None on older accounts: then it follows from
+    # the account number.
+    bank: Mapped[str | None] = mapped_column(String(20))
+    # The bank agreement's identification, which the file names its sender by (InitgPty).
+    agreement_id: Mapped[str | None] = mapped_column(String(35))
+    bankgiro: Mapped[str | None] = mapped_column(String(8))
+    plusgiro: Mapped[str | None] = mapped_column(String(8))
 
     company: Mapped[Company] = relationship(back_populates="debtor_accounts")
+
+    @property
+    def has_bank_account(self) -> bool:
+        return self.account_type in ("BBAN", "IBAN")
+
+    @property
+    def inyett_account(self) -> str:
+        """The account Inyett knows the company's payments by: its bankgiro where it has one,
+        as every batch sent before bank accounts were asked for named it, so that Inyett's
+        history of the account stays one; otherwise the bank account."""
+        return self.bankgiro or self.account
 
 
 class InyettSettings(db.Model):

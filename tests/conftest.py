@@ -68,7 +68,15 @@ def make_app(tmp_path, **overrides):
             users.create_user(username, role, PASSWORD, username.capitalize())
         company = Company(name="Testbolaget AB", orgnr="5560360793", country="SE")
         company.debtor_accounts.append(
-            DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+            DebtorAccount(
+                account_type="BBAN",
+                account="6000123456789",
+                currency="SEK",
+                bank="handelsbanken",
+                bic="HANDSESS",
+                agreement_id="TEST-HB-1",
+                bankgiro="55555551",
+            )
         )
         db.session.add(company)
         db.session.commit()

@@ -35,7 +35,15 @@ def add_company(name: str, orgnr: str) -> Company:
     """A Swedish company beside Testbolaget AB, paying from bankgiro 5555-5551 as it does."""
     company = Company(name=name, orgnr=orgnr, country="SE")
     company.debtor_accounts.append(
-        DebtorAccount(account_type="BGNR", account="55555551", currency="SEK")
+        DebtorAccount(
+            account_type="BBAN",
+            account="6000123456789",
+            currency="SEK",
+            bank="handelsbanken",
+            bic="HANDSESS",
+            agreement_id="TEST-HB-1",
+            bankgiro="55555551",
+        )
     )
     db.session.add(company)
     return company

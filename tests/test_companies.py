@@ -16,6 +16,7 @@ from inyett.models import utcnow
 from inyett.services import companies
 from inyett.services import payments
 from inyett.services.companies import CompanyRejected
+from inyett.services.companies import PayingAccountInput
 from tests.conftest import Auth
 from tests.payments_helpers import add_open_invoice
 from tests.payments_helpers import create_file
@@ -93,86 +94,135 @@ def test_a_bad_company_is_refused_with_a_reason_on_its_field(
     assert audit_summaries(app) == []
 
 
+def typed(account_type="BBAN", account="5000 1234560", currency="SEK", **other):
+    return PayingAccountInput(account_type, account, currency, **other)
+
+
 @pytest.mark.parametrize(
-    ("account_type", "account", "stored"),
-    [("BGNR", "5050-1055", "50501055"), ("PGNR", "12 34 56-6", "1234566")],
+    ("account_type", "account", "stored", "bank", "bic"),
+    [
+        ("BBAN", "5000 1234560", "50001234560", "seb", "ESSESESS"),
+        ("BBAN", "6789-123456789", "6789123456789", "handelsbanken", "HANDSESS"),
+        ("BBAN", "8327-9, 123 456 789-7", "83271234567897", "swedbank", "SWEDSESS"),
+        ("BBAN", "3000-1234560", "30001234560", "nordea_se", "NDEASESS"),
+        ("BBAN", "1200-1234562", "12001234562", "danske_se", "DABASESX"),
+        ("BBAN", "9029-5735211", "90295735211", "generic_se", "ELLFSESS"),  # Länsförsäkringar
+        ("IBAN", "SE45 5000 0000 0583 9825 7466", "SE4550000000058398257466", "seb", "ESSESESS"),
+    ],
 )
-def test_a_swedish_company_pays_from_bankgiro_or_plusgiro(app, account_type, account, stored):
+def test_the_bank_and_its_bic_are_read_from_the_account_number(
+    app, account_type, account, stored, bank, bic
+):
     with app.app_context():
         company = company_named("Testbolaget AB")
-        added = companies.add_debtor_account(company, account_type, account, "SEK", "", "admin")
-        assert (added.account_type, added.account, added.currency, added.bic) == (
+        added = companies.add_debtor_account(
+            company, typed(account_type, account, agreement_id="A-1"), "admin"
+        )
+        assert (added.account_type, added.account, added.bank, added.bic) == (
             account_type,
             stored,
-            "SEK",
-            None,
+            bank,
+            bic,
         )
-        assert len(company.debtor_accounts) == 2
+        assert companies.bank_of(added).missing == ()
 
 
-@pytest.mark.parametrize("bic", ["ESSESESS", "DNBANOKK", "NDEASESSXXX", "HANDSE22"])
-def test_every_bic_the_form_accepts_makes_a_valid_payment_file(app, bic):
+def test_the_giro_numbers_and_agreement_id_are_kept_cleaned(app):
     with app.app_context():
         company = company_named("Testbolaget AB")
-        account = companies.add_debtor_account(company, "BBAN", "5000 1234560", "SEK", bic, "admin")
+        added = companies.add_debtor_account(
+            company,
+            typed(agreement_id="  065560360793B001 ", bankgiro="5050-1055", plusgiro="12 34 56-6"),
+            "admin",
+        )
+        assert (added.agreement_id, added.bankgiro, added.plusgiro) == (
+            "065560360793B001",
+            "50501055",
+            "1234566",
+        )
+
+
+def test_a_smaller_bank_may_follow_the_file_service_it_uses(app):
+    # A savings bank or Länsförsäkringar customer may send files through another bank's service.
+    with app.app_context():
+        company = company_named("Testbolaget AB")
+        added = companies.add_debtor_account(
+            company, typed(account="9029-5735211", bank="swedbank"), "admin"
+        )
+        assert (added.bank, added.bic) == ("swedbank", "ELLFSESS")
+
+
+def test_the_bic_read_from_the_number_names_the_payers_bank_in_the_file(app):
+    with app.app_context():
+        company = company_named("Testbolaget AB")
+        account = companies.add_debtor_account(company, typed(agreement_id="A-1"), "admin")
         invoice = add_open_invoice(
             company, ("Skatteverket", "2021005448", "BGNR", "50501055"), "F-1", "10.00", "Hyra"
         )
         payment_file = create_file([invoice.id], debtor_account_id=account.id)
-        assert f"<BIC>{bic}</BIC>".encode() in payment_file.xml
+        agent = etree.fromstring(payment_file.xml).xpath(
+            "//p:DbtrAgt/p:FinInstnId/p:BIC/text()", namespaces={"p": pain001.NAMESPACE}
+        )
+        assert agent == ["ESSESESS"]
 
 
 def test_a_norwegian_company_pays_from_a_bank_account_with_its_bic(app):
     with app.app_context():
         company = companies.create_company("Demo Eiendom AS", "988077917", "NO", "admin")
-        companies.add_debtor_account(company, "BBAN", "8601.11.17947", "NOK", "dnba nokk", "admin")
+        companies.add_debtor_account(
+            company, typed(account="8601.11.17947", currency="NOK", agreement_id="N-1"), "admin"
+        )
     assert audit_summaries(app)[-1] == (
         "admin",
-        "Bolaget Demo Eiendom AS kan betala från Bankkonto 8601.11.17947 (NOK), BIC DNBANOKK",
+        "Bolaget Demo Eiendom AS kan betala från Bankkonto 8601.11.17947 (NOK), "
+        "bank Annan norsk bank, BIC DABANO22, avtals-id N-1",
     )
 
 
 @pytest.mark.parametrize(
-    ("account_type", "account", "currency", "bic", "field", "message"),
+    ("values", "field", "message"),
     [
-        ("BGNR", "5050-1056", "SEK", "", "account", "ontrollsiffr"),
-        ("BGNR", "", "SEK", "", "account", "Ange kontonumret."),
-        ("XXXX", "5050-1055", "SEK", "", "account_type", "Kontotyp ska vara"),
-        ("BGNR", "5050-1055", "USD", "", "currency", "Valuta ska vara SEK, NOK, EUR."),
-        ("BGNR", "5050-1055", "SEK", "NOTABIC!", "bic", "BIC ska ha 8 eller 11 tecken"),
-        # The shape of a BIC, but one the pain.001 schema refuses: the location code may not
-        # start with 0 or 1, nor end in O, and the bank code is letters only.
-        ("BGNR", "5050-1055", "SEK", "ESSESE1S", "bic", "ESSESE1S går inte att använda"),
-        ("BGNR", "5050-1055", "SEK", "ESSESEOO", "bic", "ESSESEOO går inte att använda"),
-        ("BGNR", "5050-1055", "SEK", "ESS1SESS", "bic", "ESS1SESS går inte att använda"),
-        ("BGNR", "5050-1055", "SEK", "ESSEXXSS", "bic", "landskoden XX"),
+        (typed("BGNR", "5050-1055"), "account_type", "Kontotyp ska vara Bankkonto eller IBAN."),
+        (typed(account="5000 1234561"), "account", "ontrollsiffr"),
+        (typed(account=""), "account", "Ange bolagets bankkonto."),
+        (typed(currency="USD"), "currency", "Valuta ska vara SEK, NOK, EUR."),
+        (typed(bank="handelsbanken"), "bank", "Kontot är ett konto hos SEB. Välj SEB som bank."),
+        (typed(bank="dnb"), "bank", "Välj en av bankerna i listan."),
         (
-            "BGNR",
-            "5555-5551",
-            "SEK",
-            "",
+            typed("IBAN", "DE89 3704 0044 0532 0130 00"),
+            "account",
+            "Kontot ska vara ett konto i Sverige.",
+        ),
+        (typed(agreement_id="avtal<1>"), "agreement_id", "Avtals-id får bara innehålla"),
+        (typed(agreement_id="1" * 36), "agreement_id", "högst 35 tecken"),
+        (typed(bankgiro="5050-1056"), "bankgiro", "ontrollsiffr"),
+        (typed(plusgiro="12 34 56-7"), "plusgiro", "ontrollsiffr"),
+        (
+            typed(account="6000-123456789"),
             "account",
             "Testbolaget AB betalar redan från det kontot.",
         ),
     ],
 )
-def test_a_bad_paying_account_is_refused_with_a_reason_on_its_field(
-    app, account_type, account, currency, bic, field, message
-):
+def test_a_bad_paying_account_is_refused_with_a_reason_on_its_field(app, values, field, message):
     with app.app_context():
         company = company_named("Testbolaget AB")
         with pytest.raises(CompanyRejected) as rejected:
-            companies.add_debtor_account(company, account_type, account, currency, bic, "admin")
+            companies.add_debtor_account(company, values, "admin")
         assert message in rejected.value.errors[field]
         assert db.session.scalar(select(DebtorAccount.id).where(DebtorAccount.id > 1)) is None
 
 
-def test_bankgiro_is_refused_for_a_norwegian_company(app):
+def test_giro_numbers_are_refused_for_a_norwegian_company(app):
     with app.app_context():
         company = companies.create_company("Demo Eiendom AS", "988077917", "NO", "admin")
         with pytest.raises(CompanyRejected) as rejected:
-            companies.add_debtor_account(company, "BGNR", "5050-1055", "NOK", "", "admin")
-        assert "bara för svenska" in rejected.value.errors["account"]
+            companies.add_debtor_account(
+                company,
+                typed(account="8601.11.17947", currency="NOK", bankgiro="5050-1055"),
+                "admin",
+            )
+        assert "bara för svenska" in rejected.value.errors["bankgiro"]
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -182,7 +232,9 @@ def test_the_page_lists_companies_with_formatted_numbers(admin):
     html = admin.client.get(COMPANIES).get_data(as_text=True)
     assert "Testbolaget AB" in html
     assert "556036-0793" in html
-    assert "Bankgiro 5555-5551 (SEK)" in html
+    assert "Bankkonto 6000-123456789 (SEK)" in html
+    assert "Bank: Handelsbanken, BIC HANDSESS · Bankgiro 5555-5551 · Avtals-id TEST-HB-1" in html
+    assert "saknas" not in html
     assert 'href="/systeminstallningar/bolag" aria-current="page">Bolag<' in html
 
 
@@ -205,13 +257,15 @@ def test_an_admin_adds_a_company_and_then_its_account(app, admin):
             "account_type": "BBAN",
             "account": "8601 11 17947",
             "currency": "NOK",
-            "bic": "",
+            "bank": "",
+            "agreement_id": "",
         },
         token_from=COMPANIES,
     )
     assert response.status_code == 302
     page = admin.client.get(COMPANIES).get_data(as_text=True)
     assert "Demo Eiendom AS kan nu betala från Bankkonto 8601.11.17947 (NOK)." in page
+    assert "Bank: Danske Bank, BIC DABANO22" in page and "Avtals-id saknas" in page
     assert "Inget konto ännu" not in page
 
 
@@ -339,62 +393,82 @@ def a_file_paid_from_the_account(app):
         return create_file([invoice.id]).id
 
 
-def test_an_admin_corrects_an_account_no_file_uses_and_the_change_is_audited(app, admin):
+def as_before_bank_accounts(app):
+    """Account 1 as the upgrade leaves a bankgiro-only account: its bankgiro kept, no bank
+    account, no agreement id."""
     with app.app_context():
-        # As stored before BICs were held to the schema: no file could be made from it.
-        db.session.get(DebtorAccount, 1).bic = "ESSESE1S"
+        account = db.session.get(DebtorAccount, 1)
+        account.account_type, account.account, account.bankgiro = "BGNR", "55555551", "55555551"
+        account.bank = account.bic = account.agreement_id = None
         db.session.commit()
-    companies_page = admin.client.get(COMPANIES).get_data(as_text=True)
-    assert f'href="{account_path(1)}"' in companies_page
-    form = admin.client.get(account_path(1)).get_data(as_text=True)
-    assert 'value="ESSESE1S"' in form
-    edit = {"account_type": "BGNR", "account": "5555-5551", "currency": "SEK", "bic": "ESSESE1S"}
-    refused = admin.post(account_path(1), edit, token_from=account_path(1))
-    assert refused.status_code == 422
-    assert "ESSESE1S går inte att använda" in refused.get_data(as_text=True)
-    saved = admin.post(
-        account_path(1),
-        {**edit, "account": "5050-1055", "bic": "essesess"},
-        token_from=account_path(1),
+
+
+EDIT = {
+    "account_type": "BBAN",
+    "account": "5000 1234560",
+    "currency": "SEK",
+    "bank": "",
+    "agreement_id": "SEB-4711",
+    "bankgiro": "5555-5551",
+    "plusgiro": "",
+}
+
+
+def test_a_bankgiro_only_account_says_what_is_missing_until_the_admin_fills_it_in(app, admin):
+    as_before_bank_accounts(app)
+    page = admin.client.get(COMPANIES).get_data(as_text=True)
+    assert "Bankkonto saknas" in page and "Avtals-id saknas" in page
+    assert "Bankgiro 5555-5551" in page
+    with pytest.raises(payments.PaymentRejected) as refused:
+        a_file_paid_from_the_account(app)
+    assert str(refused.value) == (
+        "Betalfilen kan inte skapas från Bankgiro 5555-5551 (SEK): bankkonto saknas, avtals-id "
+        "saknas. Banken behöver dem för att ta emot filen. En administratör fyller i dem under "
+        "Systeminställningar › Bolag (Ändra)."
     )
+    form = admin.client.get(account_path(1)).get_data(as_text=True)
+    assert "Bankkonto saknas, Avtals-id saknas." in form
+    assert 'value="5555-5551"' in form  # the bankgiro, in its own field
+    refused = admin.post(account_path(1), {**EDIT, "bank": "nordea_se"}, token_from=account_path(1))
+    assert refused.status_code == 422
+    assert "Kontot är ett konto hos SEB. Välj SEB som bank." in refused.get_data(as_text=True)
+    saved = admin.post(account_path(1), EDIT, token_from=account_path(1))
     assert saved.status_code == 302
     page = admin.client.get(COMPANIES).get_data(as_text=True)
-    assert "Kontot är ändrat: Testbolaget AB betalar från Bankgiro 5050-1055 (SEK)" in page
-    assert stored_account(app) == ("BGNR", "50501055", "SEK", "ESSESESS")
+    assert "Kontot är ändrat: Testbolaget AB betalar från Bankkonto 5000-1234560 (SEK)" in page
+    assert "saknas" not in page
+    assert stored_account(app) == ("BBAN", "50001234560", "SEK", "ESSESESS")
     assert audit_summaries(app)[-1] == (
         "admin",
-        "Testbolaget AB: kontot Bankgiro 5555-5551 (SEK), BIC ESSESE1S ändrat till "
-        "Bankgiro 5050-1055 (SEK), BIC ESSESESS",
+        "Testbolaget AB: kontot Bankgiro 5555-5551 (SEK), bankgiro 5555-5551 ändrat till "
+        "Bankkonto 5000-1234560 (SEK), bank SEB, BIC ESSESESS, bankgiro 5555-5551, "
+        "avtals-id SEB-4711",
     )
-    # Now a file can be made from it.
-    a_file_paid_from_the_account(app)
+    # Now a file can be made from it, paid from the bank account at SEB.
+    with app.app_context():
+        xml = db.session.get(PaymentFile, a_file_paid_from_the_account(app)).xml
+    tree = etree.fromstring(xml)
+    ns = {"p": pain001.NAMESPACE}
+    assert tree.xpath("//p:DbtrAcct/p:Id/p:Othr/p:Id/text()", namespaces=ns) == ["50001234560"]
 
 
 def test_an_account_a_file_waits_on_cannot_change_until_the_file_is_downloaded(app, admin):
     file_id = a_file_paid_from_the_account(app)
     page = admin.client.get(account_path(1)).get_data(as_text=True)
     assert "Kontot kan inte ändras" in page
-    response = admin.post(
-        account_path(1),
-        {"account_type": "BGNR", "account": "5050-1055", "currency": "SEK", "bic": ""},
-        token_from=account_path(1),
-    )
+    response = admin.post(account_path(1), EDIT, token_from=account_path(1))
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "ännu inte laddats ner" in html and "ångra" in html
-    assert stored_account(app) == ("BGNR", "55555551", "SEK", None)
+    assert stored_account(app) == ("BBAN", "6000123456789", "SEK", "HANDSESS")
     with app.app_context():
         payment_file = db.session.get(PaymentFile, file_id)
         payment_file.downloaded_at = utcnow()
         db.session.commit()
-    response = admin.post(
-        account_path(1),
-        {"account_type": "BGNR", "account": "5050-1055", "currency": "SEK", "bic": ""},
-        token_from=account_path(1),
-    )
+    response = admin.post(account_path(1), EDIT, token_from=account_path(1))
     assert response.status_code == 409
     assert "laddades ner för banken" in response.get_data(as_text=True)
-    assert stored_account(app) == ("BGNR", "55555551", "SEK", None)
+    assert stored_account(app) == ("BBAN", "6000123456789", "SEK", "HANDSESS")
     assert not [s for _, s in audit_summaries(app) if "ändrat" in s]
 
 
@@ -404,20 +478,20 @@ def test_an_account_whose_only_file_was_emptied_by_undo_can_be_corrected(app):
         for payment in db.session.get(PaymentFile, file_id).payments:
             payments.undo_payment(payment, actor="betalare")
         account = db.session.get(DebtorAccount, 1)
-        companies.update_debtor_account(account, "BGNR", "5050-1055", "SEK", "", "admin")
-    assert stored_account(app) == ("BGNR", "50501055", "SEK", None)
+        companies.update_debtor_account(account, typed(agreement_id="A-1"), "admin")
+    assert stored_account(app) == ("BBAN", "50001234560", "SEK", "ESSESESS")
 
 
 def test_a_corrected_account_may_not_become_another_account_of_the_company(app):
     with app.app_context():
         company = company_named("Testbolaget AB")
-        second = companies.add_debtor_account(company, "BGNR", "5050-1055", "SEK", "", "admin")
+        second = companies.add_debtor_account(company, typed(), "admin")
         with pytest.raises(CompanyRejected) as rejected:
-            companies.update_debtor_account(second, "BGNR", "5555-5551", "SEK", "", "admin")
+            companies.update_debtor_account(second, typed(account="6000-123456789"), "admin")
         assert "betalar redan från det kontot" in rejected.value.errors["account"]
         # Its own number again is no conflict.
-        companies.update_debtor_account(second, "BGNR", "5050-1055", "EUR", "", "admin")
-    assert stored_account(app, 2) == ("BGNR", "50501055", "EUR", None)
+        companies.update_debtor_account(second, typed(currency="EUR"), "admin")
+    assert stored_account(app, 2) == ("BBAN", "50001234560", "EUR", "ESSESESS")
 
 
 def test_only_admins_correct_accounts(client):
@@ -434,12 +508,12 @@ def test_a_file_made_while_the_account_is_corrected_uses_the_corrected_account(a
         invoice = add_open_invoice(
             company, ("Skatteverket", "2021005448", "BGNR", "50501055"), "F-9", "10.00", "Hyra"
         )
-        assert company.debtor_accounts[0].account == "55555551"  # the payer's copy
+        assert company.debtor_accounts[0].account == "6000123456789"  # the payer's copy
         with app.app_context():
             account = db.session.get(DebtorAccount, 1)
-            companies.update_debtor_account(account, "BGNR", "5050-1055", "SEK", "", "admin")
+            companies.update_debtor_account(account, typed(agreement_id="A-1"), "admin")
         payment_file = create_file([invoice.id])
         debtor_account = etree.fromstring(payment_file.xml).findtext(
             ".//p:DbtrAcct/p:Id/p:Othr/p:Id", namespaces={"p": pain001.NAMESPACE}
         )
-        assert debtor_account == "50501055"
+        assert debtor_account == "50001234560"

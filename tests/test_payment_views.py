@@ -127,7 +127,9 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
 
 def add_bank_account(company_name="Testbolaget AB") -> int:
     company = db.session.scalar(select(Company).where(Company.name == company_name))
-    account = DebtorAccount(account_type="BBAN", account="54400123456", currency="SEK")
+    account = DebtorAccount(
+        account_type="BBAN", account="54400123456", currency="SEK", agreement_id="TEST-SEB-2"
+    )
     company.debtor_accounts.append(account)
     db.session.commit()
     return account.id
@@ -140,7 +142,7 @@ def test_the_payer_chooses_the_paying_account_and_the_choice_survives_an_error(a
     auth.login("betalare")
     page = client.get(PROPOSAL).get_data(as_text=True)
     assert '<label for="debtor_account">Betalas från</label>' in page
-    assert '<option selected value="1">Bankgiro 5555-5551 (SEK)</option>' in page
+    assert '<option selected value="1">Bankkonto 6000-123456789 (SEK)</option>' in page
     assert f'<option value="{bank_account}">Bankkonto 5440-0123456 (SEK)</option>' in page
     chosen = {"company": "1", "debtor_account": str(bank_account), "invoice_ids": invoice_ids[0]}
     refused = auth.post(
@@ -148,7 +150,7 @@ def test_the_payer_chooses_the_paying_account_and_the_choice_survives_an_error(a
     ).get_data(as_text=True)
     assert "bankdag" in refused
     assert f'<option selected value="{bank_account}">Bankkonto 5440-0123456' in refused
-    assert '<option value="1">Bankgiro 5555-5551 (SEK)</option>' in refused
+    assert '<option value="1">Bankkonto 6000-123456789 (SEK)</option>' in refused
     response = auth.post(PROPOSAL, {**chosen, "payment_date": "2099-01-05"}, token_from=PROPOSAL)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Betalas från Bankkonto 5440-0123456 (SEK)" in page
@@ -160,7 +162,7 @@ def test_a_single_account_is_shown_as_text_and_sent_with_the_form(app, client, a
     auth.login("betalare")
     page = client.get(PROPOSAL).get_data(as_text=True)
     paying = page[page.index("Betalas från") : page.index("Betaldatum")]
-    assert "<span>Bankgiro 5555-5551 (SEK)</span>" in paying
+    assert "<span>Bankkonto 6000-123456789 (SEK)</span>" in paying
     assert '<input type="hidden" name="debtor_account" value="1">' in paying
     assert "<select" not in paying
 
@@ -419,10 +421,12 @@ def test_file_page_rows_keep_account_numbers_whole_and_name_the_co_removed_cause
 
 
 def test_a_file_the_schema_refuses_is_a_swedish_answer_and_nothing_is_saved(app, client, auth):
-    """An account stored before BICs were checked as the schema does (ESSESE1S) cannot make a
-    valid file: the payer is told what to do, and no payment or file is left behind."""
+    """An account stored before BICs were checked as the schema does (ESSESE1S), at a bank
+    whose BIC the registry does not know (Lunar), cannot make a valid file: the payer is told
+    what to do, and no payment or file is left behind."""
     with app.app_context():
-        db.session.get(DebtorAccount, 1).bic = "ESSESE1S"
+        account = db.session.get(DebtorAccount, 1)
+        account.account, account.bank, account.bic = "97101000004", "generic_se", "ESSESE1S"
         db.session.commit()
         activate_inyett()
         invoice_ids = add_invoices()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from inyett import ids
+from inyett import pain001
 from inyett.extensions import db
 from inyett.models import MAX_DATABASE_ID
 from inyett.models import AuditEntry
@@ -235,7 +236,9 @@ def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(
 def add_bank_account(company_name="Testbolaget AB") -> DebtorAccount:
     """A bank account for the company to pay from, after its bankgiro."""
     company = db.session.scalar(select(Company).where(Company.name == company_name))
-    account = DebtorAccount(account_type="BBAN", account="54400123456", currency="SEK")
+    account = DebtorAccount(
+        account_type="BBAN", account="54400123456", currency="SEK", agreement_id="TEST-SEB-2"
+    )
     company.debtor_accounts.append(account)
     db.session.commit()
     return account
@@ -251,7 +254,8 @@ def test_the_chosen_account_pays_in_the_file_and_in_the_batch_sent_to_inyett(ctx
     # One file, one paying account: every payment of it leaves from the chosen one.
     assert tree.xpath("//p:DbtrAcct/p:Id/p:Othr/p:Id/text()", namespaces=NS) == ["54400123456"]
     assert tree.xpath("//p:DbtrAcct//p:SchmeNm/p:Cd/text()", namespaces=NS) == ["BBAN"]
-    assert tree.xpath("//p:DbtrAgt//p:MmbId/text()", namespaces=NS) == ["5440"]
+    # Its bank by the BIC read from the clearing number 5440 (SEB), not by the clearing.
+    assert tree.xpath("//p:DbtrAgt/p:FinInstnId/p:BIC/text()", namespaces=NS) == ["ESSESESS"]
     responses.post(
         BATCHES,
         json={"code": 200},
@@ -755,3 +759,23 @@ def test_a_message_the_payees_channel_cannot_carry_stops_the_file_and_nothing_is
     )
     assert db.session.scalars(select(PaymentFile)).all() == []
     assert {i.status for i in db.session.scalars(select(SupplierInvoice))} == {"open"}
+
+
+def test_the_file_names_the_payer_by_its_bank_account_bank_and_agreement(ctx, monkeypatch):
+    """Before: DbtrAcct was the bankgiro, DbtrAgt had no BIC and InitgPty only the org.nr.
+    Now the Debtor carries the company's bank account, the BIC read from it, the bank's
+    profile, the agreement id and the company's own bankgiro."""
+    orders = []
+    build_valid = pain001.build_valid
+    monkeypatch.setattr(
+        pain001, "build_valid", lambda order: orders.append(order) or build_valid(order)
+    )
+    create_file(add_invoices()[:1])
+    debtor = orders[-1].debtor
+    assert (debtor.account_type, debtor.account) == ("BBAN", "6000123456789")
+    assert (debtor.bic, debtor.bank) == ("HANDSESS", "handelsbanken")
+    assert (debtor.agreement_id, debtor.bankgiro, debtor.plusgiro) == (
+        "TEST-HB-1",
+        "55555551",
+        None,
+    )

@@ -3,6 +3,7 @@ removed here, and a company is not edited: payment files refer to both, and a ch
 would rewrite what an earlier file says. An account may be corrected while no file that the
 bank has or may get is paid from it."""
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import or_
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inyett import account_numbers
 from inyett import formatting
+from inyett import paying_banks
 from inyett.account_numbers import InvalidNumber
 from inyett.extensions import db
 from inyett.formatting import plural
@@ -26,6 +28,7 @@ from inyett.services.ledger import name_problem
 NAME_MAX_LENGTH = 70
 # The currencies a payment proposal can pay in (the invoice form offers these).
 CURRENCIES = ("SEK", "NOK", "EUR")
+_COUNTRY_NAMES = {"SE": "Sverige", "NO": "Norge"}
 
 
 class CompanyRejected(LedgerRejected):
@@ -83,23 +86,75 @@ def create_company(name: str, orgnr: str, country: str, actor: str) -> Company:
 
 
 @dataclass(frozen=True)
+class PayingAccountInput:
+    """The form's values for an account to pay from, as typed."""
+
+    account_type: str
+    account: str
+    currency: str
+    bank: str = ""  # a profile key, or "" to follow the account number
+    agreement_id: str = ""
+    bankgiro: str = ""
+    plusgiro: str = ""
+
+
+@dataclass(frozen=True)
 class CheckedAccount:
     account_type: str
     account: str
     currency: str
     bic: str | None
+    bank: str
+    agreement_id: str | None
+    bankgiro: str | None
+    plusgiro: str | None
+
+
+@dataclass(frozen=True)
+class BankOfAccount:
+    """The bank an account pays through as the Bolag page and the payment file name it, and
+    what is missing before a file can be made from it."""
+
+    bank: str | None
+    bic: str | None
+    bank_name: str | None
+    missing: tuple[str, ...]
 
 
 class AccountInUse(Exception):
     """The paying account cannot be changed now; `str(exc)` says why, in Swedish."""
 
 
-def add_debtor_account(
-    company: Company, account_type: str, account: str, currency: str, bic: str, actor: str
-) -> DebtorAccount:
+AGREEMENT_ID_MAX_LENGTH = 35  # InitgPty/Id/OrgId/Othr/Id in pain.001
+_AGREEMENT_ID = re.compile(r"[A-Za-z0-9 ./-]+")
+
+
+def bank_of(debtor_account: DebtorAccount) -> BankOfAccount:
+    """Bank, BIC and what is missing: the bank as saved (or as the account number says, for
+    an account saved before banks were asked for), the BIC from the registry."""
+    missing = []
+    identified = paying_banks.Identified()
+    if debtor_account.has_bank_account:
+        identified = paying_banks.identify(
+            debtor_account.company.country, debtor_account.account_type, debtor_account.account
+        )
+    else:
+        missing.append("Bankkonto saknas")
+    if not debtor_account.agreement_id:
+        missing.append("Avtals-id saknas")
+    bank = debtor_account.bank or identified.bank
+    return BankOfAccount(
+        bank=bank,
+        bic=identified.bic or debtor_account.bic,
+        bank_name=identified.bank_name or (paying_banks.BANKS[bank].name if bank else None),
+        missing=tuple(missing),
+    )
+
+
+def add_debtor_account(company: Company, typed: PayingAccountInput, actor: str) -> DebtorAccount:
     """A new account for `company` to pay from, checked like a supplier's account, or
     CompanyRejected with a message per field."""
-    checked = _checked_account(company, account_type, account, currency, bic, editing=None)
+    checked = _checked_account(company, typed, editing=None)
     debtor_account = DebtorAccount(**vars(checked))
     company.debtor_accounts.append(debtor_account)
     audit.record(
@@ -142,12 +197,7 @@ def why_account_locked(debtor_account: DebtorAccount) -> str | None:
 
 
 def update_debtor_account(
-    debtor_account: DebtorAccount,
-    account_type: str,
-    account: str,
-    currency: str,
-    bic: str,
-    actor: str,
+    debtor_account: DebtorAccount, typed: PayingAccountInput, actor: str
 ) -> bool:
     """Correct an account no file holds on to (AccountInUse otherwise); CompanyRejected for
     bad input. True when anything changed; the change is audited with old and new values."""
@@ -165,7 +215,7 @@ def update_debtor_account(
         raise AccountInUse(reason)
     company = debtor_account.company
     try:
-        checked = _checked_account(company, account_type, account, currency, bic, debtor_account)
+        checked = _checked_account(company, typed, debtor_account)
     except CompanyRejected:
         db.session.rollback()  # let go of the lock while the form is shown again
         raise
@@ -182,37 +232,34 @@ def update_debtor_account(
 
 
 def _checked_account(
-    company: Company,
-    account_type: str,
-    account: str,
-    currency: str,
-    bic: str,
-    editing: DebtorAccount | None,
+    company: Company, typed: PayingAccountInput, editing: DebtorAccount | None
 ) -> CheckedAccount:
     """The account's values cleaned, or CompanyRejected with a message per field."""
     errors = {}
-    account_type = account_type.strip().upper()
-    clean_account = None
-    if account_type not in account_numbers.ACCOUNT_TYPES:
-        errors["account_type"] = "Kontotyp ska vara Bankgiro, Plusgiro, Bankkonto eller IBAN."
-    elif not account.strip():
-        errors["account"] = "Ange kontonumret."
-    else:
-        try:
-            clean_account = account_numbers.clean_payee_account(
-                account_type, account, company.country
-            )
-        except InvalidNumber as bad:
-            errors["account"] = str(bad)
-    currency = currency.strip().upper()
+    account_type, clean_account = _checked_bank_account(company, typed, errors)
+    currency = typed.currency.strip().upper()
     if currency not in CURRENCIES:
         errors["currency"] = f"Valuta ska vara {', '.join(CURRENCIES)}."
-    clean_bic = None
-    if bic.strip():
-        try:
-            clean_bic = account_numbers.clean_bic(bic)
-        except InvalidNumber as bad:
-            errors["bic"] = str(bad)
+    identified = paying_banks.Identified()
+    if clean_account:
+        identified = paying_banks.identify(company.country, account_type, clean_account)
+    bank = typed.bank.strip() or identified.bank
+    if clean_account and (
+        problem := paying_banks.why_not_this_bank(bank, identified, company.country)
+    ):
+        errors["bank"] = problem
+    agreement_id = " ".join(typed.agreement_id.split())
+    if len(agreement_id) > AGREEMENT_ID_MAX_LENGTH:
+        errors["agreement_id"] = f"Avtals-id får vara högst {AGREEMENT_ID_MAX_LENGTH} tecken."
+    elif agreement_id and not _AGREEMENT_ID.fullmatch(agreement_id):
+        errors["agreement_id"] = (
+            "Avtals-id får bara innehålla bokstäver A–Z, siffror, mellanslag, punkt, "
+            "snedstreck och bindestreck, som banken skrev det."
+        )
+    giros = {
+        field: _checked_giro(company, field, getattr(typed, field), errors)
+        for field in ("bankgiro", "plusgiro")
+    }
     if clean_account and any(
         a is not editing and a.account_type == account_type and a.account == clean_account
         for a in company.debtor_accounts
@@ -220,12 +267,73 @@ def _checked_account(
         errors["account"] = f"{company.name} betalar redan från det kontot."
     if errors:
         raise CompanyRejected(errors)
-    return CheckedAccount(account_type, clean_account, currency, clean_bic)
+    return CheckedAccount(
+        account_type,
+        clean_account,
+        currency,
+        identified.bic,
+        bank,
+        agreement_id or None,
+        giros["bankgiro"],
+        giros["plusgiro"],
+    )
+
+
+def _checked_bank_account(
+    company: Company, typed: PayingAccountInput, errors: dict
+) -> tuple[str, str | None]:
+    account_type = typed.account_type.strip().upper()
+    if account_type not in ("BBAN", "IBAN"):
+        errors["account_type"] = "Kontotyp ska vara Bankkonto eller IBAN."
+        return account_type, None
+    if not typed.account.strip():
+        errors["account"] = "Ange bolagets bankkonto."
+        return account_type, None
+    try:
+        clean = account_numbers.clean_payee_account(account_type, typed.account, company.country)
+    except InvalidNumber as bad:
+        errors["account"] = str(bad)
+        return account_type, None
+    if account_type == "IBAN" and clean[:2] != company.country:
+        # The banks the files are made for are Swedish and Norwegian: an account abroad is
+        # paid from through that bank's own channels, not through a file from here.
+        errors["account"] = f"Kontot ska vara ett konto i {_COUNTRY_NAMES[company.country]}."
+        return account_type, None
+    return account_type, clean
+
+
+def _checked_giro(company: Company, field: str, value: str, errors: dict) -> str | None:
+    if not value.strip():
+        return None
+    if company.country != "SE":
+        errors[field] = f"{field.capitalize()} finns bara för svenska bolag."
+        return None
+    clean = (
+        account_numbers.clean_bankgiro if field == "bankgiro" else account_numbers.clean_plusgiro
+    )
+    try:
+        return clean(value)
+    except InvalidNumber as bad:
+        errors[field] = str(bad)
+        return None
 
 
 def _described(debtor_account: DebtorAccount) -> str:
-    bic = debtor_account.bic
-    return formatting.paying_account(debtor_account) + (f", BIC {bic}" if bic else "")
+    details = bank_of(debtor_account)
+    parts = [formatting.paying_account(debtor_account)]
+    if details.bank:
+        parts.append(f"bank {paying_banks.BANKS[details.bank].name}")
+    if details.bic:
+        parts.append(f"BIC {details.bic}")
+    for label, account_type, number in (
+        ("bankgiro", "BGNR", debtor_account.bankgiro),
+        ("plusgiro", "PGNR", debtor_account.plusgiro),
+    ):
+        if number:
+            parts.append(f"{label} {account_numbers.format_account(account_type, number)}")
+    if debtor_account.agreement_id:
+        parts.append(f"avtals-id {debtor_account.agreement_id}")
+    return ", ".join(parts)
 
 
 def _company_with_orgnr(orgnr: str) -> Company | None:

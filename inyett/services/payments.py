@@ -27,6 +27,7 @@ from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
 from inyett.models import utcnow
 from inyett.services import audit
+from inyett.services import companies
 from inyett.services import outbox
 from inyett.services import settings as settings_service
 
@@ -100,6 +101,13 @@ def create_payment_file(
             "En administratör lägger till det under Systeminställningar › Bolag."
         )
     debtor_account = _debtor_account(company, debtor_account_id)
+    if missing := companies.bank_of(debtor_account).missing:
+        raise PaymentRejected(
+            f"Betalfilen kan inte skapas från {paying_account(debtor_account)}: "
+            f"{', '.join(missing).lower()}. Banken behöver dem för att ta emot filen. "
+            "En administratör fyller i dem under Systeminställningar › Bolag (Ändra).",
+            field="debtor_account",
+        )
     if payment_date < today:
         raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
     if not bank_calendar.is_bank_day(company.country, payment_date):
@@ -170,19 +178,10 @@ def _valid_xml(payment_file: PaymentFile) -> bytes | None:
     payments = [p for p in payment_file.payments if p.status != "undone"]
     if not payments:
         return None
-    company = payment_file.company
-    account = payment_file.debtor_account
     order = pain001.PaymentOrder(
         message_id=payment_file.message_id,
         created_at=payment_file.created_at or utcnow(),
-        debtor=pain001.Debtor(
-            name=company.name,
-            orgnr=company.orgnr,
-            country=company.country,
-            account_type=account.account_type,
-            account=account.account,
-            bic=account.bic,
-        ),
+        debtor=_debtor(payment_file),
         execution_date=payment_file.payment_date,
         transfers=tuple(
             pain001.CreditTransfer(
@@ -202,6 +201,27 @@ def _valid_xml(payment_file: PaymentFile) -> bytes | None:
         ),
     )
     return pain001.build_valid(order)
+
+
+def _debtor(payment_file: PaymentFile) -> pain001.Debtor:
+    company = payment_file.company
+    account = payment_file.debtor_account
+    bank = companies.bank_of(account)
+    return pain001.Debtor(
+        name=company.name,
+        orgnr=company.orgnr,
+        country=company.country,
+        # An account saved before bank accounts were asked for still names its giro number
+        # here; no new file is made from it (create_payment_file), but a file made before
+        # is rebuilt from it when a payment is undone.
+        account_type=account.account_type,
+        account=account.account,
+        bic=bank.bic,
+        bank=bank.bank,
+        agreement_id=account.agreement_id,
+        bankgiro=account.bankgiro,
+        plusgiro=account.plusgiro,
+    )
 
 
 def preview_undo(payment: Payment) -> UndoPreview:
@@ -439,7 +459,7 @@ def _queue_batches(
         InyettBatch(
             company=company,
             country=company.country,
-            debtor_account=payment_file.debtor_account.account,
+            debtor_account=payment_file.debtor_account.inyett_account,
             one_payment_per_batch=one_per_batch,
             test_environment=test_environment,
         )

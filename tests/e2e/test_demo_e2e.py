@@ -18,6 +18,7 @@ from inyett.models import PaymentWarning
 from inyett.models import SupplierInvoice
 from inyett.models import User
 from inyett.services import payments
+from inyett.services.companies import bank_of
 from inyett.services.settings import get_settings
 from tests.conftest import make_app
 from tests.live_server import serve
@@ -74,9 +75,11 @@ def test_the_demo_seeds_a_fresh_database_and_shows_every_promised_warning(tmp_pa
         assert [c.country for c in companies] == ["SE", "NO"]
         # The Swedish company's payer has a "Betalas från" to choose.
         assert [paying_account(a) for a in companies[0].debtor_accounts] == [
-            "Bankgiro 5555-5551 (SEK)",
+            "Bankkonto 6000-123456789 (SEK)",
             "Bankkonto 5440-0123456 (SEK)",
         ]
+        # Complete as a bank takes files from them: nothing is missing on the Bolag page.
+        assert all(not bank_of(a).missing for c in companies for a in c.debtor_accounts)
         assert get_settings().active
 
         pay_day = next_bank_day(date.today() + timedelta(days=1))
