@@ -149,6 +149,10 @@ DEMO_LEDGER = {
 }
 
 
+# Suppliers abroad, by name: country and postal address, which a cross-border payment needs.
+DEMO_ABROAD = {"Cloudlicens GmbH": ("DE", "Friedrichstraße 100", "10117", "Berlin")}
+
+
 def _seed_companies() -> None:
     demo_se = Company(name="Demo Fastigheter AB", orgnr="5560360793", country="SE")
     demo_se.debtor_accounts.append(
@@ -171,9 +175,10 @@ def _seed_companies() -> None:
     for company in (demo_se, demo_no):
         company_currency = "NOK" if company.country == "NO" else "SEK"
         for name, orgnr, account_type, account, invoices in DEMO_LEDGER[company.country]:
+            country, *address = DEMO_ABROAD.get(name, (company.country, "", "", ""))
             supplier = ledger.add_supplier(
                 company,
-                ledger.SupplierInput(name, orgnr, company.country, account_type, account),
+                ledger.SupplierInput(name, orgnr, country, account_type, account, *address),
                 actor=DEMO_ACTOR,
             )
             for number, ocr, message, amount, days, *other_currency in invoices:

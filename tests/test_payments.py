@@ -174,12 +174,16 @@ def test_a_holiday_of_the_companys_country_is_refused_with_the_next_bank_day(
 
 def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(ctx):
     ids = add_invoices()
-    company = db.session.get(SupplierInvoice, ids[0]).company
+    # A Norwegian company pays no bankgiro; the Swedish payee it pays is abroad to it, so its
+    # IBAN and address.
+    to_iban = db.session.get(SupplierInvoice, ids[3])
+    to_iban.supplier.street, to_iban.supplier.town = "Storgatan 1", "Stockholm"
+    company = to_iban.company
     company.country = "NO"
     db.session.commit()
     payment_file = payments.create_payment_file(
         company.id,
-        ids[:1],
+        [to_iban.id],
         date(2026, 12, 31),
         debtor_account_id=company.debtor_accounts[0].id,
         actor="b",
