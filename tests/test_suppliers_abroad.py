@@ -110,6 +110,7 @@ def test_a_german_supplier_is_stored_in_germany_and_paid_there_with_its_address(
         "/reskontra/leverantorer?company=1", supplier_form(), token_from="/reskontra"
     )
     assert response.status_code == 302
+    assert "Hauptstraße 5, 10115 Berlin" in client.get("/reskontra").get_data(as_text=True)
     with app.app_context():
         supplier = db.session.scalars(select(Supplier)).one()
         assert (supplier.country, supplier.street, supplier.post_code, supplier.town) == (
@@ -363,3 +364,58 @@ def test_an_import_row_with_an_unknown_country_code_says_which_codes_are_meant(c
         "Landet XX finns inte: ange landets kod med två bokstäver enligt ISO 3166, t.ex. SE, NO "
         "eller DE."
     )
+
+
+PROPOSAL = "/betalningar/forslag?company=1"
+
+
+def test_the_proposal_asks_the_payer_to_confirm_an_exchange_and_pays_once_confirmed(
+    app, client, auth
+):
+    with app.app_context():
+        supplier = ledger.add_supplier(db.session.get(Company, 1), GERMAN, actor="b")
+        invoice_id = open_invoice(supplier, currency="USD")
+    auth.login("betalare")
+    page = client.get(PROPOSAL).get_data(as_text=True)
+    assert "Betala med växling" in page
+    form = {"company": "1", "debtor_account": "1", "payment_date": "2099-01-05"}
+    form["invoice_ids"] = [invoice_id]
+    refused = auth.post(PROPOSAL, form, token_from=PROPOSAL)
+    assert refused.status_code == 422
+    assert "banken växlar till sin kurs" in refused.get_data(as_text=True)
+    confirmed = auth.post(PROPOSAL, form | {"exchange_confirmed": "y"}, token_from=PROPOSAL)
+    assert confirmed.status_code == 302
+
+
+def test_the_proposal_offers_no_exchange_when_every_invoice_has_its_account(client, auth):
+    auth.login("betalare")
+    assert "Betala med växling" not in client.get(PROPOSAL).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"orgnr": "556036-0793"}, "orgnr", "lämna fältet tomt för en leverantör i Tyskland"),
+        ({"account_type": "BGNR", "account": "5050-1055"}, "account", "bara för svenska"),
+        ({"town": "=HYPERLINK(1)"}, "town", "får inte börja med ="),
+        ({"street": "x" * 71}, "street", "Gatuadressen får vara högst 70 tecken."),
+        ({"bic": "COBADEFF", "account_type": "BGNR"}, "account", "bara för svenska"),
+    ],
+)
+def test_supplier_abroad_fields_have_swedish_messages(company, changes, field, message):
+    assert message in rejected_fields(company, with_(GERMAN, **changes))[field]
+
+
+def test_a_giro_payee_takes_no_bic(company):
+    data = ledger.SupplierInput("Skatteverket", "", "SE", "BGNR", "5050-1055", bic="ESSESESS")
+    assert rejected_fields(company, data)["bic"] == (
+        "Bankgiro och plusgiro betalas utan BIC: lämna fältet tomt."
+    )
+
+
+def test_an_ocr_to_a_payee_abroad_is_refused_rather_than_dropped(company):
+    supplier = ledger.add_supplier(company, GERMAN, actor="b")
+    invoice = ledger.InvoiceInput("R-1", "1234567806", "", "10,00", "EUR", "2026-12-01")
+    with pytest.raises(LedgerRejected) as rejected:
+        ledger.add_invoice(supplier, invoice, actor="b")
+    assert rejected.value.errors["ocr"].startswith("OCR och KID finns bara för svenska")
