@@ -212,9 +212,12 @@ def _clean_text(
 
 
 def _clean_orgnr(value: str, country: str, errors: dict) -> str | None:
-    # Inyett checks an org.nr against the Swedish and Norwegian registers only.
-    if not value.strip() or country not in account_numbers.COUNTRIES:
-        if value.strip() and country in payees.country_names():
+    if not value.strip():
+        return None
+    if country not in account_numbers.COUNTRIES:
+        # Inyett checks an org.nr against the Swedish and Norwegian registers only; a bad
+        # country has its own message already.
+        if country in payees.country_names():
             errors["orgnr"] = (
                 "Organisationsnummer anges bara för svenska och norska leverantörer: lämna "
                 f"fältet tomt för en leverantör i {payees.country_name(country)}."
@@ -227,7 +230,9 @@ def _clean_orgnr(value: str, country: str, errors: dict) -> str | None:
         return None
 
 
-def _clean_account(company, country: str, account_type: str, value: str, errors: dict):
+def _clean_account(
+    company: Company, country: str, account_type: str, value: str, errors: dict
+) -> str | None:
     try:
         if country in account_numbers.COUNTRIES:
             account = account_numbers.clean_payee_account(account_type, value, country)
@@ -240,7 +245,9 @@ def _clean_account(company, country: str, account_type: str, value: str, errors:
     return account
 
 
-def _clean_bic(value: str, company, country: str, account_type: str, account, errors: dict):
+def _clean_bic(
+    value: str, company: Company, country: str, account_type: str, account, errors: dict
+) -> str | None:
     """The BIC of the payee's bank: checked when given, required where only it reaches the
     bank (see payees.needs_bic)."""
     if value.strip():

@@ -10,6 +10,8 @@ import pycountry
 from babel import Locale
 
 from inyett import account_numbers
+from inyett.models import Company
+from inyett.models import Supplier
 
 # Sverige and Norge first in the country list: nearly every payee is in one of them.
 HOME_COUNTRIES = ("SE", "NO")
@@ -67,7 +69,9 @@ def is_cross_border(company_country: str, payee_country: str) -> bool:
     return company_country != payee_country
 
 
-def route_problems(company, country: str, account_type: str, account: str) -> dict[str, str]:
+def route_problems(
+    company: Company, country: str, account_type: str, account: str
+) -> dict[str, str]:
     """Why `company` cannot pay a payee in `country` on this (valid) account, per field."""
     if account_type in ("BGNR", "PGNR") and company.country != "SE":
         return {
@@ -134,7 +138,7 @@ def currency_problem(country: str, account_type: str, currency: str) -> str | No
     return None
 
 
-def stored_payee_problem(company, supplier, currency: str) -> str | None:
+def stored_payee_problem(company: Company, supplier: Supplier, currency: str) -> str | None:
     """What keeps a stored supplier from being paid in `currency` by `company` now: rules an
     earlier version did not hold suppliers and invoices to."""
     route = route_problems(company, supplier.country, supplier.account_type, supplier.account)
