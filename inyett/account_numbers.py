@@ -416,6 +416,47 @@ def clean_bic(value: str) -> str:
     return bic
 
 
+def has_iban(country: str) -> bool:
+    """Whether `country` (ISO 3166) has an IBAN format of its own (python-stdnum's registry)."""
+    return _IBAN_DB.info(country + "00")[0][1].get("bban") is not None
+
+
+def iban_country(iban: str) -> str:
+    """The country of a cleaned IBAN: where the account is held."""
+    return schwifty.IBAN(iban, allow_invalid=True).country_code
+
+
+def iban_in_sepa(iban: str) -> bool:
+    """Whether a cleaned IBAN is in the SEPA zone (schwifty's registry), where the IBAN alone
+    reaches the bank and no BIC is needed."""
+    return schwifty.IBAN(iban, allow_invalid=True).in_sepa_zone
+
+
+# Othr/Id in pain.001 is Max34Text; an account number abroad is letters and digits.
+_FOREIGN_ACCOUNT = re.compile(r"[A-Z0-9]{1,34}")
+
+
+def clean_foreign_payee_account(account_type: str, value: str) -> str:
+    """The account of a payee outside Sweden and Norway: an IBAN, or in a country without IBAN
+    (USA, Kina, …) the account number as its bank writes it, which no check digit we know
+    covers: what identifies the bank there is the BIC."""
+    if account_type in ("BGNR", "PGNR"):
+        raise InvalidNumber(
+            f"{ACCOUNT_TYPE_LABELS[account_type]} finns bara för svenska mottagare."
+        )
+    if account_type == "IBAN":
+        return clean_iban(value)
+    text = _SEPARATORS.sub("", _text(value)).upper()
+    if not text:
+        raise InvalidNumber("Ange kontonumret.")
+    if not _FOREIGN_ACCOUNT.fullmatch(text):
+        raise InvalidNumber(
+            "Kontonumret får ha högst 34 bokstäver (A–Z) och siffror, med mellanslag, punkter "
+            "och bindestreck mellan."
+        )
+    return text
+
+
 def clean_payee_account(account_type: str, value: str, country: str) -> str:
     """The normalised account of a payee in `country`, as stored and sent to Inyett."""
     _check_country(country)

@@ -86,7 +86,7 @@ DEMO_LEDGER = {
             "",
             "BBAN",
             "8327-9 1234567897",
-            [("S-100", "", "Städning november", "4 800,00", 4)],
+            [("S-100", "", "Städning nov", "4 800,00", 4)],
         ),  # LimitPrivateBankAccount
         (
             "Gamla Giro AB",
@@ -149,6 +149,11 @@ DEMO_LEDGER = {
 }
 
 
+# Suppliers abroad, by name: country, postal address and the payee's BIC, which a payment
+# across the border needs (the BIC too, as dollars to a German IBAN are no SEPA payment).
+DEMO_ABROAD = {"Cloudlicens GmbH": ("DE", "Friedrichstraße 100", "10117", "Berlin", "COBADEFFXXX")}
+
+
 def _seed_companies() -> None:
     demo_se = Company(name="Demo Fastigheter AB", orgnr="5560360793", country="SE")
     demo_no = Company(name="Demo Eiendom AS", orgnr="988077917", country="NO")
@@ -169,9 +174,10 @@ def _seed_companies() -> None:
     for company in (demo_se, demo_no):
         company_currency = "NOK" if company.country == "NO" else "SEK"
         for name, orgnr, account_type, account, invoices in DEMO_LEDGER[company.country]:
+            country, *address = DEMO_ABROAD.get(name, (company.country, "", "", "", ""))
             supplier = ledger.add_supplier(
                 company,
-                ledger.SupplierInput(name, orgnr, company.country, account_type, account),
+                ledger.SupplierInput(name, orgnr, country, account_type, account, *address),
                 actor=DEMO_ACTOR,
             )
             for number, ocr, message, amount, days, *other_currency in invoices:

@@ -32,6 +32,9 @@ from inyett.models import ROLES
 from inyett.models import database_id
 from inyett.services.audit import KINDS
 from inyett.services.companies import PayingAccountInput
+from inyett.services.ledger import CURRENCIES
+from inyett.services.payees import country_names
+from inyett.services.payments import EXCHANGE_LABEL
 from inyett.services.payments import NOT_AN_OWN_ACCOUNT
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
@@ -206,6 +209,7 @@ class PaymentProposalForm(SwedishForm):
         invalid_value_message="Välj fakturorna i listan.",
     )
     debtor_account = RowChoiceField("Betalas från", message=NOT_AN_OWN_ACCOUNT)
+    exchange_confirmed = BooleanField(EXCHANGE_LABEL)
 
     def __init__(self, *args, companies=(), debtor_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,13 +225,20 @@ class SupplierForm(SwedishForm):
     name = StringField("Leverantör", validators=[Length(max=200)])
     orgnr = StringField("Organisationsnummer", validators=[Length(max=40)])
     country = SelectField(
-        "Land", choices=[SelectChoice("SE", "Sverige"), SelectChoice("NO", "Norge")]
+        "Land",
+        choices=[SelectChoice(code, name) for code, name in country_names().items()],
+        invalid_choice_message="Välj ett land i listan.",
     )
     account_type = SelectField(
         "Betalsätt",
         choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
     )
     account = StringField("Kontonummer", validators=[Length(max=60)])
+    # Required for a supplier abroad (services.payees says which); the service's messages.
+    street = StringField("Gatuadress", validators=[Length(max=200)])
+    post_code = StringField("Postnummer", validators=[Length(max=40)])
+    town = StringField("Ort", validators=[Length(max=100)])
+    bic = StringField("BIC", validators=[Length(max=20, message="En BIC har 8 eller 11 tecken.")])
 
 
 class CompanyForm(SwedishForm):
@@ -307,7 +318,7 @@ class InvoiceForm(SwedishForm):
     ocr = StringField("OCR", validators=[Length(max=60)])
     message = StringField("Meddelande", validators=[Length(max=300)])
     amount = StringField("Belopp", validators=[Length(max=40)])
-    currency = SelectField("Valuta", choices=[SelectChoice(c) for c in ("SEK", "NOK", "EUR")])
+    currency = SelectField("Valuta", choices=[SelectChoice(c) for c in CURRENCIES])
     due_date = StringField("Förfallodatum", validators=[Length(max=20)])
 
 

@@ -222,6 +222,12 @@ class Supplier(db.Model):
     country: Mapped[str] = mapped_column(String(2))
     account_type: Mapped[str] = mapped_column(String(4))
     account: Mapped[str] = mapped_column(String(34))
+    # The postal address and the BIC of the payee's bank, which cross-border payments need
+    # (services.payees); empty for most payees at home. Lengths as in pain.001.
+    street: Mapped[str | None] = mapped_column(String(70))
+    post_code: Mapped[str | None] = mapped_column(String(16))
+    town: Mapped[str | None] = mapped_column(String(35))
+    bic: Mapped[str | None] = mapped_column(String(11))
 
     company: Mapped[Company] = relationship()
 
@@ -333,6 +339,10 @@ class Payment(db.Model):
     supplier_name: Mapped[str] = mapped_column(String(70))
     supplier_orgnr: Mapped[str | None] = mapped_column(String(12))
     supplier_country: Mapped[str] = mapped_column(String(2))
+    supplier_street: Mapped[str | None] = mapped_column(String(70))
+    supplier_post_code: Mapped[str | None] = mapped_column(String(16))
+    supplier_town: Mapped[str | None] = mapped_column(String(35))
+    supplier_bic: Mapped[str | None] = mapped_column(String(11))
     account_type: Mapped[str] = mapped_column(String(4))
     account: Mapped[str] = mapped_column(String(34))
     invoice_number: Mapped[str] = mapped_column(String(35))

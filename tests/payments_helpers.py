@@ -123,8 +123,9 @@ def add_invoices(company_name="Testbolaget AB") -> list[int]:
     return ids
 
 
-def create_file(invoice_ids, actor="betalare", debtor_account_id=None):
-    """A file of Testbolaget AB's invoices, paid from its first account unless told another."""
+def create_file(invoice_ids, actor="betalare", debtor_account_id=None, **options):
+    """A file of Testbolaget AB's invoices, paid from its first account unless told another;
+    `options` are create_payment_file's (exchange_confirmed)."""
     company = db.session.scalar(select(Company).where(Company.name == "Testbolaget AB"))
     return payments.create_payment_file(
         company.id,
@@ -133,6 +134,7 @@ def create_file(invoice_ids, actor="betalare", debtor_account_id=None):
         debtor_account_id=debtor_account_id or company.debtor_accounts[0].id,
         actor=actor,
         today=TODAY,
+        **options,
     )
 
 

@@ -221,10 +221,11 @@ def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(
     # A Norwegian company pays a Norwegian account in kroner (a Swedish bankgiro it cannot).
     invoice.supplier.country, invoice.supplier.account_type = "NO", "BBAN"
     invoice.supplier.account, invoice.currency, invoice.ocr = "86011117947", "NOK", None
+    company.debtor_accounts[0].currency = "NOK"
     db.session.commit()
     payment_file = payments.create_payment_file(
         company.id,
-        ids[:1],
+        [invoice.id],
         date(2026, 12, 31),
         debtor_account_id=company.debtor_accounts[0].id,
         actor="b",

@@ -31,6 +31,7 @@ from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import audit
+from inyett.services import payees
 
 CURRENCIES = ("SEK", "NOK", "EUR", "DKK", "USD", "GBP")
 # Cells starting like this become formulas when a spreadsheet opens a file made from our data.
@@ -49,6 +50,9 @@ CSV_COLUMNS = [
     "valuta",
     "forfallodatum",
 ]
+# Optional: a file without them imports as before, with the supplier's address and BIC empty
+# (enough at home; a supplier abroad needs them, see services.payees).
+CSV_ADDRESS_COLUMNS = ["gatuadress", "postnummer", "ort", "bic"]
 CSV_EXAMPLE = (
     ";".join(CSV_COLUMNS)
     + "\n"
@@ -128,6 +132,11 @@ class SupplierInput:
     country: str
     account_type: str
     account: str
+    # Required for cross-border payments, optional at home (see services.payees).
+    street: str = ""
+    post_code: str = ""
+    town: str = ""
+    bic: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,36 +157,31 @@ def company_to_show(companies: list[Company], wanted: int | None) -> Company:
     return asked_for or min(companies, key=lambda company: company.id)
 
 
-def clean_supplier(data: SupplierInput) -> dict:
-    """Validated, normalised supplier fields, or LedgerRejected with a message per field."""
+def clean_supplier(data: SupplierInput, company: Company) -> dict:
+    """Validated, normalised supplier fields, or LedgerRejected with a message per field:
+    `company` pays it, so whether the payment crosses a border decides what else it needs."""
     errors = {}
-    name = data.name.strip()
-    if not name:
+    name = _clean_text("Namnet", data.name, 70, errors, "name", name_problem)
+    if not name and "name" not in errors:
         errors["name"] = "Ange leverantörens namn."
-    elif problem := name_problem("Namnet", name):
-        errors["name"] = problem
-    elif len(name) > 70:
-        errors["name"] = "Namnet får vara högst 70 tecken."
-    elif name.startswith(FORMULA_PREFIXES):
-        errors["name"] = _formula_message("Namnet")
     country = data.country.strip().upper()
-    if country not in ("SE", "NO"):
-        errors["country"] = "Land ska vara SE eller NO."
-    orgnr = None
-    if data.orgnr.strip() and country in ("SE", "NO"):
-        try:
-            orgnr = account_numbers.clean_orgnr(data.orgnr, country)
-        except InvalidNumber as bad:
-            errors["orgnr"] = str(bad)
+    if problem := payees.country_problem(country):
+        errors["country"] = problem
+    orgnr = _clean_orgnr(data.orgnr, country, errors)
     account_type = data.account_type.strip().upper()
     account = None
     if account_type not in account_numbers.ACCOUNT_TYPES:
         errors["account_type"] = "Betalsätt ska vara Bankgiro, Plusgiro, Bankkonto eller IBAN."
-    elif country in ("SE", "NO"):
-        try:
-            account = account_numbers.clean_payee_account(account_type, data.account, country)
-        except InvalidNumber as bad:
-            errors["account"] = str(bad)
+    elif "country" not in errors:
+        account = _clean_account(company, country, account_type, data.account, errors)
+    address = {
+        field: _clean_text(label, getattr(data, field), limit, errors, field)
+        for field, (label, limit) in payees.ADDRESS_FIELDS.items()
+    }
+    if "country" not in errors:
+        for field, message in payees.missing_address(company.country, country, address).items():
+            errors.setdefault(field, message)
+    bic = _clean_bic(data.bic, company, country, account_type, account, errors)
     if errors:
         raise LedgerRejected(errors)
     return {
@@ -186,7 +190,81 @@ def clean_supplier(data: SupplierInput) -> dict:
         "country": country,
         "account_type": account_type,
         "account": account,
+        "bic": bic,
+        **address,
     }
+
+
+def _clean_text(
+    what: str, value: str, limit: int, errors: dict, field: str, problem_of=None
+) -> str | None:
+    """A name or address line as stored (None when empty), or its problem in `errors`."""
+    text = value.strip()
+    if not text:
+        return None
+    if problem := (problem_of or text_problem)(what, text):
+        errors[field] = problem
+    elif len(text) > limit:
+        errors[field] = f"{what} får vara högst {limit} tecken."
+    elif text.startswith(FORMULA_PREFIXES):
+        errors[field] = _formula_message(what)
+    return text
+
+
+def _clean_orgnr(value: str, country: str, errors: dict) -> str | None:
+    if not value.strip():
+        return None
+    if country not in account_numbers.COUNTRIES:
+        # Inyett checks an org.nr against the Swedish and Norwegian registers only; a bad
+        # country has its own message already.
+        if country in payees.country_names():
+            errors["orgnr"] = (
+                "Organisationsnummer anges bara för svenska och norska leverantörer: lämna "
+                f"fältet tomt för en leverantör i {payees.country_name(country)}."
+            )
+        return None
+    try:
+        return account_numbers.clean_orgnr(value, country)
+    except InvalidNumber as bad:
+        errors["orgnr"] = str(bad)
+        return None
+
+
+def _clean_account(
+    company: Company, country: str, account_type: str, value: str, errors: dict
+) -> str | None:
+    try:
+        if country in account_numbers.COUNTRIES:
+            account = account_numbers.clean_payee_account(account_type, value, country)
+        else:
+            account = account_numbers.clean_foreign_payee_account(account_type, value)
+    except InvalidNumber as bad:
+        errors["account"] = str(bad)
+        return None
+    errors.update(payees.route_problems(company, country, account_type, account))
+    return account
+
+
+def _clean_bic(
+    value: str, company: Company, country: str, account_type: str, account, errors: dict
+) -> str | None:
+    """The BIC of the payee's bank: checked when given, required where only it reaches the
+    bank (see payees.needs_bic)."""
+    if value.strip():
+        if account_type in ("BGNR", "PGNR"):
+            errors["bic"] = payees.GIRO_HAS_NO_BIC
+            return None
+        try:
+            return account_numbers.clean_bic(value)
+        except InvalidNumber as bad:
+            errors["bic"] = str(bad)
+            return None
+    if account and payees.needs_bic(company.country, country, account_type, account):
+        errors["bic"] = (
+            "Ange BIC för leverantörens bank: en betalning till "
+            f"{payees.country_name(country)}, utanför SEPA, kräver den."
+        )
+    return None
 
 
 def account_notice(supplier: Supplier) -> str | None:
@@ -329,11 +407,16 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         errors["invoice_number"] = _formula_message("Fakturanumret")
     ocr = None
     # A CSV row with a bad country still gets its other fields checked; its OCR cannot be.
-    if data.ocr.strip() and country in ("SE", "NO"):
+    if data.ocr.strip() and country in account_numbers.COUNTRIES:
         try:
             ocr = account_numbers.clean_reference(data.ocr, country)
         except InvalidNumber as bad:
             errors["ocr"] = str(bad)
+    elif data.ocr.strip() and country in payees.country_names():
+        errors["ocr"] = (
+            "OCR och KID finns bara för svenska och norska mottagare: skriv referensen i "
+            "meddelandet."
+        )
     message = data.message.strip() or None
     if message and (problem := text_problem("Meddelandet", message)):
         errors["message"] = problem
@@ -347,8 +430,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
     currency = data.currency.strip().upper()
     if currency not in CURRENCIES:
         errors["currency"] = f"Valutan ska vara en av {', '.join(CURRENCIES)}."
-    elif account_type in ("BGNR", "PGNR") and currency != "SEK":
-        errors["currency"] = "Bankgiro och plusgiro tar bara betalningar i SEK."
+    elif problem := payees.currency_problem(country, account_type, currency):
+        errors["currency"] = problem
     due_date = _date(data.due_date, errors)
     if errors:
         raise LedgerRejected(errors)
@@ -368,7 +451,7 @@ ADDED_MEANWHILE = "Någon annan lade just till samma uppgifter. Ladda om sidan o
 
 def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Supplier:
     """Store a new supplier for the company."""
-    supplier = Supplier(company=company, **clean_supplier(data))
+    supplier = Supplier(company=company, **clean_supplier(data, company))
     db.session.add(supplier)
     audit.record("ledger", actor, f"Leverantören {supplier.name} lades till för {company.name}")
     db.session.commit()
@@ -427,6 +510,9 @@ def _commit_or_reject(rejection, write=lambda: None) -> None:
 def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
     """Store a new open invoice from the supplier, unless the ledger already has it."""
     fields = clean_invoice(data, supplier.country, supplier.account_type)
+    # A supplier stored by an earlier version may not be payable under today's rules.
+    if problem := payees.stored_payee_problem(supplier.company, supplier, fields["currency"]):
+        raise LedgerRejected({"supplier": problem})
     existing = _existing_invoices([(supplier.id, fields["invoice_number"])])
     if (supplier.id, fields["invoice_number"]) in existing:
         raise LedgerRejected(
@@ -444,7 +530,7 @@ def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> Suppli
 def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
     """Import suppliers and invoices from a CSV file's bytes. Any bad row rejects the whole
     file: ImportRejected names every problem of every row."""
-    rows, errors = _read_rows(_text_of(data))
+    rows, errors = _read_rows(_text_of(data), company)
     suppliers, index = _match_suppliers(company, rows, errors)
     _find_duplicates(rows, suppliers, errors)
     if errors:
@@ -532,12 +618,16 @@ def _text_of(data: bytes) -> str:
     return text
 
 
-def _read_rows(text: str) -> tuple[list[tuple[int, dict, dict]], dict[int, list[str]]]:
-    """The cleaned (line, supplier, invoice) rows and every problem of each bad line."""
+def _read_rows(
+    text: str, company: Company
+) -> tuple[list[tuple[int, dict, dict]], dict[int, list[str]]]:
+    """The cleaned (line, supplier, invoice) rows of `company`'s file and every problem of
+    each bad line."""
     rows, errors = [], {}
     reader = csv.DictReader(io.StringIO(text), delimiter=";")
     try:
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        header = reader.fieldnames or []
+        missing = [c for c in CSV_COLUMNS if c not in header]
         if len(missing) == len(CSV_COLUMNS):
             raise ImportRejected(
                 file_error="Filen är inte en CSV-fil i importformatet: första raden ska vara "
@@ -550,10 +640,10 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict, dict]], dict[int, list[
         for row in reader:
             line = reader.line_num
             if None in row or any(value is None for value in row.values()):
-                errors[line] = [f"Raden ska ha {len(CSV_COLUMNS)} kolumner."]
+                errors[line] = [f"Raden ska ha {len(header)} kolumner."]
             else:
                 try:
-                    rows.append((line, *_clean_row(row)))
+                    rows.append((line, *_clean_row(row, company)))
                 except LedgerRejected as rejected:
                     errors[line] = list(rejected.errors.values())
             # One bad line more than is shown is enough to say that there are more.
@@ -567,14 +657,20 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict, dict]], dict[int, list[
     return rows, errors
 
 
-def _clean_row(row: dict) -> tuple[dict, dict]:
+def _clean_row(row: dict, company: Company) -> tuple[dict, dict]:
     """The row's supplier and invoice fields, or LedgerRejected with the problems of both."""
     errors = {}
     try:
         supplier = clean_supplier(
             SupplierInput(
-                row["leverantor"], row["orgnr"], row["land"], row["betalsatt"], row["konto"]
-            )
+                row["leverantor"],
+                row["orgnr"],
+                row["land"],
+                row["betalsatt"],
+                row["konto"],
+                *(row.get(column) or "" for column in CSV_ADDRESS_COLUMNS),
+            ),
+            company,
         )
     except LedgerRejected as rejected:
         errors.update(rejected.errors)

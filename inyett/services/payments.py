@@ -29,6 +29,7 @@ from inyett.models import utcnow
 from inyett.services import audit
 from inyett.services import companies
 from inyett.services import outbox
+from inyett.services import payees
 from inyett.services import settings as settings_service
 
 
@@ -42,6 +43,7 @@ class PaymentRejected(Exception):
 
 
 NOT_AN_OWN_ACCOUNT = "Välj ett av bolagets egna konton att betala från."
+EXCHANGE_LABEL = "Betala med växling"
 CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
 
 
@@ -89,9 +91,12 @@ def create_payment_file(
     debtor_account_id: int,
     actor: str,
     today: date,
+    exchange_confirmed: bool = False,
 ) -> PaymentFile:
     """Store the payments, paid from the company's account `debtor_account_id`, and their
-    validated pain.001 file; queue them for Inyett if active."""
+    validated pain.001 file; queue them for Inyett if active. An invoice in another currency
+    than the account's is paid only when the company has no account in its currency and the
+    payer has confirmed (`exchange_confirmed`) that the bank exchanges it."""
     company = db.session.get(Company, company_id)
     if company is None:
         raise PaymentRejected("Bolaget finns inte.")
@@ -113,6 +118,7 @@ def create_payment_file(
     if not bank_calendar.is_bank_day(company.country, payment_date):
         raise PaymentRejected(_not_a_bank_day(company.country, payment_date), "payment_date")
     invoices = _open_invoices(company, invoice_ids)
+    _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
     payment_file = PaymentFile(
         company=company,
         debtor_account=debtor_account,
@@ -138,6 +144,7 @@ def create_payment_file(
         f"från {paying_account(debtor_account)}: "
         f"{plural(len(payments), 'betalning', 'betalningar')}, "
         f"betaldatum {payment_date.isoformat()}"
+        + (", med växling" if _exchanged(debtor_account, invoices) else "")
         + ("" if settings.active else " (Inyett-kopplingen inte aktiv)"),
     )
     db.session.commit()
@@ -196,6 +203,8 @@ def _valid_xml(payment_file: PaymentFile) -> bytes | None:
                 ocr=p.ocr,
                 message=p.message,
                 invoice_number=p.invoice_number,
+                creditor_address=_creditor_address(p),
+                creditor_bic=p.supplier_bic,
             )
             for p in payments
         ),
@@ -221,6 +230,19 @@ def _debtor(payment_file: PaymentFile) -> pain001.Debtor:
         agreement_id=account.agreement_id,
         bankgiro=account.bankgiro,
         plusgiro=account.plusgiro,
+    )
+
+
+def _creditor_address(payment: Payment) -> pain001.PostalAddress | None:
+    """The payee's address as it was when the payment was made, or None where none is known
+    (most payees at home)."""
+    if not (payment.supplier_street or payment.supplier_post_code or payment.supplier_town):
+        return None
+    return pain001.PostalAddress(
+        country=payment.supplier_country,
+        town=payment.supplier_town,
+        post_code=payment.supplier_post_code,
+        street=payment.supplier_street,
     )
 
 
@@ -396,6 +418,44 @@ def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
     return account
 
 
+def _refuse_unpayable(
+    company: Company,
+    debtor_account: DebtorAccount,
+    invoices: list[SupplierInvoice],
+    exchange_confirmed: bool,
+) -> None:
+    """Hold each invoice to the payee and currency rules again: an earlier version stored
+    some that a bank refuses or pays wrong (services.payees), and an invoice in another
+    currency than the account's is exchanged by the bank at its own rate."""
+    for invoice in invoices:
+        about = f"Fakturan {invoice.invoice_number} från {invoice.supplier.name}"
+        if problem := payees.stored_payee_problem(company, invoice.supplier, invoice.currency):
+            raise PaymentRejected(f"{about} kan inte betalas: {problem}")
+        if invoice.currency == debtor_account.currency:
+            continue
+        mismatch = (
+            f"{about} är i {invoice.currency}, men den betalas från "
+            f"{paying_account(debtor_account)}"
+        )
+        own = next((a for a in company.debtor_accounts if a.currency == invoice.currency), None)
+        if own is not None:
+            raise PaymentRejected(
+                f"{mismatch}. Betala den från bolagets konto {paying_account(own)} i en egen "
+                "betalfil.",
+                "debtor_account",
+            )
+        if not exchange_confirmed:
+            raise PaymentRejected(
+                f"{mismatch}: banken växlar till sin kurs. Kryssa i ”{EXCHANGE_LABEL}” om det "
+                "är rätt.",
+                "exchange_confirmed",
+            )
+
+
+def _exchanged(debtor_account: DebtorAccount, invoices: list[SupplierInvoice]) -> bool:
+    return any(invoice.currency != debtor_account.currency for invoice in invoices)
+
+
 def _open_invoices(company: Company, invoice_ids: list[int]) -> list[SupplierInvoice]:
     if not invoice_ids:
         raise PaymentRejected("Välj minst en faktura att betala.")
@@ -428,6 +488,10 @@ def _payment_for(
         supplier_name=supplier.name,
         supplier_orgnr=supplier.orgnr,
         supplier_country=supplier.country,
+        supplier_street=supplier.street,
+        supplier_post_code=supplier.post_code,
+        supplier_town=supplier.town,
+        supplier_bic=supplier.bic,
         account_type=supplier.account_type,
         account=supplier.account,
         invoice_number=invoice.invoice_number,

@@ -60,6 +60,10 @@ def add_supplier():
                     form.country.data or "",
                     form.account_type.data or "",
                     form.account.data or "",
+                    form.street.data or "",
+                    form.post_code.data or "",
+                    form.town.data or "",
+                    form.bic.data or "",
                 ),
                 actor=current_user.username,
             )
@@ -218,4 +222,5 @@ def _render(company: Company, **forms):
         import_rejected=forms.pop("import_rejected", None),
         import_result=forms.pop("import_result", None),
         columns=ledger.CSV_COLUMNS,
+        address_columns=ledger.CSV_ADDRESS_COLUMNS,
     )

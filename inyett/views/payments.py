@@ -74,6 +74,7 @@ def proposal():
                 debtor_account_id=form.debtor_account.data,
                 actor=current_user.username,
                 today=date.today(),
+                exchange_confirmed=form.exchange_confirmed.data,
             )
         except PaymentRejected as rejected:
             if rejected.field:
