@@ -31,6 +31,7 @@ from inyett.models import ROLES
 from inyett.models import database_id
 from inyett.services.audit import KINDS
 from inyett.services.payments import NOT_AN_OWN_ACCOUNT
+from inyett.services.payments import NOT_THE_COMPANYS_INVOICES
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
 
@@ -63,6 +64,22 @@ class TextDateField(DateField):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class RowCheckboxField(MultiCheckboxField):
+    """Checkboxes of stored rows by id. Which of them may be used needs stored state, so a
+    service decides; a value that is no row id gets `message` (see RowChoiceField)."""
+
+    def __init__(self, label, *, message, **kwargs):
+        super().__init__(label, coerce=database_id, validate_choice=False, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [database_id(value) for value in valuelist]
+        except ValueError:
+            self.data = []
+            raise ValueError(self.message) from None
 
 
 class RowChoiceField(SelectField):
@@ -195,13 +212,15 @@ class PaymentProposalForm(SwedishForm):
     payment_date = TextDateField(
         "Betaldatum", validators=[InputRequired("Ange betaldatum som ÅÅÅÅ-MM-DD.")]
     )
-    invoice_ids = MultiCheckboxField("Fakturor", coerce=int, validate_choice=True)
+    # Which invoices are still open is for the service to say, in the same transaction that
+    # takes them: checked here against the page's list, one taken meanwhile would get WTForms'
+    # "not a valid choice" instead of the name of the invoice and what happened to it.
+    invoice_ids = RowCheckboxField("Fakturor", message=NOT_THE_COMPANYS_INVOICES)
     debtor_account = RowChoiceField("Betalas från", message=NOT_AN_OWN_ACCOUNT)
 
-    def __init__(self, *args, companies=(), invoices=(), debtor_accounts=(), **kwargs):
+    def __init__(self, *args, companies=(), debtor_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.company.choices = [SelectChoice(c.id, c.name) for c in companies]
-        self.invoice_ids.choices = [SelectChoice(i.id, i.invoice_number) for i in invoices]
         self.debtor_account.choices = [
             SelectChoice(a.id, paying_account(a)) for a in debtor_accounts
         ]

@@ -274,12 +274,16 @@ class Payment(db.Model):
     """One supplier payment: a copy of what was paid, its Inyett state and its attestation."""
 
     __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("live_invoice_id", name="uq_payments_live_invoice"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Our payment id: EndToEndId in the file and the transaction externalId at Inyett.
     external_id: Mapped[str] = mapped_column(String(35), unique=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("supplier_invoices.id"), index=True)
+    # The invoice again while the payment is live (not undone), NULL once undone: unique, so
+    # the database refuses a second live payment of one invoice (NULLs never collide).
+    live_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_invoices.id"))
     payment_file_id: Mapped[int | None] = mapped_column(ForeignKey("payment_files.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("inyett_batches.id"), index=True)
     supplier_name: Mapped[str] = mapped_column(String(70))
@@ -308,7 +312,7 @@ class Payment(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     company: Mapped[Company] = relationship()
-    invoice: Mapped[SupplierInvoice] = relationship()
+    invoice: Mapped[SupplierInvoice] = relationship(foreign_keys=[invoice_id])
     payment_file: Mapped[PaymentFile | None] = relationship(back_populates="payments")
     batch: Mapped[InyettBatch | None] = relationship(back_populates="payments")
     warnings: Mapped[list["PaymentWarning"]] = relationship(

@@ -1,6 +1,7 @@
 """Ledger data and outbox driving shared by the payment and attestation tests."""
 
 from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func
@@ -21,6 +22,19 @@ from inyett.services.settings import get_settings
 API_KEY = "test-nyckel-0123456789"
 PAYMENT_DATE = date(2026, 11, 26)  # a Thursday
 TODAY = date(2026, 11, 24)
+
+
+def days_ahead(weekday_wanted) -> str:
+    """The first day after today (the real one, as the views take it) whose weekday passes
+    `weekday_wanted`, as typed in a form: a payment date no longer than a week ahead."""
+    day = date.today() + timedelta(days=1)
+    while not weekday_wanted(day.weekday()):
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
+BANK_DAY_SOON = days_ahead(lambda weekday: weekday < 5)
+SATURDAY_SOON = days_ahead(lambda weekday: weekday == 5)
 
 SUPPLIERS = [
     # name, orgnr, account type, account, invoice number, ocr, amount

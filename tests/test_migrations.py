@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 
 from inyett.extensions import db
+from inyett.models import AuditEntry
 from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
@@ -74,3 +75,79 @@ def test_an_upgrade_that_would_lose_duplicates_stops_and_names_them(app, capfd):
         assert "Uppgraderingen avbröts: databasen har dubbletter" in printed
         assert f"(leverantör, fakturanummer, antal): {supplier_id}, F-1, 2" in printed
         assert db.session.scalar(select(func.count(SupplierInvoice.id))) == 2
+
+
+def test_an_upgrade_over_two_live_payments_of_one_invoice_keeps_both_and_says_so(app):
+    # The old check-then-write let a double click pay one invoice twice; the upgrade must not
+    # stop over it, nor choose for the admin which payment the bank should not get.
+    with app.app_context():
+        _empty_database()
+        upgrade(revision="3c9d1e7f5a20")
+        company = Company(name="Bolaget AB", orgnr="5560360793", country="SE")
+        supplier = Supplier(
+            company=company,
+            name="Samma AB",
+            orgnr="5560473521",
+            country="SE",
+            account_type="BGNR",
+            account="50501055",
+        )
+        invoices = [
+            SupplierInvoice(
+                company=company,
+                supplier=supplier,
+                invoice_number=number,
+                amount=Decimal("100.00"),
+                currency="SEK",
+                due_date=date(2026, 12, 1),
+                status="in_payment",
+            )
+            for number in ("F-1", "F-2")
+        ]
+        db.session.add_all(invoices)
+        db.session.commit()
+        twice, once = invoices[0].id, invoices[1].id
+        for external_id, invoice_id, status in (
+            ("P1", twice, "attested"),
+            ("P2", twice, "awaiting_attest"),
+            ("P3", twice, "undone"),
+            ("P4", once, "undone"),
+            ("P5", once, "awaiting_attest"),
+        ):
+            _insert_old_payment(external_id, company.id, invoice_id, status)
+        db.session.remove()
+
+        upgrade()
+
+        live = dict(
+            db.session.execute(text("SELECT external_id, live_invoice_id FROM payments")).all()
+        )
+        assert live == {"P1": twice, "P2": None, "P3": None, "P4": None, "P5": once}
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "upgrade")).one()
+        assert entry.actor == "system"
+        assert entry.summary == (
+            "Vid uppgraderingen låg fakturor i mer än en betalning som inte är ångrad. "
+            "Ångra de betalningar som inte ska betalas: faktura F-1 från Samma AB: P1, P2"
+        )
+
+
+def _insert_old_payment(external_id: str, company_id: int, invoice_id: int, status: str):
+    db.session.execute(
+        text(
+            "INSERT INTO payments (external_id, company_id, invoice_id, supplier_name, "
+            "supplier_country, account_type, account, invoice_number, amount, currency, "
+            "payment_date, created_at, created_by, status, inyett_state, warning_count, "
+            "warnings_acknowledged, version) VALUES (:external_id, :company_id, :invoice_id, "
+            "'Samma AB', 'SE', 'BGNR', '50501055', "
+            "(SELECT invoice_number FROM supplier_invoices WHERE id = :invoice_id), 100, 'SEK', "
+            "'2026-12-01', '2026-11-30 10:00:00', 'betalare', :status, 'inactive', 0, "
+            "false, 1)"
+        ),
+        {
+            "external_id": external_id,
+            "company_id": company_id,
+            "invoice_id": invoice_id,
+            "status": status,
+        },
+    )
+    db.session.commit()

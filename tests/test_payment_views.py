@@ -8,6 +8,8 @@ from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from tests.conftest import Auth
+from tests.payments_helpers import BANK_DAY_SOON
+from tests.payments_helpers import SATURDAY_SOON
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
@@ -27,7 +29,7 @@ def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-05",
+            "payment_date": BANK_DAY_SOON,
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,
@@ -46,7 +48,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
     auth.login("betalare")
     cases = [
         (
-            {"company": "1", "debtor_account": "1", "payment_date": "2099-01-05"},
+            {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON},
             "Välj minst en faktura",
         ),
         (
@@ -62,7 +64,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
             {
                 "company": "1",
                 "debtor_account": "1",
-                "payment_date": "2099-01-04",
+                "payment_date": SATURDAY_SOON,
                 "invoice_ids": invoice_ids[0],
             },
             "bankdag",
@@ -71,16 +73,25 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
             {
                 "company": "1",
                 "debtor_account": "1",
-                "payment_date": "2099-01-05",
+                "payment_date": BANK_DAY_SOON,
                 "invoice_ids": "999",
             },
-            "inte ett giltigt val",
+            "En eller flera fakturor finns inte hos bolaget.",
+        ),
+        (
+            {
+                "company": "1",
+                "debtor_account": "1",
+                "payment_date": BANK_DAY_SOON,
+                "invoice_ids": ["1", "nio", str(2**40)],
+            },
+            "En eller flera fakturor finns inte hos bolaget.",
         ),
         (
             {
                 "company": "77",
                 "debtor_account": "1",
-                "payment_date": "2099-01-05",
+                "payment_date": BANK_DAY_SOON,
                 "invoice_ids": invoice_ids[0],
             },
             "Inte ett giltigt val",
@@ -113,12 +124,12 @@ def test_the_payer_chooses_the_paying_account_and_the_choice_survives_an_error(a
     assert f'<option value="{bank_account}">Bankkonto 5440-0123456 (SEK)</option>' in page
     chosen = {"company": "1", "debtor_account": str(bank_account), "invoice_ids": invoice_ids[0]}
     refused = auth.post(
-        PROPOSAL, {**chosen, "payment_date": "2099-01-04"}, token_from=PROPOSAL
+        PROPOSAL, {**chosen, "payment_date": SATURDAY_SOON}, token_from=PROPOSAL
     ).get_data(as_text=True)
     assert "bankdag" in refused
     assert f'<option selected value="{bank_account}">Bankkonto 5440-0123456' in refused
     assert '<option value="1">Bankgiro 5555-5551 (SEK)</option>' in refused
-    response = auth.post(PROPOSAL, {**chosen, "payment_date": "2099-01-05"}, token_from=PROPOSAL)
+    response = auth.post(PROPOSAL, {**chosen, "payment_date": BANK_DAY_SOON}, token_from=PROPOSAL)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Betalas från Bankkonto 5440-0123456 (SEK)" in page
 
@@ -140,7 +151,7 @@ def test_an_account_not_the_companys_is_a_message_on_the_field(app, client, auth
         db.session.add(Company(name="Andra bolaget AB", orgnr="2021005448", country="SE"))
         others = add_bank_account("Andra bolaget AB")
     auth.login("betalare")
-    fields = {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[0]}
+    fields = {"company": "1", "payment_date": BANK_DAY_SOON, "invoice_ids": invoice_ids[0]}
     for account in (str(others), "999", "", "ett", "99999999999999999999", None):
         data = fields if account is None else {**fields, "debtor_account": account}
         response = auth.post(PROPOSAL, data, token_from=PROPOSAL)
@@ -309,7 +320,7 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-04",
+            "payment_date": SATURDAY_SOON,
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,
@@ -322,7 +333,7 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-05",
+            "payment_date": BANK_DAY_SOON,
             "invoice_ids": invoice_ids[1:2],
         },
         token_from=PROPOSAL,

@@ -97,8 +97,14 @@ def test_the_file_is_a_valid_pain001_with_our_payment_ids_as_end_to_end_ids(ctx)
 def test_invoices_already_in_a_payment_cannot_be_paid_twice(ctx):
     ids = add_invoices()
     create_file(ids[:1])
-    with pytest.raises(PaymentRejected, match="redan med i en betalning"):
+    with pytest.raises(
+        PaymentRejected,
+        match="^Fakturan F-1001 hann tas med i en annan betalning. Listan visar nu de fakturor",
+    ):
         create_file(ids)
+    # Nothing half-saved: the other invoices are still open, in no payment.
+    assert {db.session.get(SupplierInvoice, i).status for i in ids[1:]} == {"open"}
+    assert len(db.session.scalars(select(Payment)).all()) == 1
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ KINDS = {
     "download": "Nedladdning för banken",
     "user": "Användare",
     "company": "Bolag",
+    "upgrade": "Uppgradering",
 }
 
 

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 
+from sqlalchemy import exists
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import pain001
@@ -38,6 +41,7 @@ class PaymentRejected(Exception):
 
 
 NOT_AN_OWN_ACCOUNT = "Välj ett av bolagets egna konton att betala från."
+NOT_THE_COMPANYS_INVOICES = "En eller flera fakturor finns inte hos bolaget."
 CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
 
 
@@ -93,7 +97,8 @@ def create_payment_file(
         raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
     if payment_date.weekday() >= 5:
         raise PaymentRejected("Betaldatum måste vara en bankdag (inte lördag eller söndag).")
-    invoices = _open_invoices(company, invoice_ids)
+    invoices = _invoices_of(company, invoice_ids)
+    _take_out_of_open(invoices)
     payment_file = PaymentFile(
         company=company,
         debtor_account=debtor_account,
@@ -103,8 +108,16 @@ def create_payment_file(
     )
     db.session.add(payment_file)
     settings = settings_service.get_settings()
-    payments = [_payment_for(invoice, payment_file, actor, settings.active) for invoice in invoices]
-    db.session.flush()
+    try:
+        payments = [
+            _payment_for(invoice, payment_file, actor, settings.active) for invoice in invoices
+        ]
+        db.session.flush()
+    except IntegrityError:
+        # An invoice open by its status but still live in a payment from before the database
+        # held the rule: the unique live_invoice_id refuses the second payment.
+        db.session.rollback()
+        raise _taken_meanwhile(invoice_ids) from None
     if settings.active:
         _queue_batches(company, payment_file, payments, settings)
     # Named after the batches have their ids, so that each payment is written once more, not
@@ -223,7 +236,7 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
     result = db.session.execute(
         update(Payment)
         .where(*conditions)
-        .values(status="undone", version=Payment.version + 1)
+        .values(status="undone", live_invoice_id=None, version=Payment.version + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -243,7 +256,7 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
         raise PaymentRejected(why_not_undoable(payment) or CHANGED_MEANWHILE)
     batch = payment.batch
     preview = preview_undo(payment)
-    payment.invoice.status = "open"
+    _reopen_invoice(payment)
     if batch is not None:
         if preview.deletes_batch_at_inyett:
             _queue_delete(batch, payment, preview.co_removed)
@@ -259,6 +272,23 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
     audit.record("undo", actor, _undo_summary(payment, batch, preview))
     commit_or_explain()
     return preview
+
+
+def _reopen_invoice(payment: Payment) -> None:
+    # Back among the open invoices only when no other payment still pays it: two live payments
+    # of one invoice from before the database held the rule would otherwise let a third in.
+    other_live_payment = exists().where(
+        Payment.invoice_id == payment.invoice_id,
+        Payment.id != payment.id,
+        Payment.status != "undone",
+    )
+    db.session.execute(
+        update(SupplierInvoice)
+        .where(SupplierInvoice.id == payment.invoice_id, ~other_live_payment)
+        .values(status="open")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(payment.invoice, ["status"])
 
 
 def _queue_delete(batch: InyettBatch, payment: Payment, co_removed: list[Payment]) -> None:
@@ -328,7 +358,7 @@ def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
     return account
 
 
-def _open_invoices(company: Company, invoice_ids: list[int]) -> list[SupplierInvoice]:
+def _invoices_of(company: Company, invoice_ids: list[int]) -> list[SupplierInvoice]:
     if not invoice_ids:
         raise PaymentRejected("Välj minst en faktura att betala.")
     invoices = list(
@@ -337,25 +367,64 @@ def _open_invoices(company: Company, invoice_ids: list[int]) -> list[SupplierInv
             .where(SupplierInvoice.id.in_(invoice_ids))
             .where(SupplierInvoice.company_id == company.id)
             .order_by(SupplierInvoice.id)
+            # PostgreSQL: two payments of overlapping invoices lock them in the same order, so
+            # the second waits for the first instead of deadlocking with it.
+            .with_for_update()
         )
     )
     if len(invoices) != len(set(invoice_ids)):
-        raise PaymentRejected("En eller flera fakturor finns inte hos bolaget.")
-    taken = [i.invoice_number for i in invoices if i.status != "open"]
-    if taken:
-        raise PaymentRejected("Fakturorna " + ", ".join(taken) + " är redan med i en betalning.")
+        raise PaymentRejected(NOT_THE_COMPANYS_INVOICES)
     return invoices
+
+
+def _take_out_of_open(invoices: list[SupplierInvoice]) -> None:
+    """Mark the invoices in_payment in one conditional UPDATE, or refuse: of two payments of one
+    invoice at the same moment (a double click, two payers) the database lets one match it."""
+    ids = [invoice.id for invoice in invoices]
+    taken = db.session.execute(
+        update(SupplierInvoice)
+        .where(SupplierInvoice.id.in_(ids), SupplierInvoice.status == "open")
+        .values(status="in_payment")
+        .execution_options(synchronize_session="evaluate")
+    )
+    if taken.rowcount != len(ids):
+        db.session.rollback()
+        raise _taken_meanwhile(ids)
+
+
+def _taken_meanwhile(invoice_ids: list[int]) -> PaymentRejected:
+    """The refusal naming the invoices among `invoice_ids` that another payment has now."""
+    in_a_live_payment = exists().where(
+        Payment.live_invoice_id == SupplierInvoice.id, Payment.status != "undone"
+    )
+    numbers = list(
+        db.session.scalars(
+            select(SupplierInvoice.invoice_number)
+            .where(SupplierInvoice.id.in_(invoice_ids))
+            .where(or_(SupplierInvoice.status != "open", in_a_live_payment))
+            .order_by(SupplierInvoice.id)
+        )
+    )
+    if len(numbers) == 1:
+        named = f"Fakturan {numbers[0]}"
+    elif numbers:
+        named = "Fakturorna " + ", ".join(numbers[:-1]) + f" och {numbers[-1]}"
+    else:  # taken and given back again (undone) before we looked
+        named = "En av fakturorna"
+    return PaymentRejected(
+        f"{named} hann tas med i en annan betalning. Listan visar nu de fakturor som är kvar."
+    )
 
 
 def _payment_for(
     invoice: SupplierInvoice, payment_file: PaymentFile, actor: str, inyett_active: bool
 ) -> Payment:
     supplier = invoice.supplier
-    invoice.status = "in_payment"
     payment = Payment(
         external_id=f"t{uuid.uuid4().hex}",  # unique placeholder until the id is known
         company=invoice.company,
         invoice=invoice,
+        live_invoice_id=invoice.id,
         payment_file=payment_file,
         supplier_name=supplier.name,
         supplier_orgnr=supplier.orgnr,

@@ -57,7 +57,6 @@ def proposal():
     invoices = _open_invoices(company.id)
     form = PaymentProposalForm(
         companies=companies,
-        invoices=invoices,
         debtor_accounts=company.debtor_accounts,
         company=company.id,
         payment_date=_next_bank_day(date.today()),
@@ -78,6 +77,8 @@ def proposal():
                 form[rejected.field].errors.append(str(rejected))
             else:
                 form.form_errors.append(str(rejected))
+            # Another payment may have taken some of them meanwhile: show what is left.
+            invoices = _open_invoices(company.id)
         else:
             worker.notify(current_app)
             count = plural(len(payment_file.payments), "betalning", "betalningar")

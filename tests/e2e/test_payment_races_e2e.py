@@ -1,0 +1,208 @@
+"""Real concurrent requests against a real server: a double click, two payers, two people
+undoing or sending again at once. However the requests interleave, no invoice is ever in two
+live payments and whoever loses is told so in Swedish, never with a 500.
+
+Runs on SQLite and, with INYETT_DATABASE_URL, on PostgreSQL. Each round starts its requests
+from one barrier, after every page and CSRF token has been fetched, so that they reach the
+database as close together as the server lets them.
+"""
+
+import threading
+
+import pytest
+import requests
+from sqlalchemy import func
+from sqlalchemy import select
+
+from inyett.extensions import db
+from inyett.models import Payment
+from inyett.models import SupplierInvoice
+from tests.conftest import make_app
+from tests.e2e.conftest import Browserless
+from tests.live_server import serve
+from tests.payments_helpers import BANK_DAY_SOON
+from tests.payments_helpers import add_invoices
+from tests.payments_helpers import create_file
+
+pytestmark = pytest.mark.e2e
+
+ROUNDS = 20
+PROPOSAL = "/betalningar/forslag"
+HTMX = {"HX-Request": "true"}
+TAKEN_MEANWHILE = "hann tas med i en annan betalning. Listan visar nu de fakturor som är kvar."
+
+
+@pytest.fixture
+def server(tmp_path):
+    app = make_app(tmp_path)
+    with serve(app) as url:
+        yield app, url
+
+
+@pytest.fixture
+def logins(server):
+    """Logged-in browsers by username; the same name twice is one session in two tabs."""
+    _app, url = server
+    opened = []
+
+    def login(username: str, same_session_as: Browserless | None = None) -> Browserless:
+        browser = Browserless(url)
+        if same_session_as is None:
+            browser.login(username)
+        else:
+            browser.session.cookies.update(same_session_as.session.cookies)
+        opened.append(browser)
+        return browser
+
+    yield login
+    for browser in opened:
+        browser.close()
+
+
+def at_once(*requests_to_send) -> list[requests.Response]:
+    """Send the prepared requests (callables) from threads released by one barrier."""
+    start = threading.Barrier(len(requests_to_send))
+    answers: list = [None] * len(requests_to_send)
+
+    def send(index, request):
+        start.wait()
+        answers[index] = request()
+
+    threads = [threading.Thread(target=send, args=item) for item in enumerate(requests_to_send)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def proposal_post(browser: Browserless, invoice_ids: list[int]):
+    """A press of Skapa betalning till fil, with the page's token fetched beforehand."""
+    data = {
+        "company": "1",
+        "debtor_account": "1",
+        "payment_date": BANK_DAY_SOON,
+        "invoice_ids": invoice_ids,
+        "csrf_token": browser.token(PROPOSAL),
+    }
+    return lambda: browser.session.post(
+        browser.base_url + PROPOSAL, data=data, allow_redirects=False, timeout=60
+    )
+
+
+def row_post(browser: Browserless, path: str, token_from: str, **data):
+    data["csrf_token"] = browser.token(token_from)
+    return lambda: browser.session.post(
+        browser.base_url + path, data=data, headers=HTMX, timeout=60
+    )
+
+
+def assert_one_live_payment_per_invoice(app) -> None:
+    """No invoice in two live payments, and an invoice is in a payment exactly when one of
+    its payments is live."""
+    with app.app_context():
+        live = (
+            select(Payment.invoice_id, func.count(Payment.id))
+            .where(Payment.status != "undone")
+            .group_by(Payment.invoice_id)
+        )
+        counts = dict(db.session.execute(live).all())
+        assert all(count == 1 for count in counts.values()), counts
+        for invoice in db.session.scalars(select(SupplierInvoice)):
+            expected = "in_payment" if invoice.id in counts else "open"
+            assert invoice.status == expected, invoice.invoice_number
+        db.session.remove()
+
+
+def new_invoices(app) -> list[int]:
+    with app.app_context():
+        ids = add_invoices()
+        db.session.remove()
+        return ids
+
+
+def invoice_number(app, invoice_id: int) -> str:
+    with app.app_context():
+        number = db.session.get(SupplierInvoice, invoice_id).invoice_number
+        db.session.remove()
+        return number
+
+
+def test_a_double_click_on_skapa_betalning_makes_one_file(server, logins):
+    app, _url = server
+    first_tab = logins("betalare")
+    second_tab = logins("betalare", same_session_as=first_tab)
+    for _ in range(ROUNDS):
+        invoice_ids = new_invoices(app)[:2]
+        answers = at_once(
+            proposal_post(first_tab, invoice_ids), proposal_post(second_tab, invoice_ids)
+        )
+        assert sorted(a.status_code for a in answers) == [302, 422], answers
+        loser = next(a for a in answers if a.status_code == 422)
+        assert TAKEN_MEANWHILE in loser.text
+        assert_one_live_payment_per_invoice(app)
+
+
+def test_two_payers_with_overlapping_invoices_share_none(server, logins):
+    app, _url = server
+    payer, admin = logins("betalare"), logins("admin")
+    for _ in range(ROUNDS):
+        first, shared, last, _rest = new_invoices(app)
+        answers = at_once(
+            proposal_post(payer, [first, shared]), proposal_post(admin, [shared, last])
+        )
+        assert sorted(a.status_code for a in answers) == [302, 422], answers
+        loser = next(a for a in answers if a.status_code == 422)
+        assert f"Fakturan {invoice_number(app, shared)} {TAKEN_MEANWHILE}" in loser.text
+        # The loser's list shows what is left to pay, the shared invoice no longer in it.
+        assert f'value="{shared}"' not in loser.text
+        assert_one_live_payment_per_invoice(app)
+
+
+def live_payment(app) -> tuple[int, str]:
+    """A new payment of one invoice, and its version as its row on a page carries it."""
+    with app.app_context():
+        payment = create_file(add_invoices()[:1]).payments[0]
+        seen = (payment.id, str(payment.version))
+        db.session.remove()
+        return seen
+
+
+def test_two_undos_at_once_undo_once(server, logins):
+    app, _url = server
+    payer, attester = logins("betalare"), logins("attestant")
+    for _ in range(ROUNDS):
+        payment_id, version = live_payment(app)
+        undo = f"/betalningar/{payment_id}/angra"
+        answers = at_once(
+            row_post(payer, undo, "/betalningar/filer", version=version),
+            row_post(attester, undo, "/attest", version=version),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], answers
+        loser = next(a for a in answers if a.status_code == 409)
+        # Told as it happened: while the loser's undo ran, or before it began.
+        assert (
+            "Betalningen hann ångras av någon annan." in loser.text
+            or "Betalningen är redan ångrad." in loser.text
+        )
+        assert_one_live_payment_per_invoice(app)
+
+
+def test_an_undo_and_a_new_payment_of_the_reopened_invoice_never_overlap(server, logins):
+    app, _url = server
+    attester, payer = logins("attestant"), logins("betalare")
+    for _ in range(ROUNDS):
+        payment_id, version = live_payment(app)
+        with app.app_context():
+            invoice_id = db.session.get(Payment, payment_id).invoice_id
+            db.session.remove()
+        undo, create = at_once(
+            row_post(attester, f"/betalningar/{payment_id}/angra", "/attest", version=version),
+            proposal_post(payer, [invoice_id]),
+        )
+        assert undo.status_code == 200
+        # Either order is right: a new payment that came before the undo had reopened the
+        # invoice is refused, one that came after pays it.
+        if create.status_code != 302:
+            assert create.status_code == 422 and TAKEN_MEANWHILE in create.text
+        assert_one_live_payment_per_invoice(app)
