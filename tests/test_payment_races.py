@@ -11,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from inyett.extensions import db
+from inyett.models import InyettBatch
 from inyett.models import Payment
 from inyett.models import SupplierInvoice
 from inyett.services import payments
 from inyett.services.payments import PaymentRejected
+from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 
@@ -100,3 +102,56 @@ def test_a_payment_of_invoices_another_request_took_meanwhile_names_them(app):
             create_file(invoice_ids[:3])
         assert db.session.get(SupplierInvoice, invoice_ids[0]).status == "open"
         assert live_payments_of(invoice_ids[0]) == []
+
+
+@pytest.fixture
+def failed_payment_id(app):
+    with app.app_context():
+        activate_inyett()
+        payment = create_file(add_invoices()[:1]).payments[0]
+        payment.inyett_state = "failed"
+        payment.batch.state = "failed"
+        db.session.commit()
+        return payment.id
+
+
+@pytest.fixture
+def removed_payment_id(app):
+    """A payment Inyett dropped with a shared batch, which an attester had attested."""
+    with app.app_context():
+        activate_inyett()
+        payment = create_file(add_invoices()[:1]).payments[0]
+        payment.inyett_state = "removed"
+        payment.batch.state, payment.batch = "deleted", None
+        payment.status, payment.attested_by = "attested", "attestant"
+        db.session.commit()
+        return payment.id
+
+
+@pytest.mark.parametrize("payment_fixture", ["failed_payment_id", "removed_payment_id"])
+def test_two_resends_at_once_send_once_and_the_other_is_told(app, request, payment_fixture):
+    payment_id = request.getfixturevalue(payment_fixture)
+    with app.app_context():
+        mine = db.session.get(Payment, payment_id)
+        batches_before = len(db.session.scalars(select(InyettBatch.id)).all())
+        with app.app_context():
+            payments.resend(db.session.get(Payment, payment_id), actor="admin")
+        with pytest.raises(
+            PaymentRejected, match="^Betalningen hann skickas igen av någon annan.$"
+        ):
+            payments.resend(mine, actor="betalare")
+        db.session.refresh(mine)
+        assert mine.inyett_state == "queued" and mine.batch.state == "queued"
+        new_batches = 1 if payment_fixture == "removed_payment_id" else 0
+        assert len(db.session.scalars(select(InyettBatch.id)).all()) == batches_before + new_batches
+
+
+def test_a_resend_of_a_payment_undone_meanwhile_is_told_so(app, removed_payment_id):
+    with app.app_context():
+        mine = db.session.get(Payment, removed_payment_id)
+        with app.app_context():
+            payments.undo_payment(db.session.get(Payment, removed_payment_id), actor="admin")
+        with pytest.raises(PaymentRejected, match="^Betalningen hann ångras av någon annan.$"):
+            payments.resend(mine, actor="betalare")
+        db.session.refresh(mine)
+        assert (mine.status, mine.batch_id) == ("undone", None)

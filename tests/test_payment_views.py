@@ -7,6 +7,7 @@ from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
+from inyett.services.payments import undo_payment
 from tests.conftest import Auth
 from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import SATURDAY_SOON
@@ -227,6 +228,22 @@ def test_skicka_igen_without_javascript_still_returns_to_the_page(app, client, a
     assert response.status_code == 302 and response.headers["Location"] == "/attest"
     html = attester.client.get("/attest").get_data(as_text=True)
     assert "Betalningen behöver inte skickas igen." in html
+
+
+def test_skicka_igen_on_a_payment_undone_meanwhile_says_so(app, client, auth):
+    # The page was loaded while the payment had Fel; someone undid it before the click.
+    with app.app_context():
+        file_id, failed_id, _ = file_with_failed_payment()
+        undo_payment(db.session.get(Payment, failed_id), actor="attestant")
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    response = auth.post(f"/betalningar/{failed_id}/skicka-igen", token_from=page)
+    # It has left its file: back to the list of files, which says why nothing was sent.
+    assert response.status_code == 302 and response.headers["Location"] == "/betalningar/filer"
+    assert "Betalningen är ångrad." in client.get("/betalningar/filer").get_data(as_text=True)
+    htmx = auth.post(f"/betalningar/{failed_id}/skicka-igen", headers=HTMX, token_from=page)
+    assert htmx.status_code == 409
+    assert "Betalningen är ångrad." in htmx.get_data(as_text=True)
 
 
 def test_the_file_page_polls_only_rows_waiting_for_inyett(app, client, auth):

@@ -324,19 +324,23 @@ def _undo_summary(payment: Payment, batch: InyettBatch | None, preview: UndoPrev
 
 def resend(payment: Payment, *, actor: str) -> None:
     """ "Skicka igen": a failed payment's batch is queued again; a payment removed at Inyett
-    with a shared batch gets a batch of its own."""
+    with a shared batch gets a batch of its own. Of two at once (two people, a double click)
+    exactly one sends; the other is told."""
     if payment.status == "undone":
         raise PaymentRejected("Betalningen är ångrad.")
     if payment.inyett_state == "failed" and payment.batch is not None:
-        outbox.retry(payment.batch, actor=actor)
+        try:
+            outbox.retry(payment.batch, actor=actor)
+        except outbox.NothingToRetry:
+            raise PaymentRejected(_explain_lost_resend(payment)) from None
         return
     if payment.inyett_state != "removed":
         raise PaymentRejected("Betalningen behöver inte skickas igen.")
     settings = settings_service.get_settings()
     if not settings.active:
         raise PaymentRejected("Inyett-kopplingen är inte aktiv.")
+    _take_for_resend(payment)
     _queue_batches(payment.company, payment.payment_file, [payment], settings, single=True)
-    payment.inyett_error = None
     summary = f"{payment.external_id} köad igen som egen batch"
     if payment.status == "attested":
         # It was attested on an answer Inyett has since dropped: the new answer must be seen
@@ -346,7 +350,34 @@ def resend(payment: Payment, *, actor: str) -> None:
         payment.attested_by = payment.attested_at = None
         payment.warnings_acknowledged = False
     audit.record("inyett_send", actor, summary)
-    db.session.commit()
+    commit_or_explain()
+
+
+def _take_for_resend(payment: Payment) -> None:
+    # One conditional UPDATE: of two resends (or a resend and an undo) only one matches.
+    result = db.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.status != "undone",
+            Payment.inyett_state == "removed",
+        )
+        .values(inyett_state="queued", inyett_error=None, version=Payment.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise PaymentRejected(_explain_lost_resend(payment))
+    db.session.refresh(payment)
+
+
+def _explain_lost_resend(payment: Payment) -> str:
+    db.session.refresh(payment)
+    if payment.status == "undone":
+        return "Betalningen hann ångras av någon annan."
+    if payment.inyett_state not in ("failed", "removed"):
+        return "Betalningen hann skickas igen av någon annan."
+    return CHANGED_MEANWHILE
 
 
 def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:

@@ -168,11 +168,13 @@ def row(payment_id: int):
 def resend(payment_id: int):
     """Skicka igen: queue a failed or removed payment for Inyett again; htmx gets its row."""
     payment = _payment(payment_id)
-    return row_actions.resend(
-        payment,
-        render_row=_render_row,
-        back_to=url_for("payments.payment_file", file_id=payment.payment_file_id),
+    # An undone payment has left its file: back to the list of files, not to no file.
+    back_to = (
+        url_for("payments.payment_file", file_id=payment.payment_file_id)
+        if payment.payment_file_id is not None
+        else url_for("payments.payment_files")
     )
+    return row_actions.resend(payment, render_row=_render_row, back_to=back_to)
 
 
 @bp.get("/<int:payment_id>/angra")

@@ -15,12 +15,14 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from inyett.extensions import db
+from inyett.models import InyettBatch
 from inyett.models import Payment
 from inyett.models import SupplierInvoice
 from tests.conftest import make_app
 from tests.e2e.conftest import Browserless
 from tests.live_server import serve
 from tests.payments_helpers import BANK_DAY_SOON
+from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 
@@ -206,3 +208,41 @@ def test_an_undo_and_a_new_payment_of_the_reopened_invoice_never_overlap(server,
         if create.status_code != 302:
             assert create.status_code == 422 and TAKEN_MEANWHILE in create.text
         assert_one_live_payment_per_invoice(app)
+
+
+@pytest.mark.parametrize("inyett_state", ["failed", "removed"])
+def test_two_skicka_igen_at_once_send_once(server, logins, inyett_state):
+    app, _url = server
+    with app.app_context():
+        activate_inyett()
+    payer, attester = logins("betalare"), logins("attestant")
+    for _ in range(ROUNDS):
+        with app.app_context():
+            payment = create_file(add_invoices()[:1]).payments[0]
+            payment.inyett_state = inyett_state
+            if inyett_state == "failed":
+                payment.batch.state = "failed"
+            else:
+                payment.batch.state, payment.batch = "deleted", None
+            db.session.commit()
+            payment_id = payment.id
+            batches_before = db.session.scalar(select(func.count(InyettBatch.id)))
+            db.session.remove()
+        answers = at_once(
+            row_post(payer, f"/betalningar/{payment_id}/skicka-igen", "/betalningar/filer"),
+            row_post(attester, f"/attest/{payment_id}/skicka-igen", "/attest"),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], answers
+        loser = next(a for a in answers if a.status_code == 409)
+        # While the loser's resend ran, or before it began (the row then no longer offers it).
+        assert (
+            "Betalningen hann skickas igen av någon annan." in loser.text
+            or "Betalningen behöver inte skickas igen." in loser.text
+        )
+        with app.app_context():
+            payment = db.session.get(Payment, payment_id)
+            assert payment.inyett_state == "queued" and payment.batch.state == "queued"
+            batches_after = db.session.scalar(select(func.count(InyettBatch.id)))
+            db.session.remove()
+        # A removed payment gets one batch of its own, a failed one its old batch again.
+        assert batches_after - batches_before == (1 if inyett_state == "removed" else 0)
