@@ -1,3 +1,6 @@
+from datetime import date
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from inyett import api_client
@@ -7,6 +10,7 @@ from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
+from inyett.models import SupplierInvoice
 from inyett.services.payments import undo_payment
 from tests.conftest import Auth
 from tests.payments_helpers import BANK_DAY_SOON
@@ -244,6 +248,35 @@ def test_skicka_igen_on_a_payment_undone_meanwhile_says_so(app, client, auth):
     htmx = auth.post(f"/betalningar/{failed_id}/skicka-igen", headers=HTMX, token_from=page)
     assert htmx.status_code == 409
     assert "Betalningen är ångrad." in htmx.get_data(as_text=True)
+
+
+def test_a_payment_date_more_than_a_year_ahead_is_refused_at_the_field(app, client, auth):
+    with app.app_context():
+        invoice_id = add_invoices()[0]
+    auth.login("betalare")
+    latest = date.today() + timedelta(days=365)
+    response = auth.post(
+        PROPOSAL,
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": "9999-12-31",
+            "invoice_ids": invoice_id,
+        },
+        token_from=PROPOSAL,
+    )
+    assert response.status_code == 422
+    field = field_of(response.get_data(as_text=True), "payment_date")
+    assert f"Betaldatum kan ligga högst ett år fram i tiden, senast {latest.isoformat()}." in field
+    with app.app_context():
+        assert db.session.scalars(select(PaymentFile)).all() == []
+        assert db.session.get(SupplierInvoice, invoice_id).status == "open"
+
+
+def field_of(html: str, name: str) -> str:
+    """The form field `name` as drawn on the page: its label, input and errors."""
+    start = html.rindex('<div class="field', 0, html.index(f'id="{name}"'))
+    return html[start : html.index("</div>", start)]
 
 
 def test_the_file_page_polls_only_rows_waiting_for_inyett(app, client, auth):

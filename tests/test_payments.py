@@ -126,6 +126,29 @@ def test_payment_dates_in_the_past_or_on_weekends_are_refused(ctx, payment_date,
     assert db.session.scalars(select(Payment)).all() == []
 
 
+def test_a_payment_date_may_be_a_year_ahead_but_not_a_day_more(ctx):
+    ids = add_invoices()
+    company = db.session.get(SupplierInvoice, ids[0]).company
+
+    def pay(invoice_ids, payment_date):
+        return payments.create_payment_file(
+            company.id,
+            invoice_ids,
+            payment_date,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="b",
+            today=TODAY,
+        )
+
+    with pytest.raises(PaymentRejected) as rejected:
+        pay(ids[:1], date(2027, 11, 25))  # a Thursday, a year and a day after TODAY
+    assert str(rejected.value) == (
+        "Betaldatum kan ligga högst ett år fram i tiden, senast 2027-11-24."
+    )
+    assert rejected.value.field == "payment_date"
+    assert pay(ids[:1], date(2027, 11, 24)).payment_date == date(2027, 11, 24)
+
+
 def add_bank_account(company_name="Testbolaget AB") -> DebtorAccount:
     """A bank account for the company to pay from, after its bankgiro."""
     company = db.session.scalar(select(Company).where(Company.name == company_name))

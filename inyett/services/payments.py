@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import exists
 from sqlalchemy import or_
@@ -43,6 +44,8 @@ class PaymentRejected(Exception):
 NOT_AN_OWN_ACCOUNT = "Välj ett av bolagets egna konton att betala från."
 NOT_THE_COMPANYS_INVOICES = "En eller flera fakturor finns inte hos bolaget."
 CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
+# How far ahead a payment may be dated: further is a typing mistake, not a plan.
+LATEST_PAYMENT_DAYS = 365
 
 
 def explain_lost_race(payment: Payment) -> str:
@@ -93,10 +96,7 @@ def create_payment_file(
             "En administratör lägger till det under Systeminställningar › Bolag."
         )
     debtor_account = _debtor_account(company, debtor_account_id)
-    if payment_date < today:
-        raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
-    if payment_date.weekday() >= 5:
-        raise PaymentRejected("Betaldatum måste vara en bankdag (inte lördag eller söndag).")
+    _check_payment_date(payment_date, today)
     invoices = _invoices_of(company, invoice_ids)
     _take_out_of_open(invoices)
     payment_file = PaymentFile(
@@ -378,6 +378,19 @@ def _explain_lost_resend(payment: Payment) -> str:
     if payment.inyett_state not in ("failed", "removed"):
         return "Betalningen hann skickas igen av någon annan."
     return CHANGED_MEANWHILE
+
+
+def _check_payment_date(payment_date: date, today: date) -> None:
+    if payment_date < today:
+        raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
+    if payment_date.weekday() >= 5:
+        raise PaymentRejected("Betaldatum måste vara en bankdag (inte lördag eller söndag).")
+    latest = today + timedelta(days=LATEST_PAYMENT_DAYS)
+    if payment_date > latest:
+        raise PaymentRejected(
+            f"Betaldatum kan ligga högst ett år fram i tiden, senast {latest.isoformat()}.",
+            field="payment_date",
+        )
 
 
 def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
