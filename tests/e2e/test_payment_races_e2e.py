@@ -1,6 +1,7 @@
 """Real concurrent requests against a real server: a double click, two payers, two people
-undoing or sending again at once. However the requests interleave, no invoice is ever in two
-live payments and whoever loses is told so in Swedish, never with a 500.
+undoing or sending again at once, a supplier, an invoice or a file entered twice at once.
+However the requests interleave, no invoice is ever in two live payments nor in the ledger
+twice, and whoever loses is told so in Swedish, never with a 500.
 
 Runs on SQLite and, with INYETT_DATABASE_URL, on PostgreSQL. Each round starts its requests
 from one barrier, after every page and CSRF token has been fetched, so that they reach the
@@ -17,7 +18,10 @@ from sqlalchemy import select
 from inyett.extensions import db
 from inyett.models import InyettBatch
 from inyett.models import Payment
+from inyett.models import Supplier
 from inyett.models import SupplierInvoice
+from inyett.services.ledger import ADDED_MEANWHILE
+from inyett.services.ledger import CSV_COLUMNS
 from tests.conftest import make_app
 from tests.e2e.conftest import Browserless
 from tests.live_server import serve
@@ -31,6 +35,7 @@ pytestmark = pytest.mark.e2e
 ROUNDS = 20
 PROPOSAL = "/betalningar/forslag"
 HTMX = {"HX-Request": "true"}
+HEADER = ";".join(CSV_COLUMNS)
 TAKEN_MEANWHILE = "hann tas med i en annan betalning. Listan visar nu de fakturor som är kvar."
 
 
@@ -246,3 +251,97 @@ def test_two_skicka_igen_at_once_send_once(server, logins, inyett_state):
             db.session.remove()
         # A removed payment gets one batch of its own, a failed one its old batch again.
         assert batches_after - batches_before == (1 if inyett_state == "removed" else 0)
+
+
+def plusgiro(number: int) -> str:
+    """A Plusgiro number of its own for each `number`, with its check digit (Luhn)."""
+    digits = f"1{number:04d}"
+    total = sum(
+        (2 * int(d) - 9 if 2 * int(d) > 9 else 2 * int(d)) if i % 2 == 0 else int(d)
+        for i, d in enumerate(reversed(digits))
+    )
+    return digits + str(-total % 10)
+
+
+def ledger_post(browser: Browserless, path: str, data: dict, files=None):
+    data = {**data, "csrf_token": browser.token("/reskontra")}
+    return lambda: browser.session.post(
+        f"{browser.base_url}/reskontra/{path}?company=1",
+        data=data,
+        files=files,
+        allow_redirects=False,
+        timeout=60,
+    )
+
+
+def test_a_double_click_on_lagg_till_leverantor_and_ny_faktura_stores_each_once(server, logins):
+    app, _url = server
+    first_tab = logins("betalare")
+    second_tab = logins("betalare", same_session_as=first_tab)
+    for round_number in range(ROUNDS):
+        supplier = {
+            "name": f"Dubbelklick {round_number} AB",
+            "orgnr": "",
+            "country": "SE",
+            "account_type": "PGNR",
+            "account": plusgiro(round_number),
+        }
+        answers = at_once(
+            *(ledger_post(tab, "leverantorer", supplier) for tab in (first_tab, second_tab))
+        )
+        assert sorted(a.status_code for a in answers) == [302, 422], answers
+        loser = next(a for a in answers if a.status_code == 422)
+        assert "Leverantören finns redan" in loser.text or ADDED_MEANWHILE in loser.text
+        with app.app_context():
+            supplier_id = db.session.scalars(
+                select(Supplier.id).where(Supplier.name == supplier["name"])
+            ).one()
+            db.session.remove()
+        invoice = {
+            "supplier": str(supplier_id),
+            "invoice_number": "F-1",
+            "ocr": "",
+            "message": "Faktura F-1",
+            "amount": "100,00",
+            "currency": "SEK",
+            "due_date": BANK_DAY_SOON,
+        }
+        answers = at_once(
+            *(ledger_post(tab, "fakturor", invoice) for tab in (first_tab, second_tab))
+        )
+        assert sorted(a.status_code for a in answers) == [302, 422], answers
+        loser = next(a for a in answers if a.status_code == 422)
+        assert "Faktura F-1 från" in loser.text or ADDED_MEANWHILE in loser.text
+
+
+def test_one_file_imported_twice_at_once_is_imported_once(server, logins):
+    app, _url = server
+    payer, admin = logins("betalare"), logins("admin")
+    for round_number in range(ROUNDS):
+        # A supplier new to the ledger each round: both imports would make it.
+        account, number = plusgiro(round_number + ROUNDS), f"N-{round_number}"
+        row = f"Ny {round_number} AB;;SE;PGNR;{account};{number};;Faktura {number};100,00;SEK;"
+        csv = f"{HEADER}\n{row}{BANK_DAY_SOON}\n".encode()
+        answers = at_once(
+            *(
+                ledger_post(browser, "import", {}, files={"file": ("fakturor.csv", csv)})
+                for browser in (payer, admin)
+            )
+        )
+        assert sorted(a.status_code for a in answers) == [302, 422], answers
+        loser = next(a for a in answers if a.status_code == 422)
+        assert "Filen importerades inte" in loser.text or ADDED_MEANWHILE in loser.text
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count(Supplier.id)).where(Supplier.name.like("Ny %")))
+            == ROUNDS
+        )
+        assert (
+            db.session.scalar(
+                select(func.count(SupplierInvoice.id)).where(
+                    SupplierInvoice.invoice_number.like("N-%")
+                )
+            )
+            == ROUNDS
+        )
+        db.session.remove()
