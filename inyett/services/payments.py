@@ -213,10 +213,8 @@ def undo_payment(
         raise PaymentRejected(explain_lost_race(payment))
     batch_id = payment.batch_id
     # Hold the batch like a worker does, so that it is not being sent while we change it.
-    if batch_id is not None and not outbox.claim(batch_id, f"undo-{payment.id}", utcnow()):
-        raise PaymentRejected(
-            "Betalningen skickas till Inyett just nu. Försök igen om en liten stund."
-        )
+    if batch_id is not None and not outbox.claim(batch_id, _undo_claim(payment), utcnow()):
+        raise PaymentRejected(_why_batch_is_held(payment, batch_id))
     try:
         preview = _undo_claimed(payment, actor, expected_version)
     except PaymentRejected:
@@ -225,6 +223,23 @@ def undo_payment(
             db.session.commit()
         raise
     return preview
+
+
+def _undo_claim(payment: Payment) -> str:
+    return f"undo-{payment.id}"
+
+
+def _why_batch_is_held(payment: Payment, batch_id: int) -> str:
+    # Read as stored now (the failed claim has committed): who holds the batch, and whether an
+    # undo of this payment finished meanwhile.
+    if payment.status == "undone":
+        return "Betalningen hann ångras av någon annan."
+    holder = db.session.get(InyettBatch, batch_id).claimed_by or ""
+    if holder == _undo_claim(payment):
+        return "Betalningen ångras just nu av någon annan."
+    if holder.startswith("undo-"):
+        return "En annan betalning i samma batch ångras just nu. Försök igen om en liten stund."
+    return "Betalningen skickas till Inyett just nu. Försök igen om en liten stund."
 
 
 def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) -> UndoPreview:
