@@ -108,16 +108,7 @@ def create_payment_file(
     )
     db.session.add(payment_file)
     settings = settings_service.get_settings()
-    try:
-        payments = [
-            _payment_for(invoice, payment_file, actor, settings.active) for invoice in invoices
-        ]
-        db.session.flush()
-    except IntegrityError:
-        # An invoice open by its status but still live in a payment from before the database
-        # held the rule: the unique live_invoice_id refuses the second payment.
-        db.session.rollback()
-        raise _taken_meanwhile(invoice_ids) from None
+    payments = _stored_payments(invoices, payment_file, actor, settings.active)
     if settings.active:
         _queue_batches(company, payment_file, payments, settings)
     # Named after the batches have their ids, so that each payment is written once more, not
@@ -473,6 +464,20 @@ def _taken_meanwhile(invoice_ids: list[int]) -> PaymentRejected:
     return PaymentRejected(
         f"{named} hann tas med i en annan betalning. Listan visar nu de fakturor som är kvar."
     )
+
+
+def _stored_payments(
+    invoices: list[SupplierInvoice], payment_file: PaymentFile, actor: str, inyett_active: bool
+) -> list[Payment]:
+    try:
+        payments = [_payment_for(i, payment_file, actor, inyett_active) for i in invoices]
+        db.session.flush()
+    except IntegrityError:
+        # An invoice open by its status but still live in a payment from before the database
+        # held the rule: the unique live_invoice_id refuses the second payment.
+        db.session.rollback()
+        raise _taken_meanwhile([invoice.id for invoice in invoices]) from None
+    return payments
 
 
 def _payment_for(
