@@ -36,6 +36,7 @@ from inyett.services.ledger import CURRENCIES
 from inyett.services.payees import country_names
 from inyett.services.payments import EXCHANGE_LABEL
 from inyett.services.payments import NOT_AN_OWN_ACCOUNT
+from inyett.services.payments import NOT_THE_COMPANYS_INVOICES
 from inyett.services.settings import BATCH_REFERENCE_MAX_LENGTH
 
 
@@ -68,6 +69,22 @@ class TextDateField(DateField):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class RowCheckboxField(MultiCheckboxField):
+    """Checkboxes of stored rows by id. Which of them may be used needs stored state, so a
+    service decides; a value that is no row id gets `message` (see RowChoiceField)."""
+
+    def __init__(self, label, *, message, **kwargs):
+        super().__init__(label, coerce=database_id, validate_choice=False, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [database_id(value) for value in valuelist]
+        except ValueError:
+            self.data = []
+            raise ValueError(self.message) from None
 
 
 class RowChoiceField(SelectField):
@@ -200,14 +217,10 @@ class PaymentProposalForm(SwedishForm):
     payment_date = TextDateField(
         "Betaldatum", validators=[InputRequired("Ange betaldatum som ÅÅÅÅ-MM-DD.")]
     )
-    # The page shows only some of the open invoices, and one may be paid by someone else after
-    # the page was shown: services.payments says which ticked invoice cannot be paid, and why.
-    invoice_ids = MultiCheckboxField(
-        "Fakturor",
-        coerce=database_id,
-        validate_choice=False,
-        invalid_value_message="Välj fakturorna i listan.",
-    )
+    # Which invoices are still open is for the service to say, in the same transaction that
+    # takes them: checked here against the page's list, one taken meanwhile would get WTForms'
+    # "not a valid choice" instead of the name of the invoice and what happened to it.
+    invoice_ids = RowCheckboxField("Fakturor", message=NOT_THE_COMPANYS_INVOICES)
     debtor_account = RowChoiceField("Betalas från", message=NOT_AN_OWN_ACCOUNT)
     exchange_confirmed = BooleanField(EXCHANGE_LABEL)
 

@@ -1,6 +1,7 @@
 """Ledger data and outbox driving shared by the payment and attestation tests."""
 
 from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func
@@ -8,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy import select
 
 from inyett import secret_box
+from inyett.bankfiles import calendar as bank_calendar
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import DebtorAccount
@@ -21,6 +23,20 @@ from inyett.services.settings import get_settings
 API_KEY = "test-nyckel-0123456789"
 PAYMENT_DATE = date(2026, 11, 26)  # a Thursday
 TODAY = date(2026, 11, 24)
+
+
+def saturday_soon() -> str:
+    """The first Saturday after today (the real one, as the views take it), as typed in a
+    form."""
+    day = date.today() + timedelta(days=1)
+    while day.weekday() != 5:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
+# After today, and a bank day of the test company's country (not julafton, say), as typed.
+BANK_DAY_SOON = bank_calendar.next_bank_day("SE", date.today() + timedelta(days=1)).isoformat()
+SATURDAY_SOON = saturday_soon()
 
 SUPPLIERS = [
     # name, orgnr, account type, account, invoice number, ocr, amount

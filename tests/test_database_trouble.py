@@ -16,6 +16,7 @@ from tests.conftest import PASSWORD
 from tests.conftest import Auth
 from tests.conftest import csrf_token
 from tests.conftest import make_app
+from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import add_invoices
 
 PROPOSAL = "/betalningar/forslag"
@@ -38,7 +39,7 @@ def propose(auth, invoice_ids, headers=None):
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-05",
+            "payment_date": BANK_DAY_SOON,
             "invoice_ids": invoice_ids,
         },
         headers=headers,

@@ -154,6 +154,28 @@ def test_add_supplier_and_invoice_views(app, client, auth):
     assert "F-9" in page and "1\xa0234,50" in page and "5050-1055" in page
 
 
+def test_the_same_supplier_twice_is_refused_naming_the_one_there(app, client, auth):
+    # A second copy would take invoice F-1 once more, so that it could be paid twice.
+    auth.login("betalare")
+    for form in (SUPPLIER_FORM, {**SUPPLIER_FORM, "name": "Nytt AB igen"}):
+        response = auth.post("/reskontra/leverantorer?company=1", form, token_from="/reskontra")
+    assert response.status_code == 422
+    assert (
+        "Leverantören finns redan: Nytt AB, Bankgiro 5050-1055 med samma organisationsnummer. "
+        "Lägg fakturorna på den."
+    ) in response.get_data(as_text=True)
+    without_orgnr = {**SUPPLIER_FORM, "orgnr": "", "account": "160-9908"}
+    for _ in range(2):
+        response = auth.post(
+            "/reskontra/leverantorer?company=1", without_orgnr, token_from="/reskontra"
+        )
+    assert "Leverantören finns redan: Nytt AB, Bankgiro 160-9908. Lägg" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert count(Supplier) == 2
+
+
 def post_file(auth, body: bytes, name="fakturor.csv"):
     return auth.post(
         "/reskontra/import?company=1",

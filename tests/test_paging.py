@@ -12,6 +12,7 @@ from inyett.models import PaymentFile
 from inyett.services import ledger
 from inyett.services.paging import PAGE_SIZE
 from tests.ledger_helpers import many_suppliers_csv
+from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import add_many_invoices
 
 PROPOSAL = "/betalningar/forslag"
@@ -68,7 +69,7 @@ def test_invoices_ticked_on_a_later_page_are_paid_and_an_error_keeps_the_page(
     assert invoice_boxes(html)[0] == str(many_invoices[PAGE_SIZE])
     for invoice_id in chosen:
         assert re.search(rf'value="{invoice_id}" id="invoice-{invoice_id}"[^>]*checked', html)
-    created = auth.post(PROPOSAL, {**form, "payment_date": "2099-01-05"}, token_from=PROPOSAL)
+    created = auth.post(PROPOSAL, {**form, "payment_date": BANK_DAY_SOON}, token_from=PROPOSAL)
     assert created.status_code == 302
     with app.app_context():
         (payment_file,) = db.session.scalars(select(PaymentFile)).all()
@@ -81,13 +82,13 @@ def test_an_invoice_paid_meanwhile_is_refused_by_its_number_not_as_an_invalid_ch
     auth.login("betalare")
     response = auth.post(
         PROPOSAL,
-        {"company": "1", "debtor_account": "1", "payment_date": "2099-01-05", "invoice_ids": "9"},
+        {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON, "invoice_ids": "9"},
         token_from=PROPOSAL,
     )
     assert response.status_code == 302
     response = auth.post(
         PROPOSAL,
-        {"company": "1", "debtor_account": "1", "payment_date": "2099-01-05", "invoice_ids": "9"},
+        {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON, "invoice_ids": "9"},
         token_from=PROPOSAL,
     )
     assert response.status_code == 422

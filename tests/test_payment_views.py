@@ -1,4 +1,5 @@
 from datetime import date
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,10 @@ from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
+from inyett.services.payments import undo_payment
 from tests.conftest import Auth
+from tests.payments_helpers import BANK_DAY_SOON
+from tests.payments_helpers import SATURDAY_SOON
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
@@ -58,7 +62,7 @@ def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-05",
+            "payment_date": BANK_DAY_SOON,
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,
@@ -77,7 +81,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
     auth.login("betalare")
     cases = [
         (
-            {"company": "1", "debtor_account": "1", "payment_date": "2099-01-05"},
+            {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON},
             "Välj minst en faktura",
         ),
         (
@@ -93,7 +97,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
             {
                 "company": "1",
                 "debtor_account": "1",
-                "payment_date": "2099-01-04",
+                "payment_date": SATURDAY_SOON,
                 "invoice_ids": invoice_ids[0],
             },
             "bankdag",
@@ -102,8 +106,17 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
             {
                 "company": "1",
                 "debtor_account": "1",
-                "payment_date": "2099-01-05",
+                "payment_date": BANK_DAY_SOON,
                 "invoice_ids": "999",
+            },
+            "En eller flera fakturor finns inte hos bolaget.",
+        ),
+        (
+            {
+                "company": "1",
+                "debtor_account": "1",
+                "payment_date": BANK_DAY_SOON,
+                "invoice_ids": ["1", "nio", str(2**40)],
             },
             "En eller flera fakturor finns inte hos bolaget.",
         ),
@@ -111,7 +124,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
             {
                 "company": "77",
                 "debtor_account": "1",
-                "payment_date": "2099-01-05",
+                "payment_date": BANK_DAY_SOON,
                 "invoice_ids": invoice_ids[0],
             },
             "Inte ett giltigt val",
@@ -146,12 +159,12 @@ def test_the_payer_chooses_the_paying_account_and_the_choice_survives_an_error(a
     assert f'<option value="{bank_account}">Bankkonto 5440-0123456 (SEK)</option>' in page
     chosen = {"company": "1", "debtor_account": str(bank_account), "invoice_ids": invoice_ids[0]}
     refused = auth.post(
-        PROPOSAL, {**chosen, "payment_date": "2099-01-04"}, token_from=PROPOSAL
+        PROPOSAL, {**chosen, "payment_date": SATURDAY_SOON}, token_from=PROPOSAL
     ).get_data(as_text=True)
     assert "bankdag" in refused
     assert f'<option selected value="{bank_account}">Bankkonto 5440-0123456' in refused
     assert '<option value="1">Bankkonto 6000-123456789 (SEK)</option>' in refused
-    response = auth.post(PROPOSAL, {**chosen, "payment_date": "2099-01-05"}, token_from=PROPOSAL)
+    response = auth.post(PROPOSAL, {**chosen, "payment_date": BANK_DAY_SOON}, token_from=PROPOSAL)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Betalas från Bankkonto 5440-0123456 (SEK)" in page
 
@@ -173,7 +186,7 @@ def test_an_account_not_the_companys_is_a_message_on_the_field(app, client, auth
         db.session.add(Company(name="Andra bolaget AB", orgnr="2021005448", country="SE"))
         others = add_bank_account("Andra bolaget AB")
     auth.login("betalare")
-    fields = {"company": "1", "payment_date": "2099-01-05", "invoice_ids": invoice_ids[0]}
+    fields = {"company": "1", "payment_date": BANK_DAY_SOON, "invoice_ids": invoice_ids[0]}
     for account in (str(others), "999", "", "ett", "99999999999999999999", None):
         data = fields if account is None else {**fields, "debtor_account": account}
         response = auth.post(PROPOSAL, data, token_from=PROPOSAL)
@@ -249,6 +262,51 @@ def test_skicka_igen_without_javascript_still_returns_to_the_page(app, client, a
     assert response.status_code == 302 and response.headers["Location"] == "/attest"
     html = attester.client.get("/attest").get_data(as_text=True)
     assert "Betalningen behöver inte skickas igen." in html
+
+
+def test_skicka_igen_on_a_payment_undone_meanwhile_says_so(app, client, auth):
+    # The page was loaded while the payment had Fel; someone undid it before the click.
+    with app.app_context():
+        file_id, failed_id, _ = file_with_failed_payment()
+        undo_payment(db.session.get(Payment, failed_id), actor="attestant")
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    response = auth.post(f"/betalningar/{failed_id}/skicka-igen", token_from=page)
+    # It has left its file: back to the list of files, which says why nothing was sent.
+    assert response.status_code == 302 and response.headers["Location"] == "/betalningar/filer"
+    assert "Betalningen är ångrad." in client.get("/betalningar/filer").get_data(as_text=True)
+    htmx = auth.post(f"/betalningar/{failed_id}/skicka-igen", headers=HTMX, token_from=page)
+    assert htmx.status_code == 409
+    assert "Betalningen är ångrad." in htmx.get_data(as_text=True)
+
+
+def test_a_payment_date_more_than_a_year_ahead_is_refused_at_the_field(app, client, auth):
+    with app.app_context():
+        invoice_id = add_invoices()[0]
+    auth.login("betalare")
+    latest = date.today() + timedelta(days=365)
+    response = auth.post(
+        PROPOSAL,
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": "9999-12-31",
+            "invoice_ids": invoice_id,
+        },
+        token_from=PROPOSAL,
+    )
+    assert response.status_code == 422
+    field = field_of(response.get_data(as_text=True), "payment_date")
+    assert f"Betaldatum kan ligga högst ett år fram i tiden, senast {latest.isoformat()}." in field
+    with app.app_context():
+        assert db.session.scalars(select(PaymentFile)).all() == []
+        assert db.session.get(SupplierInvoice, invoice_id).status == "open"
+
+
+def field_of(html: str, name: str) -> str:
+    """The form field `name` as drawn on the page: its label, input and errors."""
+    start = html.rindex('<div class="field', 0, html.index(f'id="{name}"'))
+    return html[start : html.index("</div>", start)]
 
 
 def test_the_file_page_polls_only_rows_waiting_for_inyett(app, client, auth):
@@ -342,7 +400,7 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-04",
+            "payment_date": SATURDAY_SOON,
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,
@@ -355,7 +413,7 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-05",
+            "payment_date": BANK_DAY_SOON,
             "invoice_ids": invoice_ids[1:2],
         },
         token_from=PROPOSAL,
@@ -436,7 +494,7 @@ def test_a_file_the_schema_refuses_is_a_swedish_answer_and_nothing_is_saved(app,
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-05",
+            "payment_date": BANK_DAY_SOON,
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,

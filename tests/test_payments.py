@@ -138,8 +138,14 @@ def test_the_file_is_a_valid_pain001_with_our_payment_ids_as_end_to_end_ids(ctx)
 def test_invoices_already_in_a_payment_cannot_be_paid_twice(ctx):
     ids = add_invoices()
     create_file(ids[:1])
-    with pytest.raises(PaymentRejected, match="redan med i en betalning"):
+    with pytest.raises(
+        PaymentRejected,
+        match="^Fakturan F-1001 hann tas med i en annan betalning. Listan visar nu de fakturor",
+    ):
         create_file(ids)
+    # Nothing half-saved: the other invoices are still open, in no payment.
+    assert {db.session.get(SupplierInvoice, i).status for i in ids[1:]} == {"open"}
+    assert len(db.session.scalars(select(Payment)).all()) == 1
 
 
 @pytest.mark.parametrize(
@@ -232,6 +238,29 @@ def test_a_file_dated_on_a_norwegian_bank_day_that_is_no_swedish_one_is_created(
         today=TODAY,
     )
     assert payment_file.payment_date == date(2026, 12, 31)
+
+
+def test_a_payment_date_may_be_a_year_ahead_but_not_a_day_more(ctx):
+    ids = add_invoices()
+    company = db.session.get(SupplierInvoice, ids[0]).company
+
+    def pay(invoice_ids, payment_date):
+        return payments.create_payment_file(
+            company.id,
+            invoice_ids,
+            payment_date,
+            debtor_account_id=company.debtor_accounts[0].id,
+            actor="b",
+            today=TODAY,
+        )
+
+    with pytest.raises(PaymentRejected) as rejected:
+        pay(ids[:1], date(2027, 11, 25))  # a Thursday, a year and a day after TODAY
+    assert str(rejected.value) == (
+        "Betaldatum kan ligga högst ett år fram i tiden, senast 2027-11-24."
+    )
+    assert rejected.value.field == "payment_date"
+    assert pay(ids[:1], date(2027, 11, 24)).payment_date == date(2027, 11, 24)
 
 
 def add_bank_account(company_name="Testbolaget AB") -> DebtorAccount:

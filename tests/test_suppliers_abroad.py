@@ -19,6 +19,7 @@ from inyett.services import payments
 from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import LedgerRejected
 from inyett.services.payments import PaymentRejected
+from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import create_file
 
@@ -219,7 +220,9 @@ def test_foreign_currency_to_a_swedish_account_or_giro_is_refused_at_entry(
 def norwegian_company() -> Company:
     company = Company(name="Norsk AS", orgnr="988077917", country="NO")
     company.debtor_accounts.append(
-        DebtorAccount(account_type="BBAN", account="86011117947", currency="NOK")
+        DebtorAccount(
+            account_type="BBAN", account="86011117947", currency="NOK", agreement_id="NO-1"
+        )
     )
     db.session.add(company)
     db.session.commit()
@@ -282,9 +285,9 @@ def test_a_usd_invoice_from_a_sek_account_needs_the_payer_to_confirm_the_exchang
     with pytest.raises(PaymentRejected) as rejected:
         create_file([invoice_id])
     assert str(rejected.value) == (
-        "Fakturan R-1 från Müller Maschinenbau GmbH är i USD, men den betalas från Bankgiro "
-        "5555-5551 (SEK): banken växlar till sin kurs. Kryssa i ”Betala med växling” om det är "
-        "rätt."
+        "Fakturan R-1 från Müller Maschinenbau GmbH är i USD, men den betalas från Bankkonto "
+        "6000-123456789 (SEK): banken växlar till sin kurs. Kryssa i ”Betala med växling” om "
+        "det är rätt."
     )
     payment_file = create_file([invoice_id], exchange_confirmed=True)
     assert payment_file.payments[0].currency == "USD"
@@ -292,7 +295,7 @@ def test_a_usd_invoice_from_a_sek_account_needs_the_payer_to_confirm_the_exchang
 
 def test_an_invoice_is_paid_from_the_account_in_its_currency_when_the_company_has_one(company):
     euro_account = DebtorAccount(
-        account_type="IBAN", account="SE4550000000058398257466", currency="EUR"
+        account_type="IBAN", account="SE4550000000058398257466", currency="EUR", agreement_id="E-1"
     )
     company.debtor_accounts.append(euro_account)
     db.session.commit()
@@ -301,8 +304,8 @@ def test_an_invoice_is_paid_from_the_account_in_its_currency_when_the_company_ha
     with pytest.raises(PaymentRejected) as rejected:
         create_file([invoice_id], exchange_confirmed=True)
     assert str(rejected.value) == (
-        "Fakturan R-1 från Müller Maschinenbau GmbH är i EUR, men den betalas från Bankgiro "
-        "5555-5551 (SEK). Betala den från bolagets konto IBAN SE45 5000 0000 0583 9825 7466 "
+        "Fakturan R-1 från Müller Maschinenbau GmbH är i EUR, men den betalas från Bankkonto "
+        "6000-123456789 (SEK). Betala den från bolagets konto IBAN SE45 5000 0000 0583 9825 7466 "
         "(EUR) i en egen betalfil."
     )
     assert create_file([invoice_id], debtor_account_id=euro_account.id).payments
@@ -373,12 +376,14 @@ def test_the_proposal_asks_the_payer_to_confirm_an_exchange_and_pays_once_confir
     app, client, auth
 ):
     with app.app_context():
-        supplier = ledger.add_supplier(db.session.get(Company, 1), GERMAN, actor="b")
+        # Dollars to a German IBAN are no SEPA payment: the file names the payee's bank.
+        german = with_(GERMAN, bic="COBADEFFXXX")
+        supplier = ledger.add_supplier(db.session.get(Company, 1), german, actor="b")
         invoice_id = open_invoice(supplier, currency="USD")
     auth.login("betalare")
     page = client.get(PROPOSAL).get_data(as_text=True)
     assert "Betala med växling" in page
-    form = {"company": "1", "debtor_account": "1", "payment_date": "2099-01-05"}
+    form = {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON}
     form["invoice_ids"] = [invoice_id]
     refused = auth.post(PROPOSAL, form, token_from=PROPOSAL)
     assert refused.status_code == 422

@@ -28,6 +28,7 @@ KINDS = {
     "user": "Användare",
     "company": "Bolag",
     "backup": "Säkerhetskopia och återställning",
+    "upgrade": "Uppgradering",
 }
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import tuple_
@@ -450,12 +451,44 @@ ADDED_MEANWHILE = "Någon annan lade just till samma uppgifter. Ladda om sidan o
 
 
 def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Supplier:
-    """Store a new supplier for the company."""
-    supplier = Supplier(company=company, **clean_supplier(data, company))
+    """Store a new supplier for the company, unless it has one with the same org.nr and
+    account already (the database holds that rule too, for two requests at once)."""
+    fields = clean_supplier(data, company)
+    _refuse_known_payee(company, fields)
+    supplier = Supplier(company=company, **fields)
     db.session.add(supplier)
     audit.record("ledger", actor, f"Leverantören {supplier.name} lades till för {company.name}")
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Stored by someone else (or a double click) between the check and the commit.
+        db.session.rollback()
+        _refuse_known_payee(company, fields)
+        raise LedgerRejected({"account": ADDED_MEANWHILE}) from None
     return supplier
+
+
+def _refuse_known_payee(company: Company, fields: dict) -> None:
+    # A second copy of a supplier would take the same invoice number once more, and pay it twice.
+    known = db.session.scalars(
+        select(Supplier).where(
+            Supplier.company_id == company.id,
+            Supplier.country == fields["country"],
+            Supplier.account_type == fields["account_type"],
+            Supplier.account == fields["account"],
+            func.coalesce(Supplier.orgnr, "") == (fields["orgnr"] or ""),
+        )
+    ).first()
+    if known is not None:
+        account = formatting.account(known.account, known.account_type, known.country)
+        raise LedgerRejected(
+            {
+                "account": f"Leverantören finns redan: {known.name}, "
+                f"{formatting.account_label(known.account_type)} {account}"
+                + (" med samma organisationsnummer" if known.orgnr else "")
+                + ". Lägg fakturorna på den."
+            }
+        )
 
 
 def look_alike_notices(supplier: Supplier) -> list[str]:

@@ -460,14 +460,26 @@ class NothingToRetry(Exception):
 
 def retry(batch: InyettBatch, *, actor: str) -> None:
     """Queue a failed batch again ("Skicka igen"); a batch Inyett already has counts as sent."""
-    if batch.state != "failed":
+    now = utcnow()
+    # One conditional UPDATE, so that of two asking at once exactly one queues the batch, and
+    # not while an undo holds it.
+    result = db.session.execute(
+        update(InyettBatch)
+        .where(InyettBatch.id == batch.id, InyettBatch.state == "failed", _unclaimed(now))
+        .values(
+            state=case((InyettBatch.sent_at.is_not(None), "awaiting_answer"), else_="queued"),
+            attempts=0,
+            next_attempt_at=now,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
         raise NothingToRetry(
             f"Batchen {batch.external_id} har inte misslyckats och skickas inte igen."
         )
-    batch.state = "awaiting_answer" if batch.sent_at else "queued"
-    batch.attempts = 0
-    batch.next_attempt_at = utcnow()
-    batch.last_error = None
+    db.session.refresh(batch)
     _set_payments(batch, "queued" if batch.state == "queued" else "awaiting_answer", None)
     audit.record("inyett_send", actor, f"Batch {batch.external_id} köad igen")
     db.session.commit()

@@ -5,10 +5,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import exists
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import ids
@@ -44,7 +48,10 @@ class PaymentRejected(Exception):
 
 NOT_AN_OWN_ACCOUNT = "Välj ett av bolagets egna konton att betala från."
 EXCHANGE_LABEL = "Betala med växling"
+NOT_THE_COMPANYS_INVOICES = "En eller flera fakturor finns inte hos bolaget."
 CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur den ser ut."
+# How far ahead a payment may be dated: further is a typing mistake, not a plan.
+LATEST_PAYMENT_DAYS = 365
 
 
 def _not_a_bank_day(country: str, day: date) -> str:
@@ -113,12 +120,10 @@ def create_payment_file(
             "En administratör fyller i dem under Systeminställningar › Bolag (Ändra).",
             field="debtor_account",
         )
-    if payment_date < today:
-        raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
-    if not bank_calendar.is_bank_day(company.country, payment_date):
-        raise PaymentRejected(_not_a_bank_day(company.country, payment_date), "payment_date")
-    invoices = _open_invoices(company, invoice_ids)
+    _check_payment_date(company.country, payment_date, today)
+    invoices = _invoices_of(company, invoice_ids)
     _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
+    _take_out_of_open(invoices)
     payment_file = PaymentFile(
         company=company,
         debtor_account=debtor_account,
@@ -128,8 +133,7 @@ def create_payment_file(
     )
     db.session.add(payment_file)
     settings = settings_service.get_settings()
-    payments = [_payment_for(invoice, payment_file, actor, settings.active) for invoice in invoices]
-    db.session.flush()
+    payments = _stored_payments(invoices, payment_file, actor, settings.active)
     if settings.active:
         _queue_batches(company, payment_file, payments, settings)
     # Named after the batches have their ids, so that each payment is written once more, not
@@ -282,10 +286,8 @@ def undo_payment(
         raise PaymentRejected(explain_lost_race(payment))
     batch_id = payment.batch_id
     # Hold the batch like a worker does, so that it is not being sent while we change it.
-    if batch_id is not None and not outbox.claim(batch_id, f"undo-{payment.id}", utcnow()):
-        raise PaymentRejected(
-            "Betalningen skickas till Inyett just nu. Försök igen om en liten stund."
-        )
+    if batch_id is not None and not outbox.claim(batch_id, _undo_claim(payment), utcnow()):
+        raise PaymentRejected(_why_batch_is_held(payment, batch_id))
     try:
         preview = _undo_claimed(payment, actor, expected_version)
     except PaymentRejected:
@@ -294,6 +296,23 @@ def undo_payment(
             db.session.commit()
         raise
     return preview
+
+
+def _undo_claim(payment: Payment) -> str:
+    return f"undo-{payment.id}"
+
+
+def _why_batch_is_held(payment: Payment, batch_id: int) -> str:
+    # Read as stored now (the failed claim has committed): who holds the batch, and whether an
+    # undo of this payment finished meanwhile.
+    if payment.status == "undone":
+        return "Betalningen hann ångras av någon annan."
+    holder = db.session.get(InyettBatch, batch_id).claimed_by or ""
+    if holder == _undo_claim(payment):
+        return "Betalningen ångras just nu av någon annan."
+    if holder.startswith("undo-"):
+        return "En annan betalning i samma batch ångras just nu. Försök igen om en liten stund."
+    return "Betalningen skickas till Inyett just nu. Försök igen om en liten stund."
 
 
 def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) -> UndoPreview:
@@ -305,7 +324,7 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
     result = db.session.execute(
         update(Payment)
         .where(*conditions)
-        .values(status="undone", version=Payment.version + 1)
+        .values(status="undone", live_invoice_id=None, version=Payment.version + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -325,7 +344,7 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
         raise PaymentRejected(why_not_undoable(payment) or CHANGED_MEANWHILE)
     batch = payment.batch
     preview = preview_undo(payment)
-    payment.invoice.status = "open"
+    _reopen_invoice(payment)
     if batch is not None:
         if preview.deletes_batch_at_inyett:
             _queue_delete(batch, payment, preview.co_removed)
@@ -341,6 +360,23 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
     audit.record("undo", actor, _undo_summary(payment, batch, preview))
     commit_or_explain()
     return preview
+
+
+def _reopen_invoice(payment: Payment) -> None:
+    # Back among the open invoices only when no other payment still pays it: two live payments
+    # of one invoice from before the database held the rule would otherwise let a third in.
+    other_live_payment = exists().where(
+        Payment.invoice_id == payment.invoice_id,
+        Payment.id != payment.id,
+        Payment.status != "undone",
+    )
+    db.session.execute(
+        update(SupplierInvoice)
+        .where(SupplierInvoice.id == payment.invoice_id, ~other_live_payment)
+        .values(status="open")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(payment.invoice, ["status"])
 
 
 def _queue_delete(batch: InyettBatch, payment: Payment, co_removed: list[Payment]) -> None:
@@ -376,19 +412,23 @@ def _undo_summary(payment: Payment, batch: InyettBatch | None, preview: UndoPrev
 
 def resend(payment: Payment, *, actor: str) -> None:
     """ "Skicka igen": a failed payment's batch is queued again; a payment removed at Inyett
-    with a shared batch gets a batch of its own."""
+    with a shared batch gets a batch of its own. Of two at once (two people, a double click)
+    exactly one sends; the other is told."""
     if payment.status == "undone":
         raise PaymentRejected("Betalningen är ångrad.")
     if payment.inyett_state == "failed" and payment.batch is not None:
-        outbox.retry(payment.batch, actor=actor)
+        try:
+            outbox.retry(payment.batch, actor=actor)
+        except outbox.NothingToRetry:
+            raise PaymentRejected(_explain_lost_resend(payment)) from None
         return
     if payment.inyett_state != "removed":
         raise PaymentRejected("Betalningen behöver inte skickas igen.")
     settings = settings_service.get_settings()
     if not settings.active:
         raise PaymentRejected("Inyett-kopplingen är inte aktiv.")
+    _take_for_resend(payment)
     _queue_batches(payment.company, payment.payment_file, [payment], settings, single=True)
-    payment.inyett_error = None
     summary = f"{payment.external_id} köad igen som egen batch"
     if payment.status == "attested":
         # It was attested on an answer Inyett has since dropped: the new answer must be seen
@@ -398,7 +438,48 @@ def resend(payment: Payment, *, actor: str) -> None:
         payment.attested_by = payment.attested_at = None
         payment.warnings_acknowledged = False
     audit.record("inyett_send", actor, summary)
-    db.session.commit()
+    commit_or_explain()
+
+
+def _take_for_resend(payment: Payment) -> None:
+    # One conditional UPDATE: of two resends (or a resend and an undo) only one matches.
+    result = db.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.status != "undone",
+            Payment.inyett_state == "removed",
+        )
+        .values(inyett_state="queued", inyett_error=None, version=Payment.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise PaymentRejected(_explain_lost_resend(payment))
+    db.session.refresh(payment)
+
+
+def _explain_lost_resend(payment: Payment) -> str:
+    db.session.refresh(payment)
+    if payment.status == "undone":
+        return "Betalningen hann ångras av någon annan."
+    if payment.inyett_state not in ("failed", "removed"):
+        return "Betalningen hann skickas igen av någon annan."
+    return CHANGED_MEANWHILE
+
+
+def _check_payment_date(country: str, payment_date: date, today: date) -> None:
+    if payment_date < today:
+        raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
+    # Before the bank days: the calendar has no next bank day to offer after 9999-12-31.
+    latest = today + timedelta(days=LATEST_PAYMENT_DAYS)
+    if payment_date > latest:
+        raise PaymentRejected(
+            f"Betaldatum kan ligga högst ett år fram i tiden, senast {latest.isoformat()}.",
+            field="payment_date",
+        )
+    if not bank_calendar.is_bank_day(country, payment_date):
+        raise PaymentRejected(_not_a_bank_day(country, payment_date), "payment_date")
 
 
 def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
@@ -456,7 +537,7 @@ def _exchanged(debtor_account: DebtorAccount, invoices: list[SupplierInvoice]) -
     return any(invoice.currency != debtor_account.currency for invoice in invoices)
 
 
-def _open_invoices(company: Company, invoice_ids: list[int]) -> list[SupplierInvoice]:
+def _invoices_of(company: Company, invoice_ids: list[int]) -> list[SupplierInvoice]:
     if not invoice_ids:
         raise PaymentRejected("Välj minst en faktura att betala.")
     invoices = list(
@@ -465,25 +546,78 @@ def _open_invoices(company: Company, invoice_ids: list[int]) -> list[SupplierInv
             .where(SupplierInvoice.id.in_(invoice_ids))
             .where(SupplierInvoice.company_id == company.id)
             .order_by(SupplierInvoice.id)
+            # PostgreSQL: two payments of overlapping invoices lock them in the same order, so
+            # the second waits for the first instead of deadlocking with it.
+            .with_for_update()
         )
     )
     if len(invoices) != len(set(invoice_ids)):
-        raise PaymentRejected("En eller flera fakturor finns inte hos bolaget.")
-    taken = [i.invoice_number for i in invoices if i.status != "open"]
-    if taken:
-        raise PaymentRejected("Fakturorna " + ", ".join(taken) + " är redan med i en betalning.")
+        raise PaymentRejected(NOT_THE_COMPANYS_INVOICES)
     return invoices
+
+
+def _take_out_of_open(invoices: list[SupplierInvoice]) -> None:
+    """Mark the invoices in_payment in one conditional UPDATE, or refuse: of two payments of one
+    invoice at the same moment (a double click, two payers) the database lets one match it."""
+    ids = [invoice.id for invoice in invoices]
+    taken = db.session.execute(
+        update(SupplierInvoice)
+        .where(SupplierInvoice.id.in_(ids), SupplierInvoice.status == "open")
+        .values(status="in_payment")
+        .execution_options(synchronize_session="evaluate")
+    )
+    if taken.rowcount != len(ids):
+        db.session.rollback()
+        raise _taken_meanwhile(ids)
+
+
+def _taken_meanwhile(invoice_ids: list[int]) -> PaymentRejected:
+    """The refusal naming the invoices among `invoice_ids` that another payment has now."""
+    in_a_live_payment = exists().where(
+        Payment.live_invoice_id == SupplierInvoice.id, Payment.status != "undone"
+    )
+    numbers = list(
+        db.session.scalars(
+            select(SupplierInvoice.invoice_number)
+            .where(SupplierInvoice.id.in_(invoice_ids))
+            .where(or_(SupplierInvoice.status != "open", in_a_live_payment))
+            .order_by(SupplierInvoice.id)
+        )
+    )
+    if len(numbers) == 1:
+        named = f"Fakturan {numbers[0]}"
+    elif numbers:
+        named = "Fakturorna " + ", ".join(numbers[:-1]) + f" och {numbers[-1]}"
+    else:  # taken and given back again (undone) before we looked
+        named = "En av fakturorna"
+    return PaymentRejected(
+        f"{named} hann tas med i en annan betalning. Listan visar nu de fakturor som är kvar."
+    )
+
+
+def _stored_payments(
+    invoices: list[SupplierInvoice], payment_file: PaymentFile, actor: str, inyett_active: bool
+) -> list[Payment]:
+    try:
+        payments = [_payment_for(i, payment_file, actor, inyett_active) for i in invoices]
+        db.session.flush()
+    except IntegrityError:
+        # An invoice open by its status but still live in a payment from before the database
+        # held the rule: the unique live_invoice_id refuses the second payment.
+        db.session.rollback()
+        raise _taken_meanwhile([invoice.id for invoice in invoices]) from None
+    return payments
 
 
 def _payment_for(
     invoice: SupplierInvoice, payment_file: PaymentFile, actor: str, inyett_active: bool
 ) -> Payment:
     supplier = invoice.supplier
-    invoice.status = "in_payment"
     payment = Payment(
         external_id=f"t{uuid.uuid4().hex}",  # unique placeholder until the id is known
         company=invoice.company,
         invoice=invoice,
+        live_invoice_id=invoice.id,
         payment_file=payment_file,
         supplier_name=supplier.name,
         supplier_orgnr=supplier.orgnr,

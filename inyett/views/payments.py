@@ -57,7 +57,8 @@ def proposal():
     abort_without_companies(companies, "Betalningsförslag")
     company = ledger.company_to_show(companies, request.values.get("company", type=database_id))
     # One page of the open invoices; what is ticked is paid, so a selection is the page's.
-    invoices = page_of(_open_invoices(company.id), request.values.get("sida", type=int))
+    page_number = request.values.get("sida", type=int)
+    invoices = page_of(_open_invoices(company.id), page_number)
     form = PaymentProposalForm(
         companies=companies,
         debtor_accounts=company.debtor_accounts,
@@ -81,6 +82,8 @@ def proposal():
                 form[rejected.field].errors.append(str(rejected))
             else:
                 form.form_errors.append(str(rejected))
+            # Another payment may have taken some of them meanwhile: show what is left.
+            invoices = page_of(_open_invoices(company.id), page_number)
         else:
             worker.notify(current_app)
             count = plural(len(payment_file.payments), "betalning", "betalningar")
@@ -176,11 +179,13 @@ def row(payment_id: int):
 def resend(payment_id: int):
     """Skicka igen: queue a failed or removed payment for Inyett again; htmx gets its row."""
     payment = _payment(payment_id)
-    return row_actions.resend(
-        payment,
-        render_row=_render_row,
-        back_to=url_for("payments.payment_file", file_id=payment.payment_file_id),
+    # An undone payment has left its file: back to the list of files, not to no file.
+    back_to = (
+        url_for("payments.payment_file", file_id=payment.payment_file_id)
+        if payment.payment_file_id is not None
+        else url_for("payments.payment_files")
     )
+    return row_actions.resend(payment, render_row=_render_row, back_to=back_to)
 
 
 @bp.get("/<int:payment_id>/angra")

@@ -64,8 +64,8 @@ def upgrade():
     if kept:
         op.bulk_insert(audit_entries, [{
             'at': datetime.now(UTC),
-            'kind': 'ledger',
-            'actor': 'uppgradering',
+            'kind': 'upgrade',
+            'actor': 'system',
             'summary': (
                 "Uppgraderingen behöll fakturor som fanns flera gånger från samma leverantör "
                 "(dubbletter från tidigare version, visas med flask --app app inyett "

@@ -12,6 +12,7 @@ from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services.settings import get_settings
 from tests.e2e.conftest import SIMULATOR_KEY
+from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import add_invoices
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +54,7 @@ def create_file(browserless, invoice_ids):
         {
             "company": "1",
             "debtor_account": "1",
-            "payment_date": "2099-01-05",
+            "payment_date": BANK_DAY_SOON,
             "invoice_ids": invoice_ids,
         },
         token_from="/betalningar/forslag",
@@ -78,7 +79,7 @@ def test_a_file_is_sent_and_warnings_arrive(live, browserless, simulator_url):
             "message": "Faktura F-2001",
             "amount": "150 000,00",
             "currency": "SEK",
-            "due_date": "2099-01-05",
+            "due_date": BANK_DAY_SOON,
         },
         token_from="/reskontra",
     )
