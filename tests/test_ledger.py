@@ -614,6 +614,51 @@ def test_a_supplier_whose_account_checks_out_gets_no_warning(client, auth):
     assert "flash-warning" not in page
 
 
+def post_supplier(auth, account):
+    return auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": "Kontohavaren AB",
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BBAN",
+            "account": account,
+        },
+        token_from="/reskontra",
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "shown"),
+    [
+        ("5000 000001234560", "50001234560", "Bankkonto 5000-1234560 (SEB)"),  # 16 digits
+        ("84244 0039984109", "84240039984109", "Bankkonto 8424-4 39984109 (Swedbank)"),
+        ("3300-850709-9805", "33008507099805", "Bankkonto 3300-8507099805 (Nordea personkonto)"),
+    ],
+)
+def test_saving_a_supplier_says_the_account_it_stored(app, client, auth, typed, stored, shown):
+    auth.login("betalare")
+    response = post_supplier(auth, typed)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert f"Leverantören Kontohavaren AB är sparad. Konto: {shown}." in page
+    with app.app_context():
+        assert db.session.scalars(select(Supplier.account)).all() == [stored]
+
+
+def test_an_account_that_can_be_read_two_ways_is_refused_naming_both(app, auth):
+    auth.login("betalare")
+    response = post_supplier(auth, "8424439984109")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert (
+        "8424439984109 kan vara 8424-4 439984109 (Swedbank) eller 8424-4 39984109 (Swedbank). "
+        "Skriv kontonumret med bindestreck efter clearingnumret, som i det du menar."
+    ) in page
+    with app.app_context():
+        assert count(Supplier) == 0
+
+
 def test_an_import_says_which_new_suppliers_have_accounts_to_check(app, client, auth):
     auth.login("betalare")
     rows = [
