@@ -79,6 +79,39 @@ def test_invalid_plusgiro(value, message):
     assert rejected(an.clean_plusgiro, value).startswith(message)
 
 
+# byrokrat/banking tests/Account/BankgiroTest.php and PlusGiroTest.php (validProvider,
+# invalidCheckDigitProvider): real-looking giro numbers whose check digits a second
+# implementation computed.
+BYROKRAT_BANKGIRO = ["5897-5616", "784-8419", "5331-1338", "5645-2725", "5588-8077", "5694-8227"]
+BYROKRAT_PLUSGIRO = ["210918-9", "4395094-8", "956404-8", "465658-3", "205835-2", "9048-0", "90480"]
+
+
+@pytest.mark.parametrize("value", [*BYROKRAT_BANKGIRO, "5805-6201"])
+def test_published_bankgiro_numbers(value):
+    assert an.clean_bankgiro(value) == value.replace("-", "")
+
+
+@pytest.mark.parametrize(
+    "value", ["5050-1050", "5897-5610", "784-8410", "5331-1330", "5645-2720", "5805-6200"]
+)
+def test_published_bankgiro_numbers_with_a_wrong_check_digit(value):
+    assert rejected(an.clean_bankgiro, value) == (
+        "Kontrollsiffran stämmer inte – kontrollera bankgironumret."
+    )
+
+
+@pytest.mark.parametrize("value", BYROKRAT_PLUSGIRO)
+def test_published_plusgiro_numbers(value):
+    assert an.clean_plusgiro(value) == value.replace("-", "")
+
+
+@pytest.mark.parametrize("value", ["210918-0", "4395094-0", "956404-0", "465658-0", "9048-1"])
+def test_published_plusgiro_numbers_with_a_wrong_check_digit(value):
+    assert rejected(an.clean_plusgiro, value) == (
+        "Kontrollsiffran stämmer inte – kontrollera plusgironumret."
+    )
+
+
 # --- Swedish bank accounts ---------------------------------------------------------------------
 
 
@@ -590,6 +623,75 @@ def test_valid_norwegian_account(value, expected):
 )
 def test_invalid_norwegian_account(value, message):
     assert rejected(an.clean_no_account, value) == message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # bekkopen/NoCommons src/test/java/no/bekk/bekkopen/banking/KontonummerValidatorTest
+        "99990000006",
+        "97104133219",  # "testValidNumberEndingOn9", and the three below
+        "97105302049",
+        "97104008309",
+        "97102749069",
+        # Ondkloss/norwegian-numbers.js test/norwegian-numbers.ts (makeAccountNumber)
+        "1234.56.78903",
+        # re:member, "Hva er kontonummeret?" (the research notes, section 1.7)
+        "3207.40.68323",
+    ],
+)
+def test_published_norwegian_accounts(value):
+    assert an.clean_no_account(value) == value.replace(".", "")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # NoCommons KontonummerValidatorTest: a wrong check digit, a wrong length, all zeros.
+        ("99990000005", "Kontrollsiffran stämmer inte – kontrollera kontonumret."),
+        ("123456789012", "Ett norskt kontonummer ska ha 11 siffror, t.ex. 8601.11.17947."),
+        ("00000000000", "Kontonumret kan inte bara vara nollor."),
+        (
+            "abcdefghijk",
+            "Kontonumret får bara innehålla siffror (0–9), mellanslag och bindestreck.",
+        ),
+    ],
+)
+def test_published_invalid_norwegian_accounts(value, message):
+    assert rejected(an.clean_no_account, value) == message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # bekkopen/NoCommons src/test/java/no/bekk/bekkopen/banking/KidnummerValidatorTest
+        "2345676",  # MOD10
+        "12345678903",  # MOD11
+        "01290865",  # "testValidKidnummerMod10ButUnableToCalculateMod11"
+        # Ondkloss/norwegian-numbers.js test/norwegian-numbers.ts (makeKidNumber)
+        "00",  # MOD10 of "0"
+        "310",  # MOD11 of "31"
+        "40-",  # MOD11 of "40": a check digit of 10 is written "-"
+    ],
+)
+def test_published_kid_numbers(value):
+    assert an.clean_kid(value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # NoCommons KidnummerValidatorTest: wrong checksum, too short, too long, not digits.
+        ("2345674", "KID-numrets kontrollsiffra stämmer inte – kontrollera KID-numret."),
+        ("1", "KID-numret ska ha 2–25 tecken."),
+        ("12345678901234567890123456", "KID-numret ska ha 2–25 tecken."),
+        ("abcdefghijk", "KID-numret får bara innehålla siffror (det sista tecknet kan vara -)."),
+        # Ondkloss: 25 digits and more are too long.
+        ("01234567890123456789012345", "KID-numret ska ha 2–25 tecken."),
+    ],
+)
+def test_published_invalid_kid_numbers(value, message):
+    assert rejected(an.clean_kid, value) == message
 
 
 # --- Payee accounts and display ----------------------------------------------------------------
