@@ -312,6 +312,22 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_refused(company, col
     assert count(SupplierInvoice) == 0 and count(Supplier) == 0
 
 
+@pytest.mark.parametrize(
+    ("account", "problem"),
+    [
+        ("8424439984109", "8424439984109 kan vara 8424-4 439984109 (Swedbank) eller "),
+        ("8507099805", "8507099805 kan vara personkontot 3300-850709-9805 (Nordea) eller "),
+    ],
+)
+def test_an_import_row_whose_account_can_be_read_two_ways_is_refused(company, account, problem):
+    row = {**GOOD_ROW, "betalsatt": "BBAN", "konto": account}
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, HEADER + "\n" + ";".join(row[c] for c in ledger.CSV_COLUMNS) + "\n")
+    (message,) = rejected.value.row_errors[2]
+    assert problem in message
+    assert count(SupplierInvoice) == 0 and count(Supplier) == 0
+
+
 def test_the_invoice_form_refuses_a_formula_in_the_message(app, client, auth):
     with app.app_context():
         company = db.session.scalars(select(Company)).first()
