@@ -5,6 +5,7 @@ The rules and examples are collected in shared/spec/swedish-payments.md (section
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import schwifty
 from schwifty.exceptions import InvalidCountryCode
@@ -55,7 +56,11 @@ class _Bank:
 
 # Bankgirot, "Bankernas kontonummeruppbyggnad", edition of 2024-02-22 (the date that other
 # implementations of the table give), as transcribed in the research notes, section 1.3, and
-# cross-checked with brocc-ab/se-bank-account-php and swantzter/kontonummer.
+# cross-checked with swantzter/kontonummer (src/banks.ts, "update to BGC 2024-02-22") and
+# joakimengqvist/swedish-bank-account-validator (dist/data/banks.ts). Bankgirot has dropped
+# MedMera Bank (9650-9659; swantzter/kontonummer 628e547, 2021) and Forex Bank (9400-9449;
+# 5700122, after the edition of 2022-06-20), so those clearing numbers are refused like any
+# unknown one; brocc-ab/se-bank-account-php still lists both, from an older edition.
 # (bank, clearing ranges, type, comment)
 _CLEARING_TABLE = [
     (
@@ -82,7 +87,6 @@ _CLEARING_TABLE = [
     ("ICA Banken", [(9270, 9279)], 1, 1),
     ("Resurs Bank", [(9280, 9289)], 1, 1),
     ("Landshypotek", [(9390, 9399)], 1, 2),
-    ("Forex Bank", [(9400, 9449)], 1, 1),
     ("Santander Consumer Bank", [(9460, 9469)], 1, 1),
     ("BNP Paribas", [(9470, 9479)], 1, 2),
     ("Avanza Bank", [(9550, 9569)], 1, 2),
@@ -90,7 +94,6 @@ _CLEARING_TABLE = [
     ("Erik Penser", [(9590, 9599)], 1, 2),
     ("Lån & Spar Bank", [(9630, 9639)], 1, 1),
     ("Nordax/NOBA", [(9640, 9649)], 1, 2),
-    ("MedMera Bank", [(9650, 9659)], 1, 2),
     ("Svea Bank", [(9660, 9669)], 1, 2),
     ("JAK Medlemsbank", [(9670, 9679)], 1, 2),
     ("Bluestep", [(9680, 9689)], 1, 1),
@@ -100,12 +103,12 @@ _CLEARING_TABLE = [
     ("Klarna", [(9780, 9789)], 1, 2),
     ("Riksgälden", [(9880, 9889)], 1, 2),
     ("Danske Bank", [(9180, 9189)], 2, 1),
-    ("Nordea (personkonto)", [(3300, 3300), (3782, 3782)], 2, 1),
+    ("Nordea personkonto", [(3300, 3300), (3782, 3782)], 2, 1),
     ("Riksgälden", [(9890, 9899)], 2, 1),
     ("Sparbanken Syd", [(9570, 9579)], 2, 1),
     ("Swedbank", [(9300, 9349)], 2, 1),
     ("Handelsbanken", [(6000, 6999)], 2, 2),
-    ("Nordea (Plusgirot)", [(9500, 9549), (9960, 9969)], 2, 3),
+    ("Nordea Plusgirot", [(9500, 9549), (9960, 9969)], 2, 3),
     ("Swedbank", [(8000, 8999)], 2, 3),
 ]
 _BANKS = [
@@ -191,16 +194,7 @@ def _find_bank(clearing: str) -> _Bank | None:
     return next((bank for bank in _BANKS if bank.low <= number <= bank.high), None)
 
 
-def _has_fifth_clearing_digit(groups: list[str], rest: str) -> bool:
-    # A Swedbank 8xxx account has at most 10 digits, so an 11th must be the clearing number's
-    # fifth digit; with fewer, only the way it is written ("8327-9 …", "83279 …") tells.
-    if len(rest) == 11:
-        return True
-    first = groups[0]
-    return len(first) == 5 or (len(first) == 4 and len(groups) > 1 and len(groups[1]) == 1)
-
-
-def _split_bank_account(value: object) -> tuple[str, str]:
+def _clearing_groups(value: object) -> tuple[list[str], str]:
     groups = [group for group in _BANK_ACCOUNT_SEPARATORS.split(_text(value)) if group]
     digits = "".join(groups)
     if not digits:
@@ -211,26 +205,70 @@ def _split_bank_account(value: object) -> tuple[str, str]:
         )
     if len(digits) < 5:
         raise InvalidNumber("Ange clearingnummer och kontonummer, t.ex. 5000-1234560.")
-    clearing, rest = digits[:4], digits[4:]
-    if clearing.startswith("8") and _has_fifth_clearing_digit(groups, rest):
-        if not luhn.is_valid(digits[:5]):
-            raise InvalidNumber(
-                "Clearingnumrets femte siffra stämmer inte – kontrollera clearingnumret."
-            )
-        rest = rest[1:]
-    if not rest:
-        raise InvalidNumber("Ange kontonumret efter clearingnumret.")
-    return clearing, rest
+    return groups, digits
 
 
-def clean_bank_account(value: str) -> BankAccount:
-    """A Swedish clearing + account number checked by Bankgirot's type 1 and type 2 rules."""
-    clearing, number = _split_bank_account(value)
+def _fifth_digit_fits(digits: str) -> bool:
+    return luhn.is_valid(digits[:5])
+
+
+def _readings(groups: list[str], digits: str) -> list[tuple[str, str]]:
+    """The (clearing, account digits) pairs the input can mean. Only Swedbank's 8xxx
+    clearing numbers have a fifth (Luhn) digit, which people write or leave out; where the
+    separators do not say which, an input whose fifth digit fits can mean either."""
+    clearing, first = digits[:4], groups[0]
+    if not clearing.startswith("8"):
+        return [(clearing, digits[4:])]
+    if len(first) == 5 or (len(first) == 4 and len(groups) > 1 and len(groups[1]) == 1):
+        if not _fifth_digit_fits(digits):
+            raise InvalidNumber(FIFTH_DIGIT_WRONG)
+        return [(clearing, digits[5:])]
+    if len(first) == 4 and len(groups) > 1:
+        return [(clearing, digits[4:])]
+    readings = [(clearing, digits[4:])]
+    if _fifth_digit_fits(digits):
+        readings.append((clearing, digits[5:]))
+    elif len(digits) == 15:
+        # At most 10 account digits: the fifth must belong to the clearing number.
+        raise InvalidNumber(FIFTH_DIGIT_WRONG)
+    # With 15 digits or more the five-digit clearing is the likelier one to complain about.
+    return readings[::-1] if len(digits) >= 15 else readings
+
+
+FIFTH_DIGIT_WRONG = "Clearingnumrets femte siffra stämmer inte – kontrollera clearingnumret."
+# Bankgirot: "I betalningsfiler i Löner ska kontonumret (clearingnummer och räkningsnummer)
+# alltid skrivas som 16 siffror", i.e. the account digits zero-padded to 12 (the format column
+# of its table, "00000xxxxxxC"); banks' forms ask for 11 to 16 digits, padded the same way.
+MAX_ACCOUNT_DIGITS = 12
+
+
+def _unpadded(number: str, width: int) -> str:
+    """`number` without the leading zeros that pad it beyond `width` digits."""
+    extra = len(number) - width
+    return number[extra:] if extra > 0 and not number[:extra].strip("0") else number
+
+
+def _personnummer_problem(number: str) -> str | None:
+    if luhn.is_valid(number) and not _plausible_personnummer(number):
+        return (
+            f"Ett personkonto hos Nordea är kontohavarens personnummer, och "
+            f"{number[:6]}-{number[6:]} är inget personnummer – kontrollera kontonumret."
+        )
+    return None
+
+
+def _account_for(clearing: str, number: str) -> BankAccount:
+    """The account of one reading, checked by Bankgirot's type 1 and type 2 rules."""
     bank = _find_bank(clearing)
     if bank is None:
         raise InvalidNumber(f"Clearingnumret {clearing} hör inte till någon känd bank.")
+    if not number:
+        raise InvalidNumber("Ange kontonumret efter clearingnumret.")
     _reject_zeros(number, "kontonumret")
+    if len(number) > MAX_ACCOUNT_DIGITS:
+        raise InvalidNumber(f"Kontonumret har för många siffror för ett konto hos {bank.name}.")
     if bank.kind == 1:
+        number = _unpadded(number, 7)
         if len(number) != 7:
             raise InvalidNumber(f"Ett konto hos {bank.name} ska ha 7 siffror efter clearingnumret.")
         checked = clearing[1:] + number if bank.comment == 1 else clearing + number
@@ -240,14 +278,18 @@ def clean_bank_account(value: str) -> BankAccount:
                 "– kontrollera clearingnummer och kontonummer."
             )
     elif bank.comment == 1:
+        number = _unpadded(number, 10)
         if len(number) != 10:
             raise InvalidNumber(
                 f"Ett konto hos {bank.name} ska ha 10 siffror efter clearingnumret."
             )
+        if bank.name == PERSONKONTO_BANK and (problem := _personnummer_problem(number)):
+            raise InvalidNumber(problem)
         if not luhn.is_valid(number):
             raise InvalidNumber("Kontrollsiffran stämmer inte – kontrollera kontonumret.")
     elif bank.comment == 2:
         # Handelsbanken's shorter account numbers are written with leading zeros up to 9 digits.
+        number = _unpadded(number, 9)
         if len(number) > 9:
             raise InvalidNumber(f"Ett konto hos {bank.name} har högst 9 siffror.")
         number = number.zfill(9)
@@ -256,10 +298,80 @@ def clean_bank_account(value: str) -> BankAccount:
     else:
         # A check digit needs at least one digit to check. A failing check is not rejected:
         # Bankgirot says some Swedbank accounts cannot be checked (see bank_account_warning).
-        if not 2 <= len(number) <= 10:
+        # The zeros in front are padding (Swedbank writes the number without them).
+        significant = number.lstrip("0")
+        if not 2 <= len(significant) <= 10:
             raise InvalidNumber(f"Ett konto hos {bank.name} ska ha 2–10 siffror.")
-        number = number.zfill(10)
+        number = significant.zfill(10)
     return BankAccount(clearing, number, bank.name)
+
+
+PERSONKONTO_BANK = "Nordea personkonto"
+
+
+def _clearing_is_written(groups: list[str]) -> bool:
+    return len(groups[0]) in (4, 5) and len(groups) > 1
+
+
+def _typed_personnummer(groups: list[str], digits: str) -> str | None:
+    """The personnummer that the input is, typed without a clearing number, or None."""
+    if _clearing_is_written(groups):
+        return None
+    if len(digits) == 12 and digits[:2] in ("19", "20"):
+        digits = digits[2:]
+    if len(digits) == 10 and luhn.is_valid(digits) and _plausible_personnummer(digits):
+        return digits
+    return None
+
+
+def _shown(account: BankAccount) -> str:
+    return f"{format_account('BBAN', account.digits)} ({account.bank})"
+
+
+def _readings_message(typed: str, accounts: list[BankAccount], personnummer: str | None) -> str:
+    shown = [_shown(account) for account in accounts]
+    if personnummer:
+        shown.insert(0, f"personkontot 3300-{personnummer[:6]}-{personnummer[6:]} (Nordea)")
+    if len(shown) == 1:
+        return (
+            f"{typed} ser ut som ett personnummer utan clearingnummer. Är det ett personkonto "
+            f"hos Nordea, skriv clearingnumret först: 3300-{personnummer[:6]}-{personnummer[6:]}."
+        )
+    return (
+        f"{typed} kan vara {', '.join(shown[:-1])} eller {shown[-1]}. Skriv kontonumret med "
+        "bindestreck efter clearingnumret, som i det du menar."
+    )
+
+
+def clean_bank_account(value: str) -> BankAccount:
+    """A Swedish clearing + account number checked by Bankgirot's type 1 and type 2 rules.
+
+    Input that can mean two accounts (a Swedbank fifth clearing digit that may be the
+    account's first, a personnummer without Nordea's clearing 3300) is refused with both
+    readings: turned silently into one of them, the money could go to the other."""
+    groups, digits = _clearing_groups(value)
+    accounts, problems = [], []
+    for clearing, number in _readings(groups, digits):
+        try:
+            account = _account_for(clearing, number)
+        except InvalidNumber as problem:
+            problems.append(problem)
+        else:
+            if account not in accounts:
+                accounts.append(account)
+    personnummer = _typed_personnummer(groups, digits)
+    if personnummer or len(accounts) > 1:
+        raise InvalidNumber(_readings_message(_text(value).strip(), accounts, personnummer))
+    if accounts:
+        return accounts[0]
+    raise problems[0]
+
+
+def stored_bank_account(digits: str) -> BankAccount:
+    """The account whose stored digits (BankAccount.digits) these are. Stored digits are not
+    read as typed input: 14 Swedbank digits run together can mean two accounts as input."""
+    bank = _find_bank(digits[:4])
+    return BankAccount(digits[:4], digits[4:], bank.name if bank else "")
 
 
 def bank_account_warning(account: BankAccount) -> str | None:
@@ -298,9 +410,18 @@ def clean_iban(value: str) -> str:
 
 
 def _plausible_personnummer(digits: str) -> bool:
-    month, day = int(digits[2:4]), int(digits[4:6])
+    """Whether the first six digits are a date that exists (in the 1900s or 2000s, as the
+    ten digits do not say which)."""
+    year, month, day = int(digits[:2]), int(digits[2:4]), int(digits[4:6])
     # Samordningsnummer add 60 to the day.
-    return 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91)
+    day = day - 60 if day > 60 else day
+    for century in (1900, 2000):
+        try:
+            date(century + year, month, day)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def clean_se_orgnr(value: str) -> str:
@@ -489,9 +610,10 @@ def format_account(account_type: str, value: str, country: str = "SE") -> str:
         return f"{value[:4]}.{value[4:6]}.{value[6:]}"
     if account_type == "BBAN" and country == "SE" and len(value) > 4 and _is_digits(value):
         clearing, number = value[:4], value[4:]
-        # Swedbank's customers know their clearing number with its fifth (check) digit.
+        # Swedbank customers know their clearing number with its fifth (check) digit, and
+        # their account number without the zeros that pad it to 10 digits.
         if clearing.startswith("8"):
-            return f"{clearing}-{luhn.calc_check_digit(clearing)} {number}"
+            return f"{clearing}-{luhn.calc_check_digit(clearing)} {number.lstrip('0')}"
         return f"{clearing}-{number}"
     if account_type == "IBAN":
         return " ".join(value[i : i + 4] for i in range(0, len(value), 4))

@@ -79,6 +79,39 @@ def test_invalid_plusgiro(value, message):
     assert rejected(an.clean_plusgiro, value).startswith(message)
 
 
+# byrokrat/banking tests/Account/BankgiroTest.php and PlusGiroTest.php (validProvider,
+# invalidCheckDigitProvider): real-looking giro numbers whose check digits a second
+# implementation computed.
+BYROKRAT_BANKGIRO = ["5897-5616", "784-8419", "5331-1338", "5645-2725", "5588-8077", "5694-8227"]
+BYROKRAT_PLUSGIRO = ["210918-9", "4395094-8", "956404-8", "465658-3", "205835-2", "9048-0", "90480"]
+
+
+@pytest.mark.parametrize("value", [*BYROKRAT_BANKGIRO, "5805-6201"])
+def test_published_bankgiro_numbers(value):
+    assert an.clean_bankgiro(value) == value.replace("-", "")
+
+
+@pytest.mark.parametrize(
+    "value", ["5050-1050", "5897-5610", "784-8410", "5331-1330", "5645-2720", "5805-6200"]
+)
+def test_published_bankgiro_numbers_with_a_wrong_check_digit(value):
+    assert rejected(an.clean_bankgiro, value) == (
+        "Kontrollsiffran stämmer inte – kontrollera bankgironumret."
+    )
+
+
+@pytest.mark.parametrize("value", BYROKRAT_PLUSGIRO)
+def test_published_plusgiro_numbers(value):
+    assert an.clean_plusgiro(value) == value.replace("-", "")
+
+
+@pytest.mark.parametrize("value", ["210918-0", "4395094-0", "956404-0", "465658-0", "9048-1"])
+def test_published_plusgiro_numbers_with_a_wrong_check_digit(value):
+    assert rejected(an.clean_plusgiro, value) == (
+        "Kontrollsiffran stämmer inte – kontrollera plusgironumret."
+    )
+
+
 # --- Swedish bank accounts ---------------------------------------------------------------------
 
 
@@ -103,10 +136,10 @@ def test_invalid_plusgiro(value, message):
         ("9710-1234560", "9710", "1234560", "Lunar"),
         ("9580-1234500", "9580", "1234500", "Aion Bank"),
         ("9180-1234567897", "9180", "1234567897", "Danske Bank"),
-        ("3300-850709-9805", "3300", "8507099805", "Nordea (personkonto)"),
+        ("3300-850709-9805", "3300", "8507099805", "Nordea personkonto"),
         ("9570 123 456 789 7", "9570", "1234567897", "Sparbanken Syd"),
         ("6000-12345679", "6000", "012345679", "Handelsbanken"),  # padded to 9 digits
-        ("9960-123456-6", "9960", "0001234566", "Nordea (Plusgirot)"),  # padded to 10 digits
+        ("9960-123456-6", "9960", "0001234566", "Nordea Plusgirot"),  # padded to 10 digits
         ("8327-9 123456782", "8327", "0123456782", "Swedbank"),
     ],
 )
@@ -141,8 +174,8 @@ def test_swedbank_accounts_are_read_with_or_without_the_fifth_clearing_digit(val
         ("83279 123456782", "0123456782"),
         ("8327-9, 12 345 678-2", "0123456782"),
         ("8327 9123456782", "9123456782"),
-        # Run together, 14 digits are the 4-digit clearing + 10 account digits (a common form).
-        ("83279123456782", "9123456782"),
+        # Run together, the fifth digit is the account's when it cannot be the clearing's.
+        ("83271234567897", "1234567897"),
     ],
 )
 def test_short_swedbank_accounts_take_the_fifth_digit_from_how_the_number_is_written(value, number):
@@ -188,7 +221,7 @@ def test_invalid_swedish_bank_accounts(value, message):
 
 @pytest.mark.parametrize(
     ("value", "bank"),
-    [("8327-9 1234567890", "Swedbank"), ("9960-1234567", "Nordea (Plusgirot)")],
+    [("8327-9 1234567890", "Swedbank"), ("9960-1234567", "Nordea Plusgirot")],
 )
 def test_comment_3_accounts_failing_the_check_are_accepted_with_a_warning(value, bank):
     account = an.clean_bank_account(value)
@@ -204,11 +237,212 @@ def test_no_warning_for_other_account_types():
 
 @pytest.mark.parametrize(
     "value",
-    ["5000-1234560", "8327-9 123456782", "6000-12345679", "9960-1234566", "3300-8507099805"],
+    [
+        "5000-1234560",
+        "8327-9 123456782",
+        "8327-9 9123456782",  # stored as 83279123456782, which typed could be two accounts
+        "6000-12345679",
+        "9960-1234566",
+        "3300-8507099805",
+    ],
 )
 def test_stored_bank_account_digits_read_back_to_the_same_account(value):
     account = an.clean_bank_account(value)
-    assert an.clean_bank_account(account.digits) == account
+    assert an.stored_bank_account(account.digits) == account
+    assert an.clean_bank_account(an.format_account("BBAN", account.digits)) == account
+
+
+# --- Input that can mean two accounts ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # The fifth digit 4 is 8424's check digit, so it can be the clearing number's or the
+        # first of a 9-digit account: 8424-4 399 841 09 (Luhn-valid) or 8424-4 439 984 109.
+        (
+            "8424439984109",
+            "8424439984109 kan vara 8424-4 439984109 (Swedbank) eller 8424-4 39984109 "
+            "(Swedbank). Skriv kontonumret med bindestreck efter clearingnumret, som i det du "
+            "menar.",
+        ),
+        (
+            "83279123456782",
+            "83279123456782 kan vara 8327-9 9123456782 (Swedbank) eller 8327-9 123456782 "
+            "(Swedbank).",
+        ),
+        # A Nordea personkonto typed without 3300 reads as Swedbank clearing 8507.
+        (
+            "8507099805",
+            "8507099805 kan vara personkontot 3300-850709-9805 (Nordea) eller 8507-6 99805 "
+            "(Swedbank).",
+        ),
+        (
+            "850709-9805",
+            "850709-9805 kan vara personkontot 3300-850709-9805 (Nordea) eller 8507-6 99805 "
+            "(Swedbank).",
+        ),
+        (
+            "19850709-9805",
+            "19850709-9805 ser ut som ett personnummer utan clearingnummer. Är det ett "
+            "personkonto hos Nordea, skriv clearingnumret först: 3300-850709-9805.",
+        ),
+        (
+            "000620-5124",  # swantzter/kontonummer test/index.test.ts, as 3300 000620-5124
+            "000620-5124 ser ut som ett personnummer utan clearingnummer.",
+        ),
+    ],
+)
+def test_input_that_can_mean_two_accounts_is_refused_naming_both(value, message):
+    assert rejected(an.clean_bank_account, value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [("8424-4 39984109", "0039984109"), ("8424 439984109", "0439984109")],
+)
+def test_the_dash_after_the_clearing_number_says_which_account_is_meant(value, number):
+    assert an.clean_bank_account(value) == an.BankAccount("8424", number, "Swedbank")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "3300-851309-9807",  # month 13, Luhn-valid
+            "Ett personkonto hos Nordea är kontohavarens personnummer, och 851309-9807 är "
+            "inget personnummer – kontrollera kontonumret.",
+        ),
+        ("3300-850230-9803", "Ett personkonto hos Nordea är kontohavarens personnummer"),
+        ("3782-850230-9803", "Ett personkonto hos Nordea är kontohavarens personnummer"),
+    ],
+)
+def test_a_personkonto_must_be_a_possible_personnummer(value, message):
+    assert rejected(an.clean_bank_account, value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "clearing", "number", "bank"),
+    [
+        # Bankgirot: "I betalningsfiler i Löner ska kontonumret ... alltid skrivas som 16
+        # siffror", the account zero-padded to 12 ("00000xxxxxxC" in its table's format
+        # column, as joakimengqvist/swedish-bank-account-validator dist/data/banks.ts has it).
+        ("5000000001234560", "5000", "1234560", "SEB"),
+        ("5000 00000 1234560", "5000", "1234560", "SEB"),
+        ("6000000123456789", "6000", "123456789", "Handelsbanken"),
+        ("3300008507099805", "3300", "8507099805", "Nordea personkonto"),
+        ("9180001234567897", "9180", "1234567897", "Danske Bank"),
+        ("8327001234567897", "8327", "1234567897", "Swedbank"),
+        ("8327000123456782", "8327", "0123456782", "Swedbank"),
+        # Swedbank's 14- and 15-digit forms: zeros between the clearing number and a short
+        # account (Ölands Bank, "5-siffriga clearingnummer som börjar på siffran 8").
+        ("83270123456782", "8327", "0123456782", "Swedbank"),
+        ("832790123456782", "8327", "0123456782", "Swedbank"),
+        ("84244 0039984109", "8424", "0039984109", "Swedbank"),
+        # Handelsbanken's shorter numbers with or without their padding.
+        ("6000-012345679", "6000", "012345679", "Handelsbanken"),
+    ],
+)
+def test_zero_padded_forms_are_the_same_account(value, clearing, number, bank):
+    assert an.clean_bank_account(value) == an.BankAccount(clearing, number, bank)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("50000000012345600", "Kontonumret har för många siffror för ett konto hos SEB."),
+        ("5000 10 1234560", "Ett konto hos SEB ska ha 7 siffror efter clearingnumret."),
+    ],
+)
+def test_padding_is_only_zeros_up_to_sixteen_digits(value, message):
+    assert rejected(an.clean_bank_account, value) == message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9400-0001000",  # Forex Bank in brocc-ab/se-bank-account-php tests/AccountTest.php
+        "9420-1234567",
+        "9650-1000000",  # MedMera Bank, same file
+        "9659-1234567",
+    ],
+)
+def test_clearing_numbers_bankgirot_has_dropped_are_refused(value):
+    # Bankgirot's table no longer has Forex (9400-9449) or MedMera (9650-9659):
+    # swantzter/kontonummer removed them (628e547 "remove MedMera Bank", 5700122 "Remove Forex
+    # Bank", "Updated based on Bankernas kontonummer 2022-06-20"); so has
+    # joakimengqvist/swedish-bank-account-validator's table from Bankgirot's PDF.
+    clearing = value[:4]
+    assert rejected(an.clean_bank_account, value) == (
+        f"Clearingnumret {clearing} hör inte till någon känd bank."
+    )
+
+
+# --- Published test vectors (not python-stdnum's) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "clearing", "number", "bank"),
+    [
+        # swantzter/kontonummer test/index.test.ts (commit 4f1a3c7, BGC table 2024-02-22).
+        ("9071, 417 23 83", "9071", "4172383", "Multitude Bank"),
+        ("6789123456789", "6789", "123456789", "Handelsbanken"),
+        ("8424-4,983 189 224-6", "8424", "9831892246", "Swedbank"),
+        ("8351-9,392 242 224-5", "8351", "3922422245", "Swedbank"),  # Sparbanken Tanum
+        ("8129-9,043 386 711-6", "8129", "0433867116", "Swedbank"),  # Sparbank i Hudiksvall
+        ("3300 000620-5124", "3300", "0006205124", "Nordea personkonto"),
+        ("97891111113", "9789", "1111113", "Klarna"),
+        # brocc-ab/se-bank-account-php tests/AccountTest.php.
+        ("9660-1000010", "9660", "1000010", "Svea Bank"),
+        ("9580-1000100", "9580", "1000100", "Aion Bank"),
+        ("9550-0100000", "9550", "0100000", "Avanza Bank"),
+        ("9470-1000010", "9470", "1000010", "BNP Paribas"),
+        ("9040-1000100", "9040", "1000100", "Citibank"),
+        ("9190-1000100", "9190", "1000100", "DNB"),
+        ("9270-0010000", "9270", "0010000", "ICA Banken"),
+        ("3400-0001000", "3400", "0001000", "Länsförsäkringar"),
+        ("9020-0100000", "9020", "0100000", "Länsförsäkringar"),
+        ("1400-0001000", "1400", "0001000", "Nordea"),
+        ("3410-0100000", "3410", "0100000", "Nordea"),
+        ("4000-1000000", "4000", "1000000", "Nordea"),
+        ("9120-0010000", "9120", "0010000", "SEB"),
+        ("7000-1001000", "7000", "1001000", "Swedbank"),
+        ("2300-0000001", "2300", "0000001", "Ålandsbanken"),
+        ("9180-1000000008", "9180", "1000000008", "Danske Bank"),
+        ("6000-100000010", "6000", "100000010", "Handelsbanken"),
+        ("9500-1000000008", "9500", "1000000008", "Nordea Plusgirot"),
+        ("3300-7505092556", "3300", "7505092556", "Nordea personkonto"),
+        ("3782-7505092556", "3782", "7505092556", "Nordea personkonto"),
+        ("9890-1000000008", "9890", "1000000008", "Riksgälden"),
+        ("9570-1000000008", "9570", "1000000008", "Sparbanken Syd"),
+        ("9300-1000000008", "9300", "1000000008", "Swedbank"),
+    ],
+)
+def test_published_swedish_bank_accounts(value, clearing, number, bank):
+    account = an.clean_bank_account(value)
+    assert account == an.BankAccount(clearing, number, bank)
+    assert an.bank_account_warning(account) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # swantzter/kontonummer test/index.test.ts: a wrong check digit and a wrong fifth
+        # clearing digit ("Same account number as 'swedbank5' above").
+        ("6789123456788", "Kontrollsiffran stämmer inte – kontrollera kontonumret."),
+        ("8424-1,983 189 224-6", "Clearingnumrets femte siffra stämmer inte"),
+        ("123456789", "Ett konto hos Danske Bank ska ha 7 siffror efter clearingnumret."),
+        # brocc-ab/se-bank-account-php tests/AccountTest.php, invalidBankAccountNumbers.
+        ("0000-0000000", "Clearingnumret 0000 hör inte till någon känd bank."),
+        ("1400-00010001234", "Ett konto hos Nordea ska ha 7 siffror efter clearingnumret."),
+        ("2000-10000040", "Ett konto hos Nordea ska ha 7 siffror efter clearingnumret."),
+        ("3301-010000099", "Ett konto hos Nordea ska ha 7 siffror efter clearingnumret."),
+        ("3410-0100000000000000000", "Kontonumret har för många siffror"),
+        ("4000-10000003333", "Ett konto hos Nordea ska ha 7 siffror efter clearingnumret."),
+    ],
+)
+def test_published_invalid_swedish_bank_accounts(value, message):
+    assert rejected(an.clean_bank_account, value).startswith(message)
 
 
 # --- IBAN --------------------------------------------------------------------------------------
@@ -391,6 +625,75 @@ def test_invalid_norwegian_account(value, message):
     assert rejected(an.clean_no_account, value) == message
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        # bekkopen/NoCommons src/test/java/no/bekk/bekkopen/banking/KontonummerValidatorTest
+        "99990000006",
+        "97104133219",  # "testValidNumberEndingOn9", and the three below
+        "97105302049",
+        "97104008309",
+        "97102749069",
+        # Ondkloss/norwegian-numbers.js test/norwegian-numbers.ts (makeAccountNumber)
+        "1234.56.78903",
+        # re:member, "Hva er kontonummeret?" (the research notes, section 1.7)
+        "3207.40.68323",
+    ],
+)
+def test_published_norwegian_accounts(value):
+    assert an.clean_no_account(value) == value.replace(".", "")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # NoCommons KontonummerValidatorTest: a wrong check digit, a wrong length, all zeros.
+        ("99990000005", "Kontrollsiffran stämmer inte – kontrollera kontonumret."),
+        ("123456789012", "Ett norskt kontonummer ska ha 11 siffror, t.ex. 8601.11.17947."),
+        ("00000000000", "Kontonumret kan inte bara vara nollor."),
+        (
+            "abcdefghijk",
+            "Kontonumret får bara innehålla siffror (0–9), mellanslag och bindestreck.",
+        ),
+    ],
+)
+def test_published_invalid_norwegian_accounts(value, message):
+    assert rejected(an.clean_no_account, value) == message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # bekkopen/NoCommons src/test/java/no/bekk/bekkopen/banking/KidnummerValidatorTest
+        "2345676",  # MOD10
+        "12345678903",  # MOD11
+        "01290865",  # "testValidKidnummerMod10ButUnableToCalculateMod11"
+        # Ondkloss/norwegian-numbers.js test/norwegian-numbers.ts (makeKidNumber)
+        "00",  # MOD10 of "0"
+        "310",  # MOD11 of "31"
+        "40-",  # MOD11 of "40": a check digit of 10 is written "-"
+    ],
+)
+def test_published_kid_numbers(value):
+    assert an.clean_kid(value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # NoCommons KidnummerValidatorTest: wrong checksum, too short, too long, not digits.
+        ("2345674", "KID-numrets kontrollsiffra stämmer inte – kontrollera KID-numret."),
+        ("1", "KID-numret ska ha 2–25 tecken."),
+        ("12345678901234567890123456", "KID-numret ska ha 2–25 tecken."),
+        ("abcdefghijk", "KID-numret får bara innehålla siffror (det sista tecknet kan vara -)."),
+        # Ondkloss: 25 digits and more are too long.
+        ("01234567890123456789012345", "KID-numret ska ha 2–25 tecken."),
+    ],
+)
+def test_published_invalid_kid_numbers(value, message):
+    assert rejected(an.clean_kid, value) == message
+
+
 # --- Payee accounts and display ----------------------------------------------------------------
 
 
@@ -514,11 +817,12 @@ def test_displayed_accounts_read_back_to_the_stored_value(account_type, country,
         assert an.clean_payee_account(account_type, shown, country) == stored
 
 
-@given(st.from_regex(r"\A[0-9]{11,15}\Z"))
+@given(st.from_regex(r"\A[0-9]{10,17}\Z"))
 def test_accepted_bank_accounts_have_a_known_bank_and_payment_file_digits(text):
     account = accepted_or_a_sentence(an.clean_bank_account, text)
     if account is not None:
         assert len(account.clearing) == 4
         assert account.number.strip("0")
         assert len(account.digits) <= 14
-        assert an.clean_bank_account(account.digits) == account
+        assert an.stored_bank_account(account.digits) == account
+        assert an.clean_bank_account(an.format_account("BBAN", account.digits)) == account

@@ -334,6 +334,22 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_refused(company, col
     assert count(SupplierInvoice) == 0 and count(Supplier) == 0
 
 
+@pytest.mark.parametrize(
+    ("account", "problem"),
+    [
+        ("8424439984109", "8424439984109 kan vara 8424-4 439984109 (Swedbank) eller "),
+        ("8507099805", "8507099805 kan vara personkontot 3300-850709-9805 (Nordea) eller "),
+    ],
+)
+def test_an_import_row_whose_account_can_be_read_two_ways_is_refused(company, account, problem):
+    row = {**GOOD_ROW, "betalsatt": "BBAN", "konto": account}
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, HEADER + "\n" + ";".join(row[c] for c in ledger.CSV_COLUMNS) + "\n")
+    (message,) = rejected.value.row_errors[2]
+    assert problem in message
+    assert count(SupplierInvoice) == 0 and count(Supplier) == 0
+
+
 def test_the_invoice_form_refuses_a_formula_in_the_message(app, client, auth):
     with app.app_context():
         company = db.session.scalars(select(Company)).first()
@@ -634,6 +650,51 @@ def test_a_supplier_whose_account_checks_out_gets_no_warning(client, auth):
     page = client.get(response.location).get_data(as_text=True)
     assert "Leverantören Swedbankkunden AB är sparad." in page
     assert "flash-warning" not in page
+
+
+def post_supplier(auth, account):
+    return auth.post(
+        "/reskontra/leverantorer?company=1",
+        {
+            "name": "Kontohavaren AB",
+            "orgnr": "556036-0793",
+            "country": "SE",
+            "account_type": "BBAN",
+            "account": account,
+        },
+        token_from="/reskontra",
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "shown"),
+    [
+        ("5000 000001234560", "50001234560", "Bankkonto 5000-1234560 (SEB)"),  # 16 digits
+        ("84244 0039984109", "84240039984109", "Bankkonto 8424-4 39984109 (Swedbank)"),
+        ("3300-850709-9805", "33008507099805", "Bankkonto 3300-8507099805 (Nordea personkonto)"),
+    ],
+)
+def test_saving_a_supplier_says_the_account_it_stored(app, client, auth, typed, stored, shown):
+    auth.login("betalare")
+    response = post_supplier(auth, typed)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert f"Leverantören Kontohavaren AB är sparad. Konto: {shown}." in page
+    with app.app_context():
+        assert db.session.scalars(select(Supplier.account)).all() == [stored]
+
+
+def test_an_account_that_can_be_read_two_ways_is_refused_naming_both(app, auth):
+    auth.login("betalare")
+    response = post_supplier(auth, "8424439984109")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert (
+        "8424439984109 kan vara 8424-4 439984109 (Swedbank) eller 8424-4 39984109 (Swedbank). "
+        "Skriv kontonumret med bindestreck efter clearingnumret, som i det du menar."
+    ) in page
+    with app.app_context():
+        assert count(Supplier) == 0
 
 
 def test_an_import_says_which_new_suppliers_have_accounts_to_check(app, client, auth):

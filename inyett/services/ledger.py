@@ -274,12 +274,21 @@ def account_notice(supplier: Supplier) -> str | None:
     if supplier.country != "SE" or supplier.account_type != "BBAN":
         return None
     warning = account_numbers.bank_account_warning(
-        account_numbers.clean_bank_account(supplier.account)
+        account_numbers.stored_bank_account(supplier.account)
     )
     if warning is None:
         return None
     account = formatting.account(supplier.account, supplier.account_type, supplier.country)
     return f"Bankkontot {account} för {supplier.name}: {warning}"
+
+
+def saved_message(supplier: Supplier) -> str:
+    """What a new supplier was stored with, written as its owner writes it, so that the payer
+    sees which account (and for a Swedish bank account, which bank) the typed number became."""
+    bank = ""
+    if supplier.country == "SE" and supplier.account_type == "BBAN":
+        bank = f" ({account_numbers.stored_bank_account(supplier.account).bank})"
+    return f"Leverantören {supplier.name} är sparad. Konto: {_account_text(supplier)}{bank}."
 
 
 # Invisible, or rearranging the text around them (U+202E RIGHT-TO-LEFT OVERRIDE), or breaking

@@ -70,7 +70,7 @@ def add_supplier():
         except LedgerRejected as rejected:
             show_refusals(form, rejected.errors)
         else:
-            flash(f"Leverantören {supplier.name} är sparad.", "success")
+            flash(ledger.saved_message(supplier), "success")
             for notice in [ledger.account_notice(supplier), *ledger.look_alike_notices(supplier)]:
                 if notice:
                     flash(notice, "warning")
