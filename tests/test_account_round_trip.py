@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from lxml import etree
+from sqlalchemy import select
 from stdnum import iban as stdnum_iban
 from stdnum import luhn
 from stdnum.no import kontonr as no_kontonr
@@ -20,15 +21,17 @@ from stdnum.no import kontonr as no_kontonr
 from inyett import account_numbers as an
 from inyett.extensions import db
 from inyett.models import Company
+from inyett.models import DebtorAccount
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import ledger
 from inyett.services import outbox
+from inyett.services import payments
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import SupplierInput
 from tests.payments_helpers import PAYMENT_DATE
+from tests.payments_helpers import TODAY
 from tests.payments_helpers import activate_inyett
-from tests.payments_helpers import create_file
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 # Every account a file or Inyett gets is built and checked in a database: few examples, each
@@ -125,11 +128,16 @@ def payee_accounts(draw) -> tuple[str, str, str, list[str]]:
     return "IBAN", country, iban, [an.format_account("IBAN", iban), iban.lower()]
 
 
+def company_in(country: str) -> Company:
+    """The payer at home in the payee's country: a payment abroad has rules of its own."""
+    return db.session.scalar(select(Company).where(Company.country == country))
+
+
 def stored_as(account_type: str, country: str, typed: str) -> str | None:
     """The account the supplier form and the CSV import would store, None if refused."""
     try:
         fields = ledger.clean_supplier(
-            SupplierInput("Mottagaren AB", "", country, account_type, typed)
+            SupplierInput("Mottagaren AB", "", country, account_type, typed), company_in(country)
         )
     except LedgerRejected as rejected:
         assert set(rejected.errors) == {"account"}
@@ -148,8 +156,15 @@ def creditor_account_in_file(xml: bytes) -> str:
 
 def pay(account_type: str, country: str, account: str, number: int):
     """A payment file of one invoice to a new supplier with `account`, sent to Inyett."""
-    company = db.session.get(Company, 1)
-    supplier = Supplier(
+    company = company_in(country)
+    # Hypothesis may draw an account again; the database holds one supplier per payee.
+    supplier = db.session.scalar(
+        select(Supplier).where(
+            Supplier.company_id == company.id,
+            Supplier.account_type == account_type,
+            Supplier.account == account,
+        )
+    ) or Supplier(
         company=company,
         name=f"Mottagare {number}",
         country=country,
@@ -160,14 +175,22 @@ def pay(account_type: str, country: str, account: str, number: int):
         company=company,
         supplier=supplier,
         invoice_number=f"R-{number}",
-        message=f"Faktura R-{number}",
+        # Short enough for every payee's channel (a Swedish account deposit carries 12).
+        message=f"R-{number}",
         amount=Decimal("100.00"),
-        currency="SEK",
+        currency=company.debtor_accounts[0].currency,
         due_date=PAYMENT_DATE,
     )
     db.session.add(invoice)
     db.session.commit()
-    return create_file([invoice.id])
+    return payments.create_payment_file(
+        company.id,
+        [invoice.id],
+        PAYMENT_DATE,
+        debtor_account_id=company.debtor_accounts[0].id,
+        actor="betalare",
+        today=TODAY,
+    )
 
 
 # Hypothesis runs the examples in one database: each payee gets a name of its own.
@@ -177,6 +200,13 @@ PAYEE_NUMBERS = itertools.count(1)
 @pytest.fixture
 def ctx(app):
     with app.app_context():
+        norwegian = Company(name="Norsk AS", orgnr="988077917", country="NO")
+        norwegian.debtor_accounts.append(
+            DebtorAccount(
+                account_type="BBAN", account="86011117947", currency="NOK", agreement_id="NO-1"
+            )
+        )
+        db.session.add(norwegian)
         activate_inyett()
         yield app
 
