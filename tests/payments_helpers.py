@@ -66,11 +66,20 @@ def add_company(name: str, orgnr: str) -> Company:
 
 
 def add_open_invoice(company: Company, payee: tuple, number: str, amount: str, message: str):
-    """One open SEK invoice due on PAYMENT_DATE from a new supplier `payee` (name, orgnr,
-    account type, account) of `company`, committed."""
+    """One open SEK invoice due on PAYMENT_DATE from the supplier `payee` (name, orgnr,
+    account type, account) of `company`, added if new (one supplier per payee), committed."""
+    name, orgnr, account_type, account = payee
+    known = db.session.scalar(
+        select(Supplier).where(
+            Supplier.company_id == company.id,
+            Supplier.orgnr == orgnr,
+            Supplier.account_type == account_type,
+            Supplier.account == account,
+        )
+    )
     invoice = SupplierInvoice(
         company=company,
-        supplier=new_supplier(company, *payee),
+        supplier=known or new_supplier(company, *payee),
         invoice_number=number,
         message=message,
         amount=Decimal(amount),

@@ -12,6 +12,7 @@ from inyett.models import AuditEntry
 from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.models import PaymentFile
+from inyett.models import SupplierInvoice
 from inyett.models import utcnow
 from inyett.services import companies
 from inyett.services import payments
@@ -387,8 +388,10 @@ def stored_account(app, account_id=1) -> tuple:
 def a_file_paid_from_the_account(app):
     with app.app_context():
         company = company_named("Testbolaget AB")
+        # Each file pays an invoice of its own: one invoice is in one live payment only.
+        number = f"F-{len(db.session.scalars(select(SupplierInvoice)).all()) + 1}"
         invoice = add_open_invoice(
-            company, ("Skatteverket", "2021005448", "BGNR", "50501055"), "F-9", "10.00", "Hyra"
+            company, ("Skatteverket", "2021005448", "BGNR", "50501055"), number, "10.00", "Hyra"
         )
         return create_file([invoice.id]).id
 
