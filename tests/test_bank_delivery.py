@@ -12,7 +12,12 @@ from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import User
 from inyett.services import attestation
+from inyett.services import bank_delivery
+from inyett.services.payments import undo_payment
 from tests.payments_helpers import PAYMENT_DATE
+from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import add_invoices
+from tests.payments_helpers import create_file
 from tests.test_attestation import HTMX
 from tests.test_attestation import answered_file
 
@@ -232,3 +237,25 @@ def test_betalfiler_shows_and_filters_the_files_not_yet_downloaded(app, client, 
     html = client.get("/betalningar/filer?visa=ej-nedladdade").get_data(as_text=True)
     assert names[waiting] in html and names[downloaded] not in html
     assert 'aria-current="page"' in html
+
+
+def test_an_undo_after_a_re_date_it_did_not_see_builds_the_file_with_the_new_date(
+    app, swedish_today
+):
+    swedish_today.set(SATURDAY)
+    with app.app_context():
+        activate_inyett(active=False)  # no batch to hold: nothing else reads the file again
+        payment_file = create_file(add_invoices())
+        mine = payment_file.payments[0]
+        assert mine.payment_file.payment_date == PAYMENT_DATE  # as this user's page showed it
+        with app.app_context():
+            bank_delivery.redate(
+                db.session.get(PaymentFile, payment_file.id),
+                MONDAY,
+                actor="admin",
+                seen_date=PAYMENT_DATE,
+            )
+        undo_payment(mine, actor="betalare")
+        file_id = payment_file.id
+    day, payment_dates, execution_dates = stored(app, file_id)
+    assert (day, payment_dates, execution_dates) == (MONDAY, {MONDAY}, {b"2026-11-30"})
