@@ -3,6 +3,9 @@ date that does not exist (2026-02-30)."""
 
 import re
 from datetime import date
+from datetime import datetime
+
+from inyett.formatting import STOCKHOLM
 
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -22,3 +25,9 @@ def parse_date(text: str, what: str = "Datumet") -> date:
         return date(*(int(part) for part in match.groups()))
     except ValueError:
         raise InvalidDate(f"{what} {text} finns inte i kalendern.") from None
+
+
+def today_in_sweden() -> date:
+    """The date it is now in Sweden: a payment "today" is the bank's today, not the server's
+    (a server on UTC is still on yesterday for the first hour or two after midnight)."""
+    return datetime.now(STOCKHOLM).date()

@@ -303,11 +303,20 @@ class PaymentFile(db.Model):
     # payment may leave it in the app.
     downloaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     downloaded_by: Mapped[str | None] = mapped_column(String(80))
+    # Every download counts: a second one may pay the invoices twice, so it must be confirmed
+    # by someone who saw the last one, and the count is what tells whether they did.
+    download_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_downloaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_downloaded_by: Mapped[str | None] = mapped_column(String(80))
 
     company: Mapped[Company] = relationship()
     debtor_account: Mapped[DebtorAccount] = relationship()
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="payment_file", order_by="Payment.id"
+    )
+    # Named on the page by the name people know them by; the username is what is stored.
+    last_downloader: Mapped[User | None] = relationship(
+        primaryjoin="foreign(PaymentFile.last_downloaded_by) == User.username", viewonly=True
     )
 
 

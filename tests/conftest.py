@@ -39,6 +39,28 @@ def _dispose_engines():
     gc.collect()
 
 
+class SwedishToday:
+    """The date the app takes for today in Sweden during a test; `set` moves it."""
+
+    def __init__(self, day):
+        self.day = day
+
+    def set(self, day) -> None:
+        self.day = day
+
+
+@pytest.fixture(autouse=True)
+def swedish_today(monkeypatch):
+    """Today is the test data's TODAY, whatever the clock says: a file dated PAYMENT_DATE is
+    then still downloadable, and a test that needs a later day says which."""
+    from inyett import dates
+    from tests.payments_helpers import TODAY
+
+    today = SwedishToday(TODAY)
+    monkeypatch.setattr(dates, "today_in_sweden", lambda: today.day)
+    return today
+
+
 def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,

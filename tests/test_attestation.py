@@ -13,6 +13,7 @@ from inyett.models import PaymentFile
 from inyett.models import PaymentWarning
 from inyett.models import User
 from inyett.services import attestation
+from inyett.services import bank_delivery
 from inyett.services.payment_list import PaymentQuery
 from inyett.services.payment_list import find_payments
 from inyett.services.payments import PaymentRejected
@@ -139,7 +140,7 @@ def test_a_file_with_a_payment_removed_at_inyett_is_not_ready_even_when_attested
         "kontrollerats: skicka igen eller ångra."
     )
     with pytest.raises(PaymentRejected, match="tagits bort hos Inyett"):
-        attestation.download_for_bank(payment_file, actor="betalare")
+        bank_delivery.download_for_bank(payment_file, actor="betalare")
     assert payment_file.downloaded_at is None
 
 
@@ -151,7 +152,7 @@ def test_payments_not_checked_because_the_connection_was_off_are_attested_and_do
     assert not attestation.needs_acknowledgement(payment)
     attestation.attest(payment, user=user("attestant"), acknowledged=False)
     assert attestation.why_file_not_ready(payment_file) is None
-    assert attestation.download_for_bank(payment_file, actor="betalare").startswith(b"<?xml")
+    assert bank_delivery.download_for_bank(payment_file, actor="betalare").startswith(b"<?xml")
 
 
 def test_messages_about_one_payment_are_singular(ctx):
@@ -214,14 +215,15 @@ def test_the_first_download_closes_the_file_to_undo_and_every_download_is_logged
     payment_file = answered_file()
     for payment in payment_file.payments:
         attestation.attest(payment, user=user("attestant"), acknowledged=False)
-    xml = attestation.download_for_bank(payment_file, actor="betalare")
+    xml = bank_delivery.download_for_bank(payment_file, actor="betalare")
     assert xml.startswith(b"<?xml")
     assert payment_file.downloaded_by == "betalare"
     first_download = payment_file.downloaded_at
     with pytest.raises(PaymentRejected, match="laddades ner för banken"):
         undo_payment(payment_file.payments[0], actor="attestant")
     assert payment_file.payments[0].status == "attested"
-    assert attestation.download_for_bank(payment_file, actor="admin") == xml
+    again = bank_delivery.download_for_bank(payment_file, actor="admin", confirmed_again=True)
+    assert again == xml
     assert (payment_file.downloaded_at, payment_file.downloaded_by) == (first_download, "betalare")
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "download")).all()
     assert [e.actor for e in entries] == ["betalare", "admin"]
@@ -230,7 +232,7 @@ def test_the_first_download_closes_the_file_to_undo_and_every_download_is_logged
 def test_a_file_that_is_not_ready_is_not_downloaded_nor_closed(ctx):
     payment_file = answered_file()
     with pytest.raises(PaymentRejected, match="4 av 4 betalningar väntar på attest"):
-        attestation.download_for_bank(payment_file, actor="betalare")
+        bank_delivery.download_for_bank(payment_file, actor="betalare")
     assert payment_file.downloaded_at is None
     assert undo_payment(payment_file.payments[0], actor="betalare")
 
@@ -422,13 +424,14 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
         payment_ids = [p.id for p in payment_file.payments]
     login_attester(client, auth)
     page = f"/betalningar/filer/{file_id}"
-    response = auth.post(f"{page}/pain001.xml", token_from=page)
+    as_shown = {"seen_date": "2026-11-26", "seen_downloads": "0"}
+    response = auth.post(f"{page}/pain001.xml", as_shown, token_from=page)
     assert response.status_code == 302
     assert "Filen är inte klar för banken. 4 av 4 betalningar väntar på attest." in (
         client.get(page).get_data(as_text=True)
     )
     # The page's script asks as htmx does, and shows the reason without leaving the page.
-    response = auth.post(f"{page}/pain001.xml", headers=HTMX, token_from=page)
+    response = auth.post(f"{page}/pain001.xml", as_shown, headers=HTMX, token_from=page)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "Filen är inte klar för banken. 4 av 4 betalningar väntar på attest." in html
@@ -436,14 +439,14 @@ def test_the_ready_file_downloads_and_an_unready_one_does_not(app, client, auth)
     for payment_id in payment_ids:
         auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
     assert "Ångra" in client.get(page).get_data(as_text=True)  # attested, not yet at the bank
-    response = auth.post(f"{page}/pain001.xml", token_from=page)
+    response = auth.post(f"{page}/pain001.xml", as_shown, token_from=page)
     assert response.status_code == 200
     assert response.data.startswith(b"<?xml")
     assert "attachment" in response.headers["Content-Disposition"]
     # Neither the browser nor a proxy on the way keeps a copy of what goes to the bank.
     assert response.headers["Cache-Control"] == "no-store"
     html = client.get(page).get_data(as_text=True)
-    assert "Nedladdad för banken" in html and "av attestant" in html
+    assert "Nedladdad 20" in html and " av Attestant." in html
     assert "Ångra" not in html
     response = auth.post(f"/attest/{payment_ids[0]}/angra", headers=HTMX, token_from="/attest")
     assert response.status_code == 409

@@ -14,6 +14,7 @@ from inyett.models import InyettBatch
 from inyett.models import Payment
 from inyett.models import User
 from inyett.services import attestation
+from inyett.services import bank_delivery
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import undo_payment
 from tests.payments_helpers import activate_inyett
@@ -92,7 +93,7 @@ def test_an_undo_of_a_payment_whose_file_was_downloaded_meanwhile_loses(app, pay
             for payment in payment_file.payments:
                 payment.inyett_state = "answered"
                 attestation.attest(payment, user=user("attestant"), acknowledged=False)
-            attestation.download_for_bank(payment_file, actor="betalare")
+            bank_delivery.download_for_bank(payment_file, actor="betalare")
         with pytest.raises(PaymentRejected, match="laddades ner för banken"):
             undo_payment(mine, actor="attestant")
         db.session.refresh(mine)

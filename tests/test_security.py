@@ -117,6 +117,7 @@ EXPECTED_ROLES = {
     "payments.undo": {PAYER, ATTESTER, ADMIN},
     "payments.resend": {PAYER, ATTESTER, ADMIN},
     "payments.download": {PAYER, ATTESTER, ADMIN},
+    "payments.redate": {PAYER, ATTESTER, ADMIN},
     # Attest av leverantörsbetalningar: the attester; never the payer (segregation of duties).
     "attest.index": {ATTESTER, ADMIN},
     "attest.summary": {ATTESTER, ADMIN},
@@ -616,7 +617,18 @@ FUZZED = {
     ),
     "payments.resend": ("POST", "/betalningar/{id}/skicka-igen", "betalare", []),
     "payments.undo": ("POST", "/betalningar/{id}/angra", "betalare", ["version"]),
-    "payments.download": ("POST", "/betalningar/filer/{id}/pain001.xml", "attestant", []),
+    "payments.download": (
+        "POST",
+        "/betalningar/filer/{id}/pain001.xml",
+        "attestant",
+        ["seen_date", "seen_downloads", "confirmed_again"],
+    ),
+    "payments.redate": (
+        "POST",
+        "/betalningar/filer/{id}/betaldatum",
+        "betalare",
+        ["seen_date", "payment_date"],
+    ),
     "attest.index": ("GET", "/attest", "attestant", ["bolag", "sok", "filter", "status", "sida"]),
     "attest.summary": (
         "GET",

@@ -66,5 +66,10 @@ def test_after_the_upgrade_payments_keep_their_state_amount_and_who_attested(app
         first_file = db.session.get(PaymentFile, paid.payment_file_id)
         downloaded = "downloaded_by" in rows.read(revision)["tables"]["payment_files"][0]
         assert first_file.downloaded_by == ("betalare" if downloaded else None)
+        # Downloaded before the downloads were counted: once, so that another asks to confirm.
+        assert (first_file.download_count, first_file.last_downloaded_by) == (
+            (1, "betalare") if downloaded else (0, None)
+        )
+        assert first_file.last_downloaded_at == first_file.downloaded_at
         invoice = db.session.get(SupplierInvoice, paid.invoice_id)
         assert (invoice.invoice_number, invoice.status) == ("2026-1101", "in_payment")

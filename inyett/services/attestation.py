@@ -156,30 +156,3 @@ def why_file_not_ready(payment_file: PaymentFile) -> str | None:
     if unattested:
         return f"{unattested} av {of_all} väntar på attest."
     return None
-
-
-def download_for_bank(payment_file: PaymentFile, *, actor: str) -> bytes:
-    """The file's pain.001 for the bank, when ready; the first download closes it to undo."""
-    # Mark the file first, so that an undo at the same moment either waits for this download
-    # and is refused, or has finished and is seen by the readiness check below.
-    db.session.execute(
-        update(PaymentFile)
-        .where(PaymentFile.id == payment_file.id, PaymentFile.downloaded_at.is_(None))
-        .values(downloaded_at=utcnow(), downloaded_by=actor)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire_all()
-    reason = why_file_not_ready(payment_file)
-    if reason:
-        db.session.rollback()
-        raise PaymentRejected(f"Filen är inte klar för banken. {reason}")
-    xml = payment_file.xml
-    attested = sum(p.status == "attested" for p in payment_file.payments)
-    audit.record(
-        "download",
-        actor,
-        f"Betalfil {payment_file.message_id} nedladdad för banken "
-        f"({plural(attested, 'betalning', 'betalningar')})",
-    )
-    db.session.commit()
-    return xml

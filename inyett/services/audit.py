@@ -25,6 +25,7 @@ KINDS = {
     "attest": "Attest",
     "undo": "Ångra",
     "download": "Nedladdning för banken",
+    "redate": "Nytt betaldatum",
     "user": "Användare",
     "company": "Bolag",
     "backup": "Säkerhetskopia och återställning",

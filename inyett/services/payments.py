@@ -54,12 +54,24 @@ CHANGED_MEANWHILE = "Någon annan hann ändra betalningen. Listan visar nu hur d
 LATEST_PAYMENT_DAYS = 365
 
 
-def _not_a_bank_day(country: str, day: date) -> str:
-    """Why `day` cannot be a payment date in `country`, and the date that can."""
-    return (
-        f"{day.isoformat()} är inte en bankdag i {bank_calendar.COUNTRY_NAMES[country]}. "
-        f"Närmaste bankdag är {bank_calendar.next_bank_day(country, day).isoformat()}."
-    )
+def latest_payment_date(today: date) -> date:
+    return today + timedelta(days=LATEST_PAYMENT_DAYS)
+
+
+def why_not_a_payment_date(country: str, day: date, today: date) -> str | None:
+    """Why `day` cannot be a payment date in `country` (with the date that can), or None."""
+    if day < today:
+        return "Betaldatum kan inte ligga bakåt i tiden."
+    # Before the bank days: the calendar has no next bank day to offer after 9999-12-31.
+    latest = latest_payment_date(today)
+    if day > latest:
+        return f"Betaldatum kan ligga högst ett år fram i tiden, senast {latest.isoformat()}."
+    if not bank_calendar.is_bank_day(country, day):
+        return (
+            f"{day.isoformat()} är inte en bankdag i {bank_calendar.COUNTRY_NAMES[country]}. "
+            f"Närmaste bankdag är {bank_calendar.next_bank_day(country, day).isoformat()}."
+        )
+    return None
 
 
 def explain_lost_race(payment: Payment) -> str:
@@ -120,7 +132,8 @@ def create_payment_file(
             "En administratör fyller i dem under Systeminställningar › Bolag (Ändra).",
             field="debtor_account",
         )
-    _check_payment_date(company.country, payment_date, today)
+    if refusal := why_not_a_payment_date(company.country, payment_date, today):
+        raise PaymentRejected(refusal, "payment_date")
     invoices = _invoices_of(company, invoice_ids)
     _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
     _take_out_of_open(invoices)
@@ -315,7 +328,30 @@ def _why_batch_is_held(payment: Payment, batch_id: int) -> str:
     return "Betalningen skickas till Inyett just nu. Försök igen om en liten stund."
 
 
+def _hold_open_file(payment: Payment) -> None:
+    """Write the payment's file row, refused once the file is downloaded: a download or a
+    re-date at the same moment (services/bank_delivery.py) then waits for this undo, or this
+    undo sees the download, so the bank never gets a file holding an undone payment. First of
+    the undo's writes, because those lock the file before its payments too: locked in the same
+    order, two of them never wait on each other."""
+    still_open = db.session.execute(
+        update(PaymentFile)
+        .where(PaymentFile.id == payment.payment_file_id, PaymentFile.downloaded_at.is_(None))
+        .values(downloaded_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if still_open.rowcount != 1:
+        db.session.rollback()
+        if payment.status == "undone":  # by someone else, since this undo was asked for
+            raise PaymentRejected(explain_lost_race(payment))
+        raise PaymentRejected(why_not_undoable(payment) or CHANGED_MEANWHILE)
+    # Read again now that it is held: a re-date may have committed since it was loaded, and
+    # the file is built again with the date it has.
+    db.session.refresh(payment.payment_file)
+
+
 def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) -> UndoPreview:
+    _hold_open_file(payment)
     # One conditional UPDATE decides between an undo and an attestation (or another undo) of
     # the same payment made at the same moment: only one of them matches the row.
     conditions = [Payment.id == payment.id, Payment.status.in_(("awaiting_attest", "attested"))]
@@ -331,17 +367,6 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
         db.session.rollback()
         raise PaymentRejected(explain_lost_race(payment))
     db.session.refresh(payment)
-    # Writing the file's row too makes a download at the same moment wait for this undo (or
-    # this undo see the download), so the bank never gets a file holding an undone payment.
-    still_open = db.session.execute(
-        update(PaymentFile)
-        .where(PaymentFile.id == payment.payment_file_id, PaymentFile.downloaded_at.is_(None))
-        .values(downloaded_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    if still_open.rowcount != 1:
-        db.session.rollback()
-        raise PaymentRejected(why_not_undoable(payment) or CHANGED_MEANWHILE)
     batch = payment.batch
     preview = preview_undo(payment)
     _reopen_invoice(payment)
@@ -466,20 +491,6 @@ def _explain_lost_resend(payment: Payment) -> str:
     if payment.inyett_state not in ("failed", "removed"):
         return "Betalningen hann skickas igen av någon annan."
     return CHANGED_MEANWHILE
-
-
-def _check_payment_date(country: str, payment_date: date, today: date) -> None:
-    if payment_date < today:
-        raise PaymentRejected("Betaldatum kan inte ligga bakåt i tiden.")
-    # Before the bank days: the calendar has no next bank day to offer after 9999-12-31.
-    latest = today + timedelta(days=LATEST_PAYMENT_DAYS)
-    if payment_date > latest:
-        raise PaymentRejected(
-            f"Betaldatum kan ligga högst ett år fram i tiden, senast {latest.isoformat()}.",
-            field="payment_date",
-        )
-    if not bank_calendar.is_bank_day(country, payment_date):
-        raise PaymentRejected(_not_a_bank_day(country, payment_date), "payment_date")
 
 
 def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:

@@ -16,6 +16,7 @@ from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from inyett import dates
 from inyett import worker
 from inyett.access import roles_required
 from inyett.bankfiles import calendar as bank_calendar
@@ -31,6 +32,7 @@ from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
 from inyett.models import database_id
 from inyett.services import attestation
+from inyett.services import bank_delivery
 from inyett.services import ledger
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
@@ -101,20 +103,31 @@ def proposal():
     ), status
 
 
+# Betalfiler's filter: all files, or those the bank cannot have yet.
+NOT_DOWNLOADED = "ej-nedladdade"
+
+
 @bp.get("/filer")
 @roles_required(*FILE_USERS)
 def payment_files():
-    """The payment files, newest first."""
-    files = db.session.scalars(
+    """The payment files, newest first; ?visa=ej-nedladdade those not yet downloaded."""
+    only_not_downloaded = request.args.get("visa") == NOT_DOWNLOADED
+    query = (
         select(PaymentFile)
-        .options(selectinload(PaymentFile.payments))
+        .options(selectinload(PaymentFile.payments), selectinload(PaymentFile.last_downloader))
         .order_by(PaymentFile.id.desc())
         .limit(200)
-    ).all()
+    )
+    if only_not_downloaded:
+        query = query.where(PaymentFile.download_count == 0)
     return render_template(
         "payments/files.html",
-        files=files,
+        files=db.session.scalars(query).all(),
+        only_not_downloaded=only_not_downloaded,
+        not_downloaded=NOT_DOWNLOADED,
         why_not_ready=why_file_not_ready,
+        date_problem=bank_delivery.date_problem,
+        last_download=bank_delivery.last_download,
         no_companies=db.session.scalar(select(Company.id).limit(1)) is None,
     )
 
@@ -123,37 +136,65 @@ def payment_files():
 @roles_required(*FILE_USERS)
 def payment_file(file_id: int):
     """One payment file with every payment's Inyett state; waiting rows refresh themselves."""
-    payment_file = _payment_file(file_id)
-    return render_template(
-        "payments/file.html",
-        payment_file=payment_file,
-        not_ready=why_file_not_ready(payment_file),
-        **_row_helpers(),
-    )
+    return _render_file_page(_payment_file(file_id))
 
 
 @bp.get("/filer/<int:file_id>/status")
 @roles_required(*FILE_USERS)
 def file_status(file_id: int):
     """Whether the file is ready for the bank, fetched again after a row changes."""
-    payment_file = _payment_file(file_id)
     return render_template(
-        "partials/payments/file-status.html",
-        payment_file=payment_file,
-        not_ready=why_file_not_ready(payment_file),
+        "partials/payments/file-status.html", **_file_status(_payment_file(file_id))
     )
+
+
+@bp.post("/filer/<int:file_id>/betaldatum")
+@roles_required(*FILE_USERS)
+def redate(file_id: int):
+    """Give a file whose date has passed, or is no longer a bank day, a date the bank
+    executes; htmx gets the file drawn again, a plain form the page."""
+    payment_file = _payment_file(file_id)
+    seen_date = _posted_date("seen_date")
+    try:
+        new_date = dates.parse_date(request.form.get("payment_date", ""), "Betaldatum")
+        bank_delivery.redate(
+            payment_file, new_date, actor=current_user.username, seen_date=seen_date
+        )
+    except (PaymentRejected, dates.InvalidDate) as refused:
+        status = 409 if isinstance(refused, PaymentRejected) and not refused.field else 422
+        if is_htmx_request():
+            return _render_file_page(payment_file, error=str(refused)), status
+        flash(str(refused), "error")
+    else:
+        message = (
+            f"Betaldatum ändrat från {seen_date.isoformat()} till {new_date.isoformat()}. "
+            "Filen är byggd om med det nya datumet och kan laddas ner."
+        )
+        if is_htmx_request():
+            return _render_file_page(payment_file, message=message)
+        flash(message, "success")
+    return redirect(url_for("payments.payment_file", file_id=file_id))
 
 
 @bp.post("/filer/<int:file_id>/pain001.xml")
 @roles_required(*FILE_USERS)
 def download(file_id: int):
     """The pain.001 file for the bank, once every payment in it is attested (a POST: the first
-    download closes the file to undo)."""
+    download closes the file to undo), with the date and downloads the user saw; a download
+    after another needs its confirmation."""
     payment_file = _payment_file(file_id)
-    if not ActionForm().validate_on_submit():
+    seen_date = _posted_date("seen_date")
+    seen_downloads = request.form.get("seen_downloads", type=int)
+    if seen_downloads is None or seen_downloads < 0:
         abort(400)
     try:
-        xml = attestation.download_for_bank(payment_file, actor=current_user.username)
+        xml = bank_delivery.download_for_bank(
+            payment_file,
+            actor=current_user.username,
+            seen_date=seen_date,
+            seen_downloads=seen_downloads,
+            confirmed_again=request.form.get("confirmed_again") == "y",
+        )
     except PaymentRejected as rejected:
         if is_htmx_request():
             # The page's script shows the reason where it stands instead of reloading.
@@ -217,6 +258,39 @@ def undo(payment_id: int):
 
 def _payment_file(file_id: int) -> PaymentFile:
     return db.session.get(PaymentFile, file_id) or abort(404)
+
+
+def _posted_date(name: str) -> date:
+    """A date the page posts back as it showed it: a form that lacks it is no page of ours."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        return dates.parse_date(request.form.get(name, ""))
+    except dates.InvalidDate:
+        abort(400)
+
+
+def _render_file_page(payment_file: PaymentFile, **status):
+    return render_template(
+        "payments/file.html", **_file_status(payment_file, **status), **_row_helpers()
+    )
+
+
+def _file_status(payment_file: PaymentFile, error=None, message=None) -> dict:
+    """What the file's status box shows: whether it can go to the bank, and if its date must
+    change first or a download before needs confirming."""
+    today = dates.today_in_sweden()
+    return {
+        "payment_file": payment_file,
+        "not_ready": why_file_not_ready(payment_file),
+        "date_problem": bank_delivery.date_problem(payment_file),
+        "earliest_date": today,
+        "latest_date": payment_service.latest_payment_date(today),
+        "twice_warning": bank_delivery.twice_warning if payment_file.download_count else None,
+        "last_download": bank_delivery.last_download,
+        "error": error,
+        "message": message,
+    }
 
 
 def _payment(payment_id: int) -> Payment:

@@ -1,8 +1,8 @@
 // "Ladda ner betalfil för banken" on a form with data-refresh-after-download="<selector>".
 // The first download closes the file to undo, so once the file has come the element the
 // attribute names is drawn again from the server: the page then shows the file as downloaded
-// and offers no Ångra. A refusal (a stale page, a file not ready) is shown in the page's error
-// box, as for htmx requests. Without JavaScript the form still posts and the file still
+// and offers no Ångra. A refusal (a stale page, a file not ready, a date that has passed) is
+// shown in the page's error box, as for htmx requests, and the element is drawn again. Without JavaScript the form still posts and the file still
 // downloads.
 (function () {
   "use strict";
@@ -18,7 +18,7 @@
     return link.href;
   }
 
-  function showRefusal(response) {
+  function showRefusal(response, selector) {
     var type = response.headers.get("Content-Type") || "";
     if (response.ok || type.indexOf("text/html") !== 0) {
       // No error fragment (e.g. a redirect): the page as the server now draws it says why.
@@ -26,10 +26,18 @@
       return null;
     }
     return response.text().then(function (html) {
-      var box = document.getElementById("global-error");
-      // Our error fragments are rendered by the server from templates, hence safe to insert.
-      box.innerHTML = html;
-      box.hidden = false;
+      function show() {
+        var box = document.getElementById("global-error");
+        // Our error fragments are rendered by the server from templates, hence safe to insert.
+        box.innerHTML = html;
+        box.hidden = false;
+      }
+      // The file as it is now first (downloaded by someone else meanwhile, the confirmation
+      // then naming that download; or dated on a day that has passed, the new date offered),
+      // then the reason: an htmx request hides the error box when it starts.
+      return htmx
+        .ajax("GET", window.location.pathname, { target: selector, select: selector, swap: "outerHTML" })
+        .then(show, show);
     });
   }
 
@@ -48,7 +56,7 @@
     }).then(
       function (response) {
         var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/xml") !== 0) return showRefusal(response);
+        if (!response.ok || type.indexOf("application/xml") !== 0) return showRefusal(response, selector);
         return response.blob().then(function (blob) {
           var url = save(blob, response.headers.get("Content-Disposition"));
           return htmx

@@ -320,7 +320,7 @@ def test_after_the_download_the_file_page_offers_no_undo(page, live):
     with page.expect_download() as download:
         page.get_by_role("button", name=DOWNLOAD).click()
     assert download.value.suggested_filename.endswith(".xml")
-    expect(page.locator("#file-status")).to_contain_text("Nedladdad för banken")
+    expect(page.locator("#file-status")).to_contain_text(" av Betalare.")
     expect(page.get_by_role("button", name="Ångra")).to_have_count(0)
     assert page.evaluate("window.notReloaded") is True
     assert page.console_errors == []
@@ -360,7 +360,7 @@ def test_a_download_from_a_page_left_open_too_long_says_reload(page, live):
         "Ladda om sidan och försök igen."
     )
     assert page.evaluate("window.notReloaded") is True
-    expect(page.locator("#file-status")).not_to_contain_text("Nedladdad för banken")
+    expect(page.locator("#file-status")).not_to_contain_text(" av Betalare.")
 
 
 def test_bulk_attest_replaces_its_rows_in_place_and_its_message_goes_with_the_next_action(
