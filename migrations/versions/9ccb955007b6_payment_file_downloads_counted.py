@@ -1,7 +1,7 @@
 """payment file downloads counted, with the last one's time and user
 
 Revision ID: 9ccb955007b6
-Revises: 6d2a8c4e1b37
+Revises: e41b7c2d9f08
 Create Date: 2026-12-01 22:30:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9ccb955007b6'
-down_revision = '6d2a8c4e1b37'
+down_revision = 'e41b7c2d9f08'
 branch_labels = None
 depends_on = None
 
