@@ -34,6 +34,7 @@ from inyett.services import attestation
 from inyett.services import ledger
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
+from inyett.services.duplicates import OtherPayments
 from inyett.services.paging import page_of
 from inyett.services.payments import PaymentRejected
 from inyett.views import abort_without_companies
@@ -124,7 +125,7 @@ def payment_file(file_id: int):
         "payments/file.html",
         payment_file=payment_file,
         not_ready=why_file_not_ready(payment_file),
-        **_row_helpers(),
+        **_row_helpers(payment_file.payments),
     )
 
 
@@ -218,11 +219,12 @@ def _payment(payment_id: int) -> Payment:
 
 
 def _render_row(payment: Payment, error: str | None = None):
-    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers())
+    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers([payment]))
 
 
-def _row_helpers() -> dict:
+def _row_helpers(payments=()) -> dict:
     return {
+        "other_payments": OtherPayments(payments),
         "why_not_undoable": payment_service.why_not_undoable,
         "waiting_states": attestation.WAITING_STATES,
         "needs_administrator": row_actions.needs_administrator,
