@@ -17,6 +17,7 @@ from inyett import errors
 from inyett import formatting
 from inyett import logs
 from inyett import security
+from inyett import warning_texts
 from inyett import worker
 from inyett.config import load_config
 from inyett.config import refuse_to_serve_if_broken
@@ -139,6 +140,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
+    app.add_template_global(warning_texts.describe, "describe_warning")
+    app.add_template_global(warning_texts.DUPLICATE_CODES, "duplicate_codes")
+
     @app.context_processor
     def installation():
         return {

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 
 from inyett import account_numbers
-from inyett import warning_texts
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -88,4 +87,3 @@ def register(app) -> None:
     app.add_template_filter(account)
     app.add_template_filter(paying_account)
     app.add_template_filter(orgnr)
-    app.add_template_global(warning_texts.describe, "describe_warning")

@@ -385,7 +385,7 @@ def create_app(config: dict | None = None) -> Flask:
                         {
                             "code": code,
                             "name": WARNINGS[code][0],
-                            "description": WARNINGS[code][1],
+                            "description": _description(code, amount_limit),
                             "category": WARNINGS[code][2],
                         }
                         for code in _warnings_for(t, batch, history, amount_limit)
@@ -556,6 +556,13 @@ def _warnings_for(t: dict, batch: Batch, history: _History, amount_limit: Decima
     if account_type == "CASH":
         codes.append("LimitCash")
     return codes
+
+
+def _description(code: str, amount_limit: Decimal) -> str:
+    """Inyett's text for the warning; the amount limit's says which limit was passed."""
+    if code == "LimitAmount":
+        return f"The amount is above the set limit of {amount_limit:.2f}."
+    return WARNINGS[code][1]
 
 
 def _reference_is_valid(reference: str, country: str) -> bool:

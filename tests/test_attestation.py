@@ -77,7 +77,7 @@ def test_warnings_require_an_explicit_acknowledgement_which_is_recorded(ctx):
     attestation.attest(payment, user=user("attestant"), acknowledged=True)
     assert payment.warnings_acknowledged is True
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).one()
-    assert "granskade varningar: LimitAmount" in entry.summary
+    assert "granskade varningarna: Beloppsgräns" in entry.summary
 
 
 def test_the_creator_cannot_attest_their_own_payment(ctx):
@@ -163,15 +163,6 @@ def test_messages_about_one_payment_are_singular(ctx):
     assert attestation.why_file_not_ready(payment_file) == (
         "1 av 1 betalning har Fel hos Inyett: skicka igen eller ångra."
     )
-
-
-def test_bulk_attest_is_all_or_nothing_and_refuses_unacknowledged_warnings(ctx):
-    payments = answered_file(warn_first=True).payments
-    with pytest.raises(PaymentRejected, match="Har varningar"):
-        attestation.attest_many(payments, user=user("attestant"))
-    assert {p.status for p in payments} == {"awaiting_attest"}
-    attestation.attest_many(payments[1:], user=user("attestant"))
-    assert [p.status for p in payments] == ["awaiting_attest", "attested", "attested", "attested"]
 
 
 def test_the_file_is_ready_only_when_every_remaining_payment_is_attested(ctx):
@@ -578,44 +569,6 @@ def test_the_creators_own_row_says_why_it_cannot_be_attested(app, client, auth):
     response = auth.post(f"/attest/{payment_id}/attestera", headers=HTMX, token_from="/attest")
     assert response.status_code == 409
     assert "Du skapade betalningen" in response.get_data(as_text=True)
-
-
-def test_bulk_attest_view_attests_the_selected_rows_and_refuses_unacknowledged_warnings(
-    app, client, auth
-):
-    with app.app_context():
-        ids = [p.id for p in answered_file(warn_first=True).payments]
-    login_attester(client, auth)
-    html = client.get("/attest").get_data(as_text=True)
-    assert f'name="payment_ids" value="{ids[0]}"' not in html  # warnings: one at a time
-    refused = auth.post(
-        "/attest/attestera-markerade", {"payment_ids": ids[:2]}, headers=HTMX, token_from="/attest"
-    )
-    assert refused.status_code == 409
-    assert "Skatteverket (F-1001): Har varningar som måste granskas en och en." in (
-        refused.get_data(as_text=True)
-    )
-    done = auth.post(
-        "/attest/attestera-markerade?filter=utan-varningar",
-        {"payment_ids": ids[1:3]},
-        headers=HTMX,
-        token_from="/attest",
-    )
-    html = done.get_data(as_text=True)
-    assert done.status_code == 200
-    assert "2 betalningar attesterade." in html
-    # Like a single attest: the two rows are replaced where they stand, saying Attesterad, and
-    # the list's count and sums are asked for again; the other rows are left as they are.
-    for payment_id in ids[1:3]:
-        row = row_of(html, payment_id)
-        assert 'hx-swap-oob="outerHTML"' in row and "Attesterad" in row
-    assert f'id="payment-{ids[0]}"' not in html and f'id="payment-{ids[3]}"' not in html
-    assert done.headers["HX-Trigger"] == "payment-changed"
-    with app.app_context():
-        statuses = [db.session.get(Payment, i).status for i in ids]
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).all()
-    assert statuses == ["awaiting_attest", "attested", "attested", "awaiting_attest"]
-    assert [e.actor for e in entries] == ["attestant", "attestant"]
 
 
 @responses.activate

@@ -114,24 +114,6 @@ def test_two_undos_at_once_undo_once(app, payment_id):
         ]
 
 
-def test_bulk_attest_that_loses_one_row_attests_none(app):
-    with app.app_context():
-        activate_inyett()
-        payments = create_file(add_invoices()).payments
-        for payment in payments:
-            payment.inyett_state = "answered"
-        db.session.commit()
-        ids = [p.id for p in payments]
-        mine = [load(payment_id) for payment_id in ids]
-        with app.app_context():
-            attestation.attest(load(ids[2]), user=user("admin"), acknowledged=False)
-        with pytest.raises(PaymentRejected, match=r"Bankbolaget AB \(F-1003\): admin hann"):
-            attestation.attest_many(mine, user=user("attestant"))
-        assert [p.status for p in mine] == ["awaiting_attest"] * 2 + ["attested"] + [
-            "awaiting_attest"
-        ]
-
-
 def test_attesters_in_two_threads_at_the_same_moment(app, payment_id):
     """Both have read the payment as attestable before either writes."""
     both_loaded = threading.Barrier(2)

@@ -1,6 +1,10 @@
+from decimal import Decimal
+from types import SimpleNamespace
+
 import pytest
 
 from inyett import simulator
+from inyett import warning_texts
 
 KEY = "sim-nyckel"
 TEST_KEY = "sim-test-nyckel"
@@ -237,3 +241,14 @@ def test_faults_can_be_set_at_start():
         {"INYETT_SIMULATOR_API_KEY": KEY, "INYETT_SIMULATOR_ERROR_RATE": "1"}
     )
     assert send(app.test_client(), "B1", tx("P1")).status_code == 500
+
+
+def test_the_amount_limit_warning_names_the_limit_and_the_list_says_it_in_swedish(sim):
+    send(sim, "B1", tx("T", amount="150000.00"))
+    body = sim.get(f"{URL}/B1/warnings", headers=AUTH).get_json()
+    (limit,) = [w for w in body["transactions"][0]["warnings"] if w["code"] == "LimitAmount"]
+    assert limit["description"] == "The amount is above the set limit of 100000.00."
+    payment = SimpleNamespace(amount=Decimal("150000.00"), currency="SEK")
+    assert warning_texts.describe(SimpleNamespace(**limit), payment).explanation == (
+        "Beloppet 150\xa0000,00 SEK är över gränsen 100\xa0000,00 SEK."
+    )

@@ -5,8 +5,14 @@ attestation is therefore one conditional UPDATE whose WHERE repeats the rules, s
 lets exactly one of them win (on SQLite and PostgreSQL alike) and the other is told why.
 """
 
-from sqlalchemy import update
+from dataclasses import dataclass
+from dataclasses import field
 
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import selectinload
+
+from inyett import warning_texts
 from inyett.extensions import db
 from inyett.formatting import plural
 from inyett.models import Payment
@@ -69,28 +75,81 @@ def attest(
     db.session.commit()
 
 
-def attest_many(payments: list[Payment], *, user: User) -> None:
-    """Attest all the payments, or none: each must be attestable without an acknowledgement."""
-    if not payments:
+@dataclass(frozen=True)
+class Reviewed:
+    """A payment as the attester saw it in the bulk review: which one, and in which version, so
+    that what is attested is what was reviewed."""
+
+    payment_id: int
+    version: int
+
+
+@dataclass
+class BulkOutcome:
+    attested: list[Payment] = field(default_factory=list)
+    # Each refused payment with the Swedish reason, shown on its row.
+    refused: list[tuple[Payment, str]] = field(default_factory=list)
+
+
+REVIEW_CONFIRMATION = "Jag har granskat varningarna för de markerade betalningarna"
+CHANGED_SINCE_REVIEW = (
+    "Betalningen har ändrats sedan du granskade den och attesterades inte. "
+    "Raden visar nu hur den ser ut: granska den igen."
+)
+
+
+def attest_reviewed(reviewed: list[Reviewed], *, user: User, acknowledged: bool) -> BulkOutcome:
+    """Attest each reviewed payment as Attestera on its own row would, after one confirmation
+    that the warnings shown were reviewed: each is its own conditional UPDATE and audit entry,
+    and a payment that cannot be attested (the user's own, attested by someone else, changed
+    since the review) is refused on its own while the others go through."""
+    if not reviewed:
         raise PaymentRejected("Markera de betalningar som ska attesteras.")
-    for payment in payments:
-        reason = why_not_attestable(payment, user) or (
-            "Har varningar som måste granskas en och en."
-            if needs_acknowledgement(payment)
-            else None
-        )
+    # In id order, so that two bulk attests over the same rows lock them in the same order.
+    reviewed = sorted(reviewed, key=lambda r: r.payment_id)
+    payments = _reviewed_payments(reviewed)
+    if not acknowledged and any(needs_acknowledgement(p) for p in payments.values()):
+        raise PaymentRejected(f"Bekräfta: {REVIEW_CONFIRMATION}.")
+    outcome = BulkOutcome()
+    for review in reviewed:
+        payment = payments.get(review.payment_id)
+        if payment is None:
+            continue
+        reason = _why_not_as_reviewed(payment, user, review.version)
+        if reason is None:
+            try:
+                _mark_attested(payment, user, acknowledged=True, expected_version=review.version)
+            except PaymentRejected:
+                reason = _changed_since_review(payment)
         if reason:
-            raise PaymentRejected(f"{payment.supplier_name} ({payment.invoice_number}): {reason}")
-    for payment in payments:
-        try:
-            _mark_attested(payment, user, acknowledged=False, expected_version=None)
-        except PaymentRejected:
-            db.session.rollback()
-            raise PaymentRejected(
-                f"{payment.supplier_name} ({payment.invoice_number}): "
-                f"{explain_lost_race(payment)} Inget attesterades."
-            ) from None
+            outcome.refused.append((payment, reason))
+        else:
+            outcome.attested.append(payment)
     db.session.commit()
+    for payment in outcome.attested:
+        db.session.refresh(payment)
+    return outcome
+
+
+def _reviewed_payments(reviewed: list[Reviewed]) -> dict[int, Payment]:
+    found = db.session.scalars(
+        select(Payment)
+        .where(Payment.id.in_([r.payment_id for r in reviewed]))
+        .options(selectinload(Payment.warnings))
+        .execution_options(populate_existing=True)
+    ).all()
+    return {payment.id: payment for payment in found}
+
+
+def _why_not_as_reviewed(payment: Payment, user: User, version: int) -> str | None:
+    if payment.version != version:
+        return _changed_since_review(payment)
+    return why_not_attestable(payment, user)
+
+
+def _changed_since_review(payment: Payment) -> str:
+    reason = explain_lost_race(payment)
+    return CHANGED_SINCE_REVIEW if reason == CHANGED_MEANWHILE else reason
 
 
 def _mark_attested(
@@ -99,7 +158,7 @@ def _mark_attested(
     """Attest in one conditional UPDATE (not committed); PaymentRejected when the rules no
     longer hold in the database, because someone else got there first."""
     acknowledges = needs_acknowledgement(payment)
-    warning_codes = [w.code for w in payment.warnings]
+    warning_names = warning_texts.names(payment)
     conditions = [
         Payment.id == payment.id,
         Payment.status == "awaiting_attest",
@@ -129,7 +188,7 @@ def _mark_attested(
         f"{payment.amount} {payment.currency})"
     )
     if acknowledges:
-        summary += "; granskade varningar: " + ", ".join(warning_codes)
+        summary += "; granskade varningarna: " + ", ".join(warning_names)
     audit.record("attest", user.username, summary)
 
 

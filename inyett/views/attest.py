@@ -17,6 +17,7 @@ from inyett.models import Payment
 from inyett.models import database_id
 from inyett.services import attestation
 from inyett.services import payments as payment_service
+from inyett.services.duplicates import OtherPayments
 from inyett.services.payment_list import FILTERS
 from inyett.services.payment_list import SORTS
 from inyett.services.payment_list import STATUSES
@@ -46,7 +47,7 @@ def index():
             filters=FILTERS,
             statuses=STATUSES,
             sorts=SORTS,
-            **_row_helpers(),
+            **_row_helpers(page.payments),
         )
     )
     response.vary.add("HX-Request")
@@ -88,25 +89,61 @@ def attest(payment_id: int):
     return _render_row(payment)
 
 
+@bp.get("/granska-markerade")
+@roles_required(*ATTESTERS)
+def review_selected():
+    """The bulk confirmation: each selected payment with its warnings, and the one confirmation
+    that they were reviewed; what it shows (ids and versions) is what Attestera posts."""
+    ids = request.args.getlist("payment_ids", type=database_id)
+    if not ids:
+        # Said where the answer to Attestera markerade is said, not as a dialog.
+        message = _bulk_result(error="Markera de betalningar som ska attesteras.")
+        return message, 409, {"HX-Retarget": "#bulk-result", "HX-Reswap": "outerHTML"}
+    payments = db.session.scalars(
+        select(Payment).where(Payment.id.in_(ids)).order_by(Payment.payment_date, Payment.id)
+    ).all()
+    return render_template(
+        "partials/attest/bulk-review.html",
+        payments=payments,
+        confirmation=attestation.REVIEW_CONFIRMATION,
+        **_row_helpers(payments),
+    )
+
+
 @bp.post("/attestera-markerade")
 @roles_required(*ATTESTERS)
 def attest_selected():
-    """Attest the selected rows together. Like Attestera on one row, each attested row is
-    replaced where it stands (saying Attesterad, even where the filter no longer matches it),
-    so the user sees what happened to what they ticked; the message above the list says how many."""
-    ids = request.form.getlist("payment_ids", type=database_id)
-    payments = db.session.scalars(select(Payment).where(Payment.id.in_(ids))).all() if ids else []
+    """Attest the reviewed rows. Like Attestera on one row, each row is replaced where it stands
+    (Attesterad, or why not), so the user sees what happened to each; the message above the
+    list says how many went through."""
     try:
-        attestation.attest_many(list(payments), user=current_user)
+        reviewed = [_reviewed(value) for value in request.form.getlist("reviewed")]
+    except ValueError:
+        abort(400)
+    try:
+        outcome = attestation.attest_reviewed(
+            reviewed, user=current_user, acknowledged=request.form.get("acknowledged") == "y"
+        )
     except PaymentRejected as rejected:
         db.session.rollback()
-        return render_template("partials/attest/bulk-result.html", error=str(rejected)), 409
-    response = current_app.make_response(
-        render_template("partials/attest/bulk-result.html", attested=payments, **_row_helpers())
-    )
+        return _bulk_result(error=str(rejected)), 409
+    response = current_app.make_response(_bulk_result(outcome=outcome))
     # The list's count and sums are fetched again, as after a single attest.
     response.headers["HX-Trigger"] = "payment-changed"
     return response
+
+
+def _reviewed(value: str) -> attestation.Reviewed:
+    """`<payment id>:<version>` as the review shows it; ValueError when it is not."""
+    payment_id, version = value.split(":")
+    return attestation.Reviewed(database_id(payment_id), int(version))
+
+
+def _bulk_result(error: str | None = None, outcome=None) -> str:
+    payments = [*outcome.attested, *(p for p, _ in outcome.refused)] if outcome else []
+    return render_template(
+        "partials/attest/bulk-result.html", error=error, outcome=outcome, **_row_helpers(payments)
+    )
 
 
 @bp.get("/<int:payment_id>/angra")
@@ -149,11 +186,12 @@ def _payment(payment_id: int) -> Payment:
 
 
 def _render_row(payment: Payment, error: str | None = None):
-    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers())
+    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers([payment]))
 
 
-def _row_helpers() -> dict:
+def _row_helpers(payments=()) -> dict:
     return {
+        "other_payments": OtherPayments(payments),
         "why_not_attestable": attestation.why_not_attestable,
         "needs_acknowledgement": attestation.needs_acknowledgement,
         "waiting_states": attestation.WAITING_STATES,

@@ -36,6 +36,7 @@ from inyett.services import bank_delivery
 from inyett.services import ledger
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
+from inyett.services.duplicates import OtherPayments
 from inyett.services.paging import page_of
 from inyett.services.payments import PaymentRejected
 from inyett.views import abort_without_companies
@@ -272,7 +273,9 @@ def _posted_date(name: str) -> date:
 
 def _render_file_page(payment_file: PaymentFile, **status):
     return render_template(
-        "payments/file.html", **_file_status(payment_file, **status), **_row_helpers()
+        "payments/file.html",
+        **_file_status(payment_file, **status),
+        **_row_helpers(payment_file.payments),
     )
 
 
@@ -298,11 +301,12 @@ def _payment(payment_id: int) -> Payment:
 
 
 def _render_row(payment: Payment, error: str | None = None):
-    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers())
+    return row_actions.render_row(ROW_TEMPLATE, payment, error, _row_helpers([payment]))
 
 
-def _row_helpers() -> dict:
+def _row_helpers(payments=()) -> dict:
     return {
+        "other_payments": OtherPayments(payments),
         "why_not_undoable": payment_service.why_not_undoable,
         "waiting_states": attestation.WAITING_STATES,
         "needs_administrator": row_actions.needs_administrator,

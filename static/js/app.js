@@ -66,3 +66,27 @@
     if (event.target.name === "payment_ids") clearBulkResult();
   });
 })();
+
+// A <dialog data-modal> that htmx brings in (the review of Attestera markerade) opens as a
+// modal: the browser keeps Tab inside it and closes it on Escape. When it closes, focus goes
+// back to what opened it, and a dialog closed without an answer leaves the page.
+(function () {
+  "use strict";
+
+  var opener = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.closest("dialog") === null) opener = event.detail.elt;
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("dialog[data-modal]:not([open])").forEach(function (dialog) {
+      var returnTo = opener;
+      dialog.addEventListener("close", function () {
+        if (dialog.isConnected) dialog.remove();
+        if (returnTo && returnTo.isConnected) returnTo.focus();
+      });
+      dialog.showModal();
+    });
+  });
+})();

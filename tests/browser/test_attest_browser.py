@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from inyett import secret_box
 from inyett.extensions import db
+from inyett.models import AuditEntry
 from inyett.models import Company
 from inyett.models import Payment
 from inyett.services import payments
@@ -386,6 +387,7 @@ def test_bulk_attest_replaces_its_rows_in_place_and_its_message_goes_with_the_ne
     expect(message).to_have_text("")  # a new selection: nor does it linger
     row(page, ids[1]).get_by_role("checkbox").check()
     attest_selected.click()
+    page.get_by_role("dialog").get_by_role("button", name="Attestera 2 betalningar").click()
     # As with Attestera on one row: the rows stay where they were, saying Attesterad, and the
     # count follows the filter.
     expect(message).to_have_text("2 betalningar attesterade.")
@@ -393,6 +395,51 @@ def test_bulk_attest_replaces_its_rows_in_place_and_its_message_goes_with_the_ne
     expect(row(page, ids[1])).to_contain_text("Attesterad")
     expect(summary).to_contain_text("1 betalning")
     assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
+
+
+def test_select_all_reviews_the_warnings_and_attests_every_row_in_one_go(page, live):
+    app, _ = live
+    ids = payments_in_file(live, warned=True)
+    login(page, "attestant")
+    page.set_viewport_size({"width": 1400, "height": 500})
+    page.goto("/attest")
+    total = page.locator("[data-selection-total-output]")
+    expect(total).to_have_text("0 markerade")
+    select_all = page.get_by_role("checkbox", name="Markera alla på sidan")
+    row(page, ids[0]).get_by_role("checkbox", name=re.compile("^Markera")).check()
+    expect(total).to_have_text(re.compile(r"^1 markerade · 18\s450,00 SEK$"))
+    assert page.evaluate("document.querySelector('[data-select-all]').indeterminate") is True
+    select_all.check()
+    expect(total).to_have_text(re.compile(r"^5 markerade · 47\s683,60 SEK$"))
+    expect(total).to_have_attribute("aria-live", "polite")
+    # The bar stays at the bottom of the window while the list is scrolled.
+    page.evaluate("window.scrollTo(0, 0)")
+    bar = page.locator(".bulk-bar").bounding_box()
+    assert bar["y"] + bar["height"] <= 500
+    page.get_by_role("button", name="Attestera markerade").click()
+    review = page.get_by_role("dialog")
+    expect(review).to_contain_text("Granska 5 markerade betalningar")
+    expect(review).to_contain_text("Varningslista (Sverige)")
+    expect(review).not_to_contain_text("SwedishCompanyWarningList")
+    attest = review.get_by_role("button", name="Attestera 5 betalningar")
+    attest.click()  # not yet confirmed: the browser asks for the box first
+    expect(review).to_be_visible()
+    review.get_by_label("Jag har granskat varningarna för de markerade betalningarna").check()
+    attest.click()
+    expect(page.locator("#bulk-result")).to_have_text("5 betalningar attesterade.")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    for payment_id in ids:
+        expect(row(page, payment_id)).to_contain_text("Attesterad")
+    with app.app_context():
+        summaries = db.session.scalars(
+            select(AuditEntry.summary).where(AuditEntry.kind == "attest")
+        ).all()
+    assert len(summaries) == 5
+    assert [s for s in summaries if "granskade" in s] == [
+        next(s for s in summaries if "Varningsbolaget AB" in s)
+    ]
+    assert summaries[-1].endswith("granskade varningarna: Varningslista (Sverige)")
     assert page.console_errors == []
 
 
