@@ -14,6 +14,9 @@ from inyett.extensions import db
 from inyett.models import AuditEntry
 from inyett.models import InyettBatch
 from inyett.models import InyettSettings
+from inyett.models import User
+from inyett.services import attestation
+from inyett.services import backup
 from inyett.services import outbox
 from inyett.services import payments
 from inyett.services.settings import get_settings
@@ -204,3 +207,55 @@ def test_the_upgrade_gives_an_existing_installation_an_id_of_its_own(app):
         installation_id = db.session.scalar(select(InyettSettings.installation_id))
         assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}", installation_id)
         assert get_settings().batch_reference == "Acme"
+
+
+def attested_by_attestant(payment) -> None:
+    attester = db.session.scalar(select(User).where(User.username == "attestant"))
+    attestation.attest(payment, user=attester, acknowledged=False)
+
+
+@responses.activate
+def test_an_attested_payment_that_inyett_answers_anew_with_other_warnings_is_attested_again(
+    payment,
+):
+    # After a restore, or Skicka igen after Fel, Inyett's answer is asked for again: what was
+    # attested on "Inga varningar" must not stay attested on warnings nobody has seen.
+    batch_id = payment.batch.external_id
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(warnings_url(batch_id), json=its_own_answer(payment.batch.id))
+    drain()
+    attested_by_attestant(payment)
+    assert payment.status == "attested"
+    backup.mark_restored(actor="cli")
+    responses.replace(
+        responses.GET,
+        warnings_url(batch_id),
+        json=its_own_answer(payment.batch.id, {payment.external_id: [WARNING]}),
+    )
+    drain()
+    assert payment.inyett_state == "answered" and payment.warning_count == 1
+    assert (payment.status, payment.attested_by) == ("awaiting_attest", None)
+    assert not payment.warnings_acknowledged
+    summary = db.session.scalars(
+        select(AuditEntry.summary).where(AuditEntry.kind == "attest").order_by(AuditEntry.id)
+    ).all()[-1]
+    assert summary == (
+        f"Attesten av {payment.external_id} (attestant) gäller inte längre: Inyetts nya svar "
+        "har andra varningar (Beloppsgräns). Betalningen attesteras igen."
+    )
+
+
+@responses.activate
+def test_an_attested_payment_answered_anew_the_same_stays_attested(payment):
+    batch_id = payment.batch.external_id
+    responses.post(BATCHES, json={"code": 200})
+    responses.get(
+        warnings_url(batch_id),
+        json=its_own_answer(payment.batch.id, {payment.external_id: [WARNING]}),
+    )
+    drain()
+    attester = db.session.scalar(select(User).where(User.username == "attestant"))
+    attestation.attest(payment, user=attester, acknowledged=True)
+    backup.mark_restored(actor="cli")
+    drain()
+    assert (payment.status, payment.attested_by) == ("attested", "attestant")

@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from inyett import api_client
 from inyett import ids
+from inyett import warning_texts
 from inyett.api_client import InyettClient
 from inyett.api_client import InyettError
 from inyett.extensions import db
@@ -329,6 +330,7 @@ def _poll(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
             )
         return
     for payment in batch.payments:
+        answered_before = _warning_keys(payment.warnings)
         payment.warnings = [
             PaymentWarning(
                 code=w.code[:60],
@@ -339,10 +341,31 @@ def _poll(batch: InyettBatch, client: InyettClient, now: datetime) -> None:
             for w in answer.transactions.get(payment.external_id, [])
         ]
         payment.warning_count = len(payment.warnings)
+        if payment.status == "attested" and _warning_keys(payment.warnings) != answered_before:
+            _withdraw_attest(payment)
     batch.state = "answered"
     batch.answered_at = now
     batch.last_error = None
     _set_payments(batch, "answered", None)
+
+
+def _warning_keys(warnings) -> list[tuple[str, str]]:
+    return sorted((w.code, w.description) for w in warnings)
+
+
+def _withdraw_attest(payment: Payment) -> None:
+    # Inyett answered again (after a restore, or Skicka igen after Fel) and not as before: the
+    # attest approved warnings nobody has seen, so an attester sees the new answer first.
+    names = ", ".join(warning_texts.names(payment)) or "inga varningar"
+    audit.record(
+        "attest",
+        "system",
+        f"Attesten av {payment.external_id} ({payment.attested_by}) gäller inte längre: "
+        f"Inyetts nya svar har andra varningar ({names}). Betalningen attesteras igen.",
+    )
+    payment.status = "awaiting_attest"
+    payment.attested_by = payment.attested_at = None
+    payment.warnings_acknowledged = False
 
 
 def _inyett_holds_this_batch(client: InyettClient, batch: InyettBatch) -> bool:
