@@ -206,7 +206,7 @@ def add_many_invoices(count: int, company_name="Testbolaget AB") -> list[int]:
                 "company_id": company.id,
                 "supplier_id": suppliers[n % len(suppliers)].id,
                 "invoice_number": f"M-{n}",
-                "message": f"Faktura M-{n}",
+                "message": f"Fakt M-{n}",  # within what a Swedish account deposit carries (12)
                 "amount": Decimal(100 + n) + Decimal("0.25"),
                 "currency": "SEK",
                 "due_date": PAYMENT_DATE,

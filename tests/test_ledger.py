@@ -102,14 +102,51 @@ def test_invoice_fields_have_swedish_messages(field, value, message):
     )
     data[field] = value
     with pytest.raises(LedgerRejected) as rejected:
-        ledger.clean_invoice(ledger.InvoiceInput(**data), "SE", "BBAN")
+        ledger.clean_invoice(ledger.InvoiceInput(**data), "SE", "BBAN", payer_country="SE")
     assert message in rejected.value.errors[field]
 
 
 def test_giro_payments_must_be_in_sek():
     data = ledger.InvoiceInput("F1", "", "M", "10,00", "EUR", "2026-12-01")
     with pytest.raises(LedgerRejected, match="bara betalningar i SEK"):
-        ledger.clean_invoice(data, "SE", "BGNR")
+        ledger.clean_invoice(data, "SE", "BGNR", payer_country="SE")
+
+
+@pytest.mark.parametrize(
+    ("account_type", "country", "longest"),
+    # Bankgirot's payment records carry 25 characters to a bankgiro or plusgiro, its deposit
+    # to a Swedish bank account 12 (inyett/bankfiles/profiles.py); abroad the file's 140.
+    [("BGNR", "SE", 25), ("PGNR", "SE", 25), ("BBAN", "SE", 12), ("IBAN", "DE", 140)],
+)
+def test_a_message_longer_than_the_payees_channel_carries_is_refused_at_entry(
+    account_type, country, longest
+):
+    def entered(message):
+        data = ledger.InvoiceInput("F1", "", message, "10,00", "SEK", "2026-12-01")
+        if country != "SE":
+            data = ledger.InvoiceInput("F1", "", message, "10,00", "EUR", "2026-12-01")
+        return ledger.clean_invoice(data, country, account_type, payer_country="SE")
+
+    assert entered("x" * longest)["message"] == "x" * longest
+    with pytest.raises(LedgerRejected) as rejected:
+        entered("x" * (longest + 1))
+    if longest < 140:
+        assert rejected.value.errors["message"].startswith(
+            f"Meddelandet är {longest + 1} tecken, men till ett "
+        )
+        assert f"når bara {longest} fram till mottagaren." in rejected.value.errors["message"]
+
+
+def test_an_import_row_whose_message_would_be_cut_is_refused_on_its_line(company):
+    rows = ledger.CSV_EXAMPLE.splitlines()
+    # Line 4 pays Bygg & Montage AB's bank account: 13 characters do not reach the payee.
+    long_message = rows[3].replace(";123455;;", ";;Faktura BM-5521;")
+    with pytest.raises(ImportRejected) as rejected:
+        import_text(company, "\n".join([rows[0], long_message]))
+    assert rejected.value.row_errors[2] == [
+        "Meddelandet är 15 tecken, men till ett bankkonto når bara 12 fram till mottagaren. "
+        "Korta det, eller ange ett OCR-nummer."
+    ]
 
 
 def test_add_supplier_view_shows_a_field_message_and_stores_nothing(app, client, auth):
@@ -551,7 +588,7 @@ def test_the_invoice_form_refuses_an_invoice_the_ledger_already_has(app, client,
 def test_a_due_date_that_does_not_exist_says_so(company):
     data = ledger.InvoiceInput("F1", "", "M", "10,00", "SEK", "2026-02-30")
     with pytest.raises(LedgerRejected) as rejected:
-        ledger.clean_invoice(data, "SE", "BBAN")
+        ledger.clean_invoice(data, "SE", "BBAN", payer_country="SE")
     assert rejected.value.errors["due_date"] == "Förfallodatum 2026-02-30 finns inte i kalendern."
 
 

@@ -92,7 +92,7 @@ def test_an_invoice_paid_meanwhile_is_refused_by_its_number_not_as_an_invalid_ch
         token_from=PROPOSAL,
     )
     assert response.status_code == 422
-    assert "är redan med i en betalning" in response.get_data(as_text=True)
+    assert "hann tas med i en annan betalning" in response.get_data(as_text=True)
 
 
 @pytest.fixture

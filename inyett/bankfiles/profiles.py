@@ -338,3 +338,13 @@ def max_message_length(profile: BankProfile, account_type: str, country: str) ->
     if country != profile.country:
         return SCHEMA_MESSAGE_LENGTH
     return profile.message_lengths.get(account_type, SCHEMA_MESSAGE_LENGTH)
+
+
+def strictest_message_length(payer_country: str, account_type: str, payee_country: str) -> int:
+    """The longest message every bank of `payer_country` carries to the payee: an invoice is
+    entered before anyone knows which account, hence which bank, pays it."""
+    return min(
+        max_message_length(profile, account_type, payee_country)
+        for profile in PROFILES.values()
+        if profile.country == payer_country
+    )

@@ -27,6 +27,7 @@ from inyett import dates
 from inyett import formatting
 from inyett import money
 from inyett.account_numbers import InvalidNumber
+from inyett.bankfiles import profiles as bank_profiles
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import Supplier
@@ -403,8 +404,11 @@ def _formula_message(what: str) -> str:
     )
 
 
-def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
-    """Validated invoice fields for a supplier in `country` paid by `account_type`."""
+def clean_invoice(
+    data: InvoiceInput, country: str, account_type: str, *, payer_country: str
+) -> dict:
+    """Validated invoice fields for a supplier in `country` paid by `account_type`, from a
+    company in `payer_country`."""
     errors = {}
     number = data.invoice_number.strip()
     if not number:
@@ -434,6 +438,8 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         errors["message"] = "Meddelandet får vara högst 140 tecken."
     elif message and message.startswith(FORMULA_PREFIXES):
         errors["message"] = _formula_message("Meddelandet")
+    elif message and (cut := _cut_on_the_way(message, payer_country, account_type, country)):
+        errors["message"] = cut
     if not ocr and not message and "ocr" not in errors:
         errors["ocr"] = "Ange OCR-nummer eller ett meddelande till mottagaren."
     amount = _amount(data.amount, errors)
@@ -453,6 +459,29 @@ def clean_invoice(data: InvoiceInput, country: str, account_type: str) -> dict:
         "currency": currency,
         "due_date": due_date,
     }
+
+
+def _cut_on_the_way(message: str, payer_country: str, account_type: str, country: str):
+    """Why `message` would not reach the payee whole, or None: refused at entry rather than
+    cut in the bank file."""
+    if payer_country not in account_numbers.COUNTRIES or account_type not in (
+        account_numbers.ACCOUNT_TYPES
+    ):
+        return None  # the row has other errors, told on their own
+    limit = bank_profiles.strictest_message_length(payer_country, account_type, country)
+    if len(message) <= limit:
+        return None
+    return (
+        f"Meddelandet är {len(message)} tecken, men till {_payee_channel(account_type)} "
+        f"når bara {limit} fram till mottagaren. Korta det, eller ange ett OCR-nummer."
+    )
+
+
+def _payee_channel(account_type: str) -> str:
+    # Bankgirot's payment records carry 25 characters, its deposit to a bank account 12.
+    return {"BGNR": "ett bankgiro", "PGNR": "ett plusgiro", "BBAN": "ett bankkonto"}.get(
+        account_type, "mottagaren"
+    )
 
 
 # Someone else stored the same supplier or invoice between our check and our commit.
@@ -551,7 +580,9 @@ def _commit_or_reject(rejection, write=lambda: None) -> None:
 
 def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
     """Store a new open invoice from the supplier, unless the ledger already has it."""
-    fields = clean_invoice(data, supplier.country, supplier.account_type)
+    fields = clean_invoice(
+        data, supplier.country, supplier.account_type, payer_country=supplier.company.country
+    )
     # A supplier stored by an earlier version may not be payable under today's rules.
     if problem := payees.stored_payee_problem(supplier.company, supplier, fields["currency"]):
         raise LedgerRejected({"supplier": problem})
@@ -732,6 +763,7 @@ def _clean_row(row: dict, company: Company) -> tuple[dict, dict]:
             ),
             supplier["country"],
             supplier["account_type"],
+            payer_country=company.country,
         )
     except LedgerRejected as rejected:
         errors.update(rejected.errors)
