@@ -69,14 +69,16 @@
     dialog.showModal();
   }
 
-  // What the swap replaces, noted before it does: afterwards the old element is gone.
-  var pending = null;
+  // What each swap replaces, noted by the target's id before it does: afterwards the old
+  // element is gone. Swaps overlap (a row's answer makes the list's sums ask again).
+  var pending = {};
   var opener = null;
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var asking = event.detail.requestConfig && event.detail.requestConfig.elt;
-    pending = {
+    if (!target.id) return;
+    pending[target.id] = {
       id: target.id,
       hadFocus: target.contains(document.activeElement) || document.activeElement === document.body,
       action: !!event.detail.requestConfig && event.detail.requestConfig.verb === "post",
@@ -85,10 +87,12 @@
     };
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    var done = pending;
-    pending = null;
-    if (!done || !done.id || done.poll) return;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var id = event.detail.target && event.detail.target.id;
+    var done = id && pending[id];
+    if (!done) return;
+    delete pending[id];
+    if (done.poll) return;
     var element = document.getElementById(done.id);
     if (!element) return;
     var dialog = element.querySelector("dialog[data-modal]");
