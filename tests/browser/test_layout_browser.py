@@ -143,6 +143,8 @@ def test_the_undo_dialog_keeps_focus_inside_closes_on_escape_and_gives_focus_bac
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="Avbryt")).to_be_focused()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "attest-undo-dialog.png")
     # The rest of the page cannot be reached while it is open.
     for _ in range(5):
         page.keyboard.press("Tab")
