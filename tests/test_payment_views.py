@@ -421,9 +421,9 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Betalfilen är skapad med 1 betalning." in page
     assert '1 betalning · Summa <span class="nowrap">999,50 SEK</span>' in page
-    assert '<td class="num">999,50 SEK</td>' in client.get("/betalningar/filer").get_data(
-        as_text=True
-    )
+    assert '<td class="num" data-label="Summa">999,50 SEK</td>' in client.get(
+        "/betalningar/filer"
+    ).get_data(as_text=True)
 
 
 def test_a_queued_row_says_why_it_is_not_sent_yet(app, client, auth):

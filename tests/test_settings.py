@@ -327,7 +327,8 @@ def test_the_demo_key_is_shown_masked_like_a_saved_one(app, client, auth):
     # Saved by the demo data, which no one should take for a user called "demo".
     assert "av demodata." in page
     log = client.get("/systeminstallningar/logg").get_data(as_text=True)
-    assert "<td>demodata</td>" in log and "<td>demo</td>" not in log
+    assert '<td data-label="Användare">demodata</td>' in log
+    assert '<td data-label="Användare">demo</td>' not in log
 
 
 def test_the_start_page_links_an_admin_to_every_settings_page(client, auth):
