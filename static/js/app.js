@@ -67,9 +67,10 @@
   });
 })();
 
-// A <dialog data-modal> that htmx brings in (the review of Attestera markerade) opens as a
-// modal: the browser keeps Tab inside it and closes it on Escape. When it closes, focus goes
-// back to what opened it, and a dialog closed without an answer leaves the page.
+// The review of Attestera markerade (<dialog data-modal="review">) opens as a modal when htmx
+// brings it in: the browser keeps Tab inside it and closes it on Escape. When it closes, focus
+// goes back to what opened it, and a dialog closed without an answer leaves the page. (A row's
+// undo question is a dialog of its own, opened by access.js, which answers Avbryt on Escape.)
 (function () {
   "use strict";
 
@@ -80,7 +81,7 @@
   });
 
   document.addEventListener("htmx:afterSettle", function () {
-    document.querySelectorAll("dialog[data-modal]:not([open])").forEach(function (dialog) {
+    document.querySelectorAll('dialog[data-modal="review"]:not([open])').forEach(function (dialog) {
       var returnTo = opener;
       dialog.addEventListener("close", function () {
         if (dialog.isConnected) dialog.remove();

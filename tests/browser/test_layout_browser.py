@@ -177,6 +177,7 @@ def test_the_bulk_result_is_said_in_the_live_region(page, live):
     page.goto("/attest?status=att-attestera")
     page.locator("#payment-list [name=payment_ids]").first.check()
     page.get_by_role("button", name="Attestera markerade").click()
+    page.get_by_role("dialog").get_by_role("button", name="Attestera 1 betalning").click()
     expect(announced(page)).to_have_text("1 betalning attesterad.")
 
 
