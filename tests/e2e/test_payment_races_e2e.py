@@ -265,11 +265,14 @@ def test_an_undo_and_a_download_for_the_bank_at_once_never_send_an_undone_paymen
             payment.status, payment.attested_by = "attested", "admin"
             db.session.commit()
             file_id, end_to_end_id = payment.payment_file_id, payment.external_id
+            payment_date = payment.payment_file.payment_date
             db.session.remove()
         file_page = f"/betalningar/filer/{file_id}"
+        # A download posts the date and the downloads its page showed (services.bank_delivery).
+        seen = {"seen_date": payment_date.isoformat(), "seen_downloads": "0"}
         undo, download = at_once(
             row_post(attester, f"/betalningar/{payment_id}/angra", file_page),
-            row_post(payer, f"{file_page}/pain001.xml", file_page),
+            row_post(payer, f"{file_page}/pain001.xml", file_page, **seen),
         )
         with app.app_context():
             undone = db.session.get(Payment, payment_id).status == "undone"
