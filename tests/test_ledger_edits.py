@@ -241,3 +241,22 @@ def test_a_row_that_is_not_there_is_404(auth):
     auth.login("betalare")
     assert auth.client.get(f"{LEDGER}/fakturor/999").status_code == 404
     assert auth.client.get(f"{LEDGER}/leverantorer/99999999999999999999").status_code == 404
+
+
+def test_an_invoice_removed_by_someone_else_meanwhile_is_told_not_a_500(app, invoice_ids):
+    with app.app_context():
+        seen = db.session.get(SupplierInvoice, invoice_ids[0])
+        assert seen.status == "open"
+        with app.app_context():
+            ledger_edits.delete_invoice(db.session.get(SupplierInvoice, invoice_ids[0]), actor="a")
+        with pytest.raises(ledger_edits.RowGone) as gone:
+            ledger_edits.edit_invoice(seen, InvoiceInput(**edit_data(amount="1,00")), actor="b")
+        assert gone.value.message == "Fakturan hann tas bort av någon annan."
+
+
+def test_a_supplier_with_invoices_says_so_before_removal_is_asked(app, auth, invoice_ids):
+    with app.app_context():
+        supplier_id = invoice_of("F-1001").supplier_id
+    auth.login("betalare")
+    page = auth.client.get(f"{LEDGER}/leverantorer/{supplier_id}/ta-bort").get_data(as_text=True)
+    assert "Skatteverket har 1 faktura i reskontran" in page

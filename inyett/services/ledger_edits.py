@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete
 from sqlalchemy import exists
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -34,21 +35,28 @@ INVOICE_FIELD_NAMES = {
 }
 
 
-class HeldByPayment(LedgerRejected):
-    """The row is in a live payment: `payment` names the file that holds it."""
-
-    def __init__(self, message: str, payment: Payment | None):
-        super().__init__({"": message})
-        self.message = message
-        self.payment = payment
-
-
 @dataclass(frozen=True)
 class Holder:
-    """Why a row cannot be corrected now, and the payment file to go to."""
+    """Why a row cannot be corrected now, and the payment whose file to go to (if any)."""
 
     message: str
     payment: Payment | None
+
+
+class RowGone(LedgerRejected):
+    """Someone removed the row while this person was correcting it."""
+
+    def __init__(self, message: str):
+        super().__init__({"": message})
+        self.message = message
+
+
+class HeldByPayment(LedgerRejected):
+    """The row cannot be corrected now: `holder` says why, and where to go."""
+
+    def __init__(self, holder: Holder):
+        super().__init__({"": holder.message})
+        self.holder = holder
 
 
 def live_payment_of(invoice_ids) -> Payment | None:
@@ -94,7 +102,7 @@ def _file_text(payment: Payment) -> str:
 
 def _refuse(holder: Holder | None) -> None:
     if holder is not None:
-        raise HeldByPayment(holder.message, holder.payment)
+        raise HeldByPayment(holder)
 
 
 def edit_invoice(invoice: SupplierInvoice, data: InvoiceInput, *, actor: str) -> None:
@@ -129,9 +137,10 @@ def edit_invoice(invoice: SupplierInvoice, data: InvoiceInput, *, actor: str) ->
 
 def _lost_to_a_payment(invoice: SupplierInvoice) -> None:
     """A payment took the invoice (or someone removed it) after we looked: nothing is written."""
+    invoice_id = invoice.id  # read before the rollback expires it
     db.session.rollback()
-    if db.session.get(SupplierInvoice, invoice.id) is None:
-        raise LedgerRejected({"": "Fakturan är redan borttagen."})
+    if db.session.get(SupplierInvoice, invoice_id) is None:
+        raise RowGone("Fakturan hann tas bort av någon annan.")
     db.session.refresh(invoice)
     _refuse(invoice_holder(invoice))
     raise LedgerRejected({"": CHANGED_MEANWHILE})
@@ -241,19 +250,24 @@ def _has_invoice_in_payment():
 
 
 def _supplier_lost(supplier: Supplier) -> None:
+    supplier_id = supplier.id  # read before the rollback expires it
     db.session.rollback()
-    if db.session.get(Supplier, supplier.id) is None:
-        raise LedgerRejected({"": "Leverantören är redan borttagen."})
+    if db.session.get(Supplier, supplier_id) is None:
+        raise RowGone("Leverantören hann tas bort av någon annan.")
     db.session.refresh(supplier)
-    _refuse(supplier_holder(supplier))
-    _refuse(_invoices_left(supplier))
+    _refuse(supplier_removal_holder(supplier))
     raise LedgerRejected({"": CHANGED_MEANWHILE})
+
+
+def supplier_removal_holder(supplier: Supplier) -> Holder | None:
+    """What keeps `supplier` from being removed: a live payment, or invoices of its own."""
+    return supplier_holder(supplier) or _invoices_left(supplier)
 
 
 def _invoices_left(supplier: Supplier) -> Holder | None:
     """Why a supplier with invoices is not removed: they would go with it unseen."""
     count = db.session.scalar(
-        select(db.func.count(SupplierInvoice.id)).where(SupplierInvoice.supplier_id == supplier.id)
+        select(func.count(SupplierInvoice.id)).where(SupplierInvoice.supplier_id == supplier.id)
     )
     if not count:
         return None
@@ -268,8 +282,7 @@ def _invoices_left(supplier: Supplier) -> Holder | None:
 def delete_supplier(supplier: Supplier, *, actor: str) -> None:
     """Remove a supplier that has no invoices at all: one with open invoices is refused
     rather than taking them with it, so that no invoice leaves the ledger unseen."""
-    _refuse(supplier_holder(supplier))
-    _refuse(_invoices_left(supplier))
+    _refuse(supplier_removal_holder(supplier))
     has_invoices = exists().where(SupplierInvoice.supplier_id == Supplier.id)
     try:
         gone = db.session.execute(

@@ -37,6 +37,8 @@ from inyett.services import ledger_edits
 from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import SupplierInput
+from inyett.services.ledger_edits import HeldByPayment
+from inyett.services.ledger_edits import RowGone
 from inyett.services.paging import page_of
 from inyett.views import abort_without_companies
 
@@ -158,15 +160,21 @@ def edit_invoice(invoice_id: int):
     """Ändra faktura: the fields of Ny faktura, checked the same way."""
     invoice = _stored(SupplierInvoice, invoice_id)
     form = InvoiceFieldsForm(obj=None if request.method == "POST" else _invoice_as_typed(invoice))
+
+    def render(holder):
+        return _render_row_page("ledger/edit.html", form, holder, invoice=invoice)
+
     if form.validate_on_submit():
-        try:
-            ledger_edits.edit_invoice(invoice, form.typed(), actor=current_user.username)
-        except LedgerRejected as rejected:
-            _show(form, rejected)
-        else:
-            flash(f"Fakturan {invoice.invoice_number} är ändrad.", "success")
-            return _back_to_ledger(invoice.company_id)
-    return _render_edit(form, invoice=invoice, holder=ledger_edits.invoice_holder(invoice))
+        done = _apply(
+            lambda: ledger_edits.edit_invoice(invoice, form.typed(), actor=current_user.username),
+            form,
+            render,
+            invoice.company_id,
+            f"Fakturan {invoice.invoice_number} är ändrad.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.invoice_holder(invoice))
 
 
 @bp.route("/fakturor/<int:invoice_id>/ta-bort", methods=["GET", "POST"])
@@ -175,16 +183,21 @@ def delete_invoice(invoice_id: int):
     """Ta bort faktura, after a confirmation that names it."""
     invoice = _stored(SupplierInvoice, invoice_id)
     form = ActionForm()
+
+    def render(holder):
+        return _render_row_page("ledger/delete.html", form, holder, invoice=invoice)
+
     if form.validate_on_submit():
-        number, company_id = invoice.invoice_number, invoice.company_id
-        try:
-            ledger_edits.delete_invoice(invoice, actor=current_user.username)
-        except LedgerRejected as rejected:
-            _show(form, rejected)
-        else:
-            flash(f"Fakturan {number} är borttagen.", "success")
-            return _back_to_ledger(company_id)
-    return _render_delete(form, invoice=invoice, holder=ledger_edits.invoice_holder(invoice))
+        done = _apply(
+            lambda: ledger_edits.delete_invoice(invoice, actor=current_user.username),
+            form,
+            render,
+            invoice.company_id,
+            f"Fakturan {invoice.invoice_number} är borttagen.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.invoice_holder(invoice))
 
 
 @bp.route("/leverantorer/<int:supplier_id>", methods=["GET", "POST"])
@@ -192,20 +205,25 @@ def delete_invoice(invoice_id: int):
 def edit_supplier(supplier_id: int):
     """Ändra leverantör: its name and org.nr."""
     supplier = _stored(Supplier, supplier_id)
-    form = SupplierIdentityForm(
-        obj=None if request.method == "POST" else _supplier_as_typed(supplier)
-    )
+    typed = None if request.method == "POST" else _supplier_as_typed(supplier)
+    form = SupplierIdentityForm(obj=typed)
+
+    def render(holder):
+        return _render_row_page("ledger/edit.html", form, holder, supplier=supplier)
+
     if form.validate_on_submit():
-        try:
-            ledger_edits.edit_supplier(
+        done = _apply(
+            lambda: ledger_edits.edit_supplier(
                 supplier, form.name.data or "", form.orgnr.data or "", actor=current_user.username
-            )
-        except LedgerRejected as rejected:
-            _show(form, rejected)
-        else:
-            flash(f"Leverantören {supplier.name} är ändrad.", "success")
-            return _back_to_ledger(supplier.company_id)
-    return _render_edit(form, supplier=supplier, holder=ledger_edits.supplier_holder(supplier))
+            ),
+            form,
+            render,
+            supplier.company_id,
+            f"Leverantören {supplier.name} är ändrad.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.supplier_holder(supplier))
 
 
 @bp.route("/leverantorer/<int:supplier_id>/ta-bort", methods=["GET", "POST"])
@@ -214,16 +232,37 @@ def delete_supplier(supplier_id: int):
     """Ta bort leverantör, after a confirmation that names it."""
     supplier = _stored(Supplier, supplier_id)
     form = ActionForm()
+
+    def render(holder):
+        return _render_row_page("ledger/delete.html", form, holder, supplier=supplier)
+
     if form.validate_on_submit():
-        name, company_id = supplier.name, supplier.company_id
-        try:
-            ledger_edits.delete_supplier(supplier, actor=current_user.username)
-        except LedgerRejected as rejected:
-            _show(form, rejected)
-        else:
-            flash(f"Leverantören {name} är borttagen.", "success")
-            return _back_to_ledger(company_id)
-    return _render_delete(form, supplier=supplier, holder=ledger_edits.supplier_holder(supplier))
+        done = _apply(
+            lambda: ledger_edits.delete_supplier(supplier, actor=current_user.username),
+            form,
+            render,
+            supplier.company_id,
+            f"Leverantören {supplier.name} är borttagen.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.supplier_removal_holder(supplier))
+
+
+def _apply(change, form, render, company_id: int, done_message: str):
+    """Make `change`; the answer to send, or None to show the form again with its messages."""
+    try:
+        change()
+    except RowGone as gone:
+        flash(gone.message, "warning")
+    except HeldByPayment as held:
+        return render(held.holder)
+    except LedgerRejected as rejected:
+        _show(form, rejected)
+        return None
+    else:
+        flash(done_message, "success")
+    return _back_to_ledger(company_id)
 
 
 def _stored(model, row_id: int):
@@ -261,14 +300,10 @@ def _back_to_ledger(company_id: int):
     return redirect(url_for("ledger.index", company=company_id))
 
 
-def _render_edit(form, *, holder, **row):
+def _render_row_page(template: str, form, holder, **row):
+    """An edit or removal page; after a POST, 422: nothing was changed."""
     status = 422 if request.method == "POST" else 200
-    return render_template("ledger/edit.html", form=form, holder=holder, **row), status
-
-
-def _render_delete(form, *, holder, **row):
-    status = 422 if request.method == "POST" else 200
-    return render_template("ledger/delete.html", form=form, holder=holder, **row), status
+    return render_template(template, form=form, holder=holder, **row), status
 
 
 def _company() -> Company:
