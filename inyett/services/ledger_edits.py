@@ -23,6 +23,7 @@ from inyett.services import ledger
 from inyett.services.ledger import InvoiceInput
 from inyett.services.ledger import LedgerRejected
 
+UNDO_FIRST = "ångra betalningen först under Betalfiler."
 CHANGED_MEANWHILE = "Någon annan ändrade just samma uppgifter. Ladda om sidan och försök igen."
 EDITABLE_INVOICE_FIELDS = ("invoice_number", "ocr", "message", "amount", "currency", "due_date")
 INVOICE_FIELD_NAMES = {
@@ -73,11 +74,7 @@ def invoice_holder(invoice: SupplierInvoice) -> Holder | None:
     if invoice.status == "open":
         return None
     payment = live_payment_of([invoice.id])
-    if payment is None or payment.payment_file is None:
-        return Holder(
-            "Fakturan är med i en betalning; ångra betalningen först under Betalfiler.", None
-        )
-    return Holder(f"Fakturan är med i {_file_text(payment)}; {UNDO_FIRST}", payment)
+    return Holder(f"Fakturan är med i {_where(payment)}; {UNDO_FIRST}", payment)
 
 
 def supplier_holder(supplier: Supplier) -> Holder | None:
@@ -88,14 +85,16 @@ def supplier_holder(supplier: Supplier) -> Holder | None:
     if db.session.scalar(held.limit(1)) is None:
         return None
     payment = live_payment_of(held)
-    where = _file_text(payment) if payment and payment.payment_file else "en betalning"
-    return Holder(f"{supplier.name} har en faktura som är med i {where}; {UNDO_FIRST}", payment)
+    return Holder(
+        f"{supplier.name} har en faktura som är med i {_where(payment)}; {UNDO_FIRST}", payment
+    )
 
 
-UNDO_FIRST = "ångra betalningen först under Betalfiler."
-
-
-def _file_text(payment: Payment) -> str:
+def _where(payment: Payment | None) -> str:
+    """`betalfil IK1-… (2026-12-01)`; an invoice marked as paid by an earlier version without
+    a live payment is in "en betalning"."""
+    if payment is None or payment.payment_file is None:
+        return "en betalning"
     payment_file = payment.payment_file
     return f"betalfil {payment_file.message_id} ({payment_file.payment_date.isoformat()})"
 
