@@ -33,6 +33,7 @@ from inyett.models import database_id
 from inyett.services.audit import KINDS
 from inyett.services.companies import PayingAccountInput
 from inyett.services.ledger import CURRENCIES
+from inyett.services.ledger import InvoiceInput
 from inyett.services.payees import country_names
 from inyett.services.payments import EXCHANGE_LABEL
 from inyett.services.payments import NOT_AN_OWN_ACCOUNT
@@ -232,11 +233,16 @@ class PaymentProposalForm(SwedishForm):
         ]
 
 
-class SupplierForm(SwedishForm):
-    """Ny leverantör. Number rules live in services.ledger, so forms and CSV share them."""
+class SupplierIdentityForm(SwedishForm):
+    """A supplier's name and org.nr: what Ändra leverantör corrects."""
 
     name = StringField("Leverantör", validators=[Length(max=200)])
     orgnr = StringField("Organisationsnummer", validators=[Length(max=40)])
+
+
+class SupplierForm(SupplierIdentityForm):
+    """Ny leverantör. Number rules live in services.ledger, so forms and CSV share them."""
+
     country = SelectField(
         "Land",
         choices=[SelectChoice(code, name) for code, name in country_names().items()],
@@ -325,14 +331,27 @@ class DebtorAccountForm(PayingAccountForm):
     company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
 
 
-class InvoiceForm(SwedishForm):
-    supplier = SelectField("Leverantör", coerce=int, validate_choice=True)
+class InvoiceFieldsForm(SwedishForm):
+    """An invoice's own fields: what Ändra faktura corrects."""
+
     invoice_number = StringField("Fakturanr", validators=[Length(max=100)])
     ocr = StringField("OCR", validators=[Length(max=60)])
     message = StringField("Meddelande", validators=[Length(max=300)])
     amount = StringField("Belopp", validators=[Length(max=40)])
     currency = SelectField("Valuta", choices=[SelectChoice(c) for c in CURRENCIES])
     due_date = StringField("Förfallodatum", validators=[Length(max=20)])
+
+    def typed(self) -> InvoiceInput:
+        return InvoiceInput(
+            *(
+                getattr(self, name).data or ""
+                for name in ("invoice_number", "ocr", "message", "amount", "currency", "due_date")
+            )
+        )
+
+
+class InvoiceForm(InvoiceFieldsForm):
+    supplier = SelectField("Leverantör", coerce=int, validate_choice=True)
 
 
 class ImportForm(SwedishForm):

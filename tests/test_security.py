@@ -106,6 +106,10 @@ EXPECTED_ROLES = {
     "ledger.add_supplier": {PAYER, ADMIN},
     "ledger.add_invoice": {PAYER, ADMIN},
     "ledger.import_csv": {PAYER, ADMIN},
+    "ledger.edit_invoice": {PAYER, ADMIN},
+    "ledger.delete_invoice": {PAYER, ADMIN},
+    "ledger.edit_supplier": {PAYER, ADMIN},
+    "ledger.delete_supplier": {PAYER, ADMIN},
     "payments.proposal": {PAYER, ADMIN},
     # Betalfiler: the payer's files, which the attester opens from the list; both may send a
     # payment again, undo it (README) and download an attested file for the bank.
@@ -610,11 +614,20 @@ FUZZED = {
         ],
     ),
     "ledger.import_csv": ("POST", "/reskontra/import", "betalare", ["company", "file"]),
+    "ledger.edit_invoice": (
+        "POST",
+        "/reskontra/fakturor/{id}",
+        "betalare",
+        ["invoice_number", "ocr", "message", "amount", "currency", "due_date"],
+    ),
+    "ledger.delete_invoice": ("POST", "/reskontra/fakturor/{id}/ta-bort", "betalare", []),
+    "ledger.edit_supplier": ("POST", "/reskontra/leverantorer/{id}", "betalare", ["name", "orgnr"]),
+    "ledger.delete_supplier": ("POST", "/reskontra/leverantorer/{id}/ta-bort", "betalare", []),
     "payments.proposal": (
         "POST",
         "/betalningar/forslag",
         "betalare",
-        ["company", "payment_date", "invoice_ids", "debtor_account"],
+        ["company", "payment_date", "invoice_ids", "debtor_account", "forfaller"],
     ),
     "payments.resend": ("POST", "/betalningar/{id}/skicka-igen", "betalare", []),
     "payments.undo": ("POST", "/betalningar/{id}/angra", "betalare", ["version"]),

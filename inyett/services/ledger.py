@@ -66,7 +66,7 @@ CSV_EXAMPLE = (
 
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-INVOICE_STATES = {"open": "öppen", "in_payment": "med i en betalning"}
+INVOICE_STATES = {"open": "öppen", "in_payment": "med i en betalning", "removed": "borttagen"}
 
 
 class LedgerRejected(Exception):
@@ -163,13 +163,10 @@ def clean_supplier(data: SupplierInput, company: Company) -> dict:
     """Validated, normalised supplier fields, or LedgerRejected with a message per field:
     `company` pays it, so whether the payment crosses a border decides what else it needs."""
     errors = {}
-    name = _clean_text("Namnet", data.name, 70, errors, "name", name_problem)
-    if not name and "name" not in errors:
-        errors["name"] = "Ange leverantörens namn."
     country = data.country.strip().upper()
     if problem := payees.country_problem(country):
         errors["country"] = problem
-    orgnr = _clean_orgnr(data.orgnr, country, errors)
+    name, orgnr = _clean_identity(data.name, data.orgnr, country, errors)
     account_type = data.account_type.strip().upper()
     account = None
     if account_type not in account_numbers.ACCOUNT_TYPES:
@@ -195,6 +192,23 @@ def clean_supplier(data: SupplierInput, company: Company) -> dict:
         "bic": bic,
         **address,
     }
+
+
+def clean_supplier_identity(name: str, orgnr: str, country: str) -> dict:
+    """A stored supplier's name and org.nr as corrected, checked as for a new supplier in
+    `country`, or LedgerRejected with a message per field."""
+    errors = {}
+    name, orgnr = _clean_identity(name, orgnr, country, errors)
+    if errors:
+        raise LedgerRejected(errors)
+    return {"name": name, "orgnr": orgnr}
+
+
+def _clean_identity(name: str, orgnr: str, country: str, errors: dict):
+    cleaned = _clean_text("Namnet", name, 70, errors, "name", name_problem)
+    if not cleaned and "name" not in errors:
+        errors["name"] = "Ange leverantörens namn."
+    return cleaned, _clean_orgnr(orgnr, country, errors)
 
 
 def _clean_text(
@@ -492,7 +506,7 @@ def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Suppli
     """Store a new supplier for the company, unless it has one with the same org.nr and
     account already (the database holds that rule too, for two requests at once)."""
     fields = clean_supplier(data, company)
-    _refuse_known_payee(company, fields)
+    refuse_known_payee(company, fields)
     supplier = Supplier(company=company, **fields)
     db.session.add(supplier)
     audit.record("ledger", actor, f"Leverantören {supplier.name} lades till för {company.name}")
@@ -501,16 +515,19 @@ def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Suppli
     except IntegrityError:
         # Stored by someone else (or a double click) between the check and the commit.
         db.session.rollback()
-        _refuse_known_payee(company, fields)
+        refuse_known_payee(company, fields)
         raise LedgerRejected({"account": ADDED_MEANWHILE}) from None
     return supplier
 
 
-def _refuse_known_payee(company: Company, fields: dict) -> None:
+def refuse_known_payee(company: Company, fields: dict, other_than: int | None = None) -> None:
+    """Refuse a second supplier with the payee of `fields`; `other_than` is the supplier being
+    corrected, which is not a second one."""
     # A second copy of a supplier would take the same invoice number once more, and pay it twice.
     known = db.session.scalars(
         select(Supplier).where(
             Supplier.company_id == company.id,
+            Supplier.id != (other_than or 0),
             Supplier.country == fields["country"],
             Supplier.account_type == fields["account_type"],
             Supplier.account == fields["account"],
@@ -578,19 +595,26 @@ def _commit_or_reject(rejection, write=lambda: None) -> None:
         raise rejection() from None
 
 
-def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
-    """Store a new open invoice from the supplier, unless the ledger already has it."""
+def checked_invoice(supplier: Supplier, data: InvoiceInput, other_than: int | None = None) -> dict:
+    """The invoice fields of `data` for `supplier` as Ny faktura stores them, or LedgerRejected:
+    also when the supplier has that invoice number already (`other_than` is the invoice being
+    corrected, which may keep its number)."""
     fields = clean_invoice(
         data, supplier.country, supplier.account_type, payer_country=supplier.company.country
     )
     # A supplier stored by an earlier version may not be payable under today's rules.
     if problem := payees.stored_payee_problem(supplier.company, supplier, fields["currency"]):
         raise LedgerRejected({"supplier": problem})
-    existing = _existing_invoices([(supplier.id, fields["invoice_number"])])
-    if (supplier.id, fields["invoice_number"]) in existing:
-        raise LedgerRejected(
-            {"invoice_number": _already_there(existing[supplier.id, fields["invoice_number"]])}
-        )
+    key = (supplier.id, fields["invoice_number"])
+    existing = _existing_invoices([key])
+    if key in existing and existing[key].id != other_than:
+        raise LedgerRejected({"invoice_number": _already_there(existing[key])})
+    return fields
+
+
+def add_invoice(supplier: Supplier, data: InvoiceInput, *, actor: str) -> SupplierInvoice:
+    """Store a new open invoice from the supplier, unless the ledger already has it."""
+    fields = checked_invoice(supplier, data)
     invoice = SupplierInvoice(company=supplier.company, supplier=supplier, **fields)
     db.session.add(invoice)
     audit.record(

@@ -137,6 +137,15 @@ def create_payment_file(
     invoices = _invoices_of(company, invoice_ids)
     _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
     _take_out_of_open(invoices)
+    # Read again now that they are ours: on SQLite nothing locked them when first read, and an
+    # invoice corrected in Ändra faktura meanwhile is paid as corrected, checked once more.
+    for invoice in invoices:
+        db.session.refresh(invoice)
+    try:
+        _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
+    except PaymentRejected:
+        db.session.rollback()
+        raise
     payment_file = PaymentFile(
         company=company,
         debtor_account=debtor_account,

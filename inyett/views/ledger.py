@@ -1,8 +1,11 @@
 """Leverantörer och fakturor: a company's suppliers and open invoices, entered by hand or
 imported from CSV."""
 
+from types import SimpleNamespace
+
 from flask import Blueprint
 from flask import Response
+from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -14,22 +17,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from inyett import dates
 from inyett import formatting
 from inyett.access import roles_required
 from inyett.extensions import db
+from inyett.forms import ActionForm
 from inyett.forms import ImportForm
+from inyett.forms import InvoiceFieldsForm
 from inyett.forms import InvoiceForm
 from inyett.forms import SupplierForm
+from inyett.forms import SupplierIdentityForm
 from inyett.forms import show_refusals
 from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.models import database_id
 from inyett.services import ledger
+from inyett.services import ledger_edits
 from inyett.services.ledger import ImportRejected
-from inyett.services.ledger import InvoiceInput
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import SupplierInput
+from inyett.services.ledger_edits import HeldByPayment
+from inyett.services.ledger_edits import RowGone
 from inyett.services.paging import page_of
 from inyett.views import abort_without_companies
 
@@ -88,18 +97,7 @@ def add_invoice():
     if form.validate_on_submit():
         supplier = db.session.get(Supplier, form.supplier.data)
         try:
-            invoice = ledger.add_invoice(
-                supplier,
-                InvoiceInput(
-                    form.invoice_number.data or "",
-                    form.ocr.data or "",
-                    form.message.data or "",
-                    form.amount.data or "",
-                    form.currency.data or "",
-                    form.due_date.data or "",
-                ),
-                actor=current_user.username,
-            )
+            invoice = ledger.add_invoice(supplier, form.typed(), actor=current_user.username)
         except LedgerRejected as rejected:
             show_refusals(form, rejected.errors)
         else:
@@ -154,6 +152,158 @@ def example_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="fakturor-exempel.csv"'},
     )
+
+
+@bp.route("/fakturor/<int:invoice_id>", methods=["GET", "POST"])
+@roles_required("payer", "admin")
+def edit_invoice(invoice_id: int):
+    """Ändra faktura: the fields of Ny faktura, checked the same way."""
+    invoice = _stored(SupplierInvoice, invoice_id)
+    form = InvoiceFieldsForm(obj=None if request.method == "POST" else _invoice_as_typed(invoice))
+
+    def render(holder):
+        return _render_row_page("ledger/edit.html", form, holder, invoice=invoice)
+
+    if form.validate_on_submit():
+        done = _apply(
+            lambda: ledger_edits.edit_invoice(invoice, form.typed(), actor=current_user.username),
+            form,
+            render,
+            invoice.company_id,
+            f"Fakturan {invoice.invoice_number} är ändrad.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.invoice_holder(invoice))
+
+
+@bp.route("/fakturor/<int:invoice_id>/ta-bort", methods=["GET", "POST"])
+@roles_required("payer", "admin")
+def delete_invoice(invoice_id: int):
+    """Ta bort faktura, after a confirmation that names it."""
+    invoice = _stored(SupplierInvoice, invoice_id)
+    form = ActionForm()
+
+    def render(holder):
+        return _render_row_page("ledger/delete.html", form, holder, invoice=invoice)
+
+    if form.validate_on_submit():
+        done = _apply(
+            lambda: ledger_edits.delete_invoice(invoice, actor=current_user.username),
+            form,
+            render,
+            invoice.company_id,
+            f"Fakturan {invoice.invoice_number} är borttagen.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.invoice_holder(invoice))
+
+
+@bp.route("/leverantorer/<int:supplier_id>", methods=["GET", "POST"])
+@roles_required("payer", "admin")
+def edit_supplier(supplier_id: int):
+    """Ändra leverantör: its name and org.nr."""
+    supplier = _stored(Supplier, supplier_id)
+    typed = None if request.method == "POST" else _supplier_as_typed(supplier)
+    form = SupplierIdentityForm(obj=typed)
+
+    def render(holder):
+        return _render_row_page("ledger/edit.html", form, holder, supplier=supplier)
+
+    if form.validate_on_submit():
+        done = _apply(
+            lambda: ledger_edits.edit_supplier(
+                supplier, form.name.data or "", form.orgnr.data or "", actor=current_user.username
+            ),
+            form,
+            render,
+            supplier.company_id,
+            f"Leverantören {supplier.name} är ändrad.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.supplier_holder(supplier))
+
+
+@bp.route("/leverantorer/<int:supplier_id>/ta-bort", methods=["GET", "POST"])
+@roles_required("payer", "admin")
+def delete_supplier(supplier_id: int):
+    """Ta bort leverantör, after a confirmation that names it."""
+    supplier = _stored(Supplier, supplier_id)
+    form = ActionForm()
+
+    def render(holder):
+        return _render_row_page("ledger/delete.html", form, holder, supplier=supplier)
+
+    if form.validate_on_submit():
+        done = _apply(
+            lambda: ledger_edits.delete_supplier(supplier, actor=current_user.username),
+            form,
+            render,
+            supplier.company_id,
+            f"Leverantören {supplier.name} är borttagen.",
+        )
+        if done:
+            return done
+    return render(ledger_edits.supplier_removal_holder(supplier))
+
+
+def _apply(change, form, render, company_id: int, done_message: str):
+    """Make `change`; the answer to send, or None to show the form again with its messages."""
+    try:
+        change()
+    except RowGone as gone:
+        flash(gone.message, "warning")
+    except HeldByPayment as held:
+        return render(held.holder)
+    except LedgerRejected as rejected:
+        _show(form, rejected)
+        return None
+    else:
+        flash(done_message, "success")
+    return _back_to_ledger(company_id)
+
+
+def _stored(model, row_id: int):
+    row = db.session.get(model, row_id)
+    if row is None or getattr(row, "status", "open") == "removed":
+        abort(404)
+    return row
+
+
+def _invoice_as_typed(invoice: SupplierInvoice) -> SimpleNamespace:
+    """The invoice as Ny faktura takes it: an amount as 1 234,50, not 1234.50."""
+    return SimpleNamespace(
+        invoice_number=invoice.invoice_number,
+        ocr=invoice.ocr or "",
+        message=invoice.message or "",
+        amount=formatting.amount(invoice.amount),
+        currency=invoice.currency,
+        due_date=invoice.due_date.isoformat(),
+    )
+
+
+def _supplier_as_typed(supplier: Supplier) -> SimpleNamespace:
+    orgnr = formatting.orgnr(supplier.orgnr, supplier.country) if supplier.orgnr else ""
+    return SimpleNamespace(name=supplier.name, orgnr=orgnr)
+
+
+def _show(form, rejected: LedgerRejected) -> None:
+    """A refusal on its field, or above the form when it concerns the whole row."""
+    on_fields = {name: message for name, message in rejected.errors.items() if name in form}
+    show_refusals(form, on_fields)
+    form.form_errors.extend(m for name, m in rejected.errors.items() if name not in on_fields)
+
+
+def _back_to_ledger(company_id: int):
+    return redirect(url_for("ledger.index", company=company_id))
+
+
+def _render_row_page(template: str, form, holder, **row):
+    """An edit or removal page; after a POST, 422: nothing was changed."""
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, holder=holder, **row), status
 
 
 def _company() -> Company:
@@ -221,6 +371,7 @@ def _render(company: Company, **forms):
         import_form=forms.pop("import_form", None) or ImportForm(formdata=None),
         import_rejected=forms.pop("import_rejected", None),
         import_result=forms.pop("import_result", None),
+        today=dates.today_in_sweden(),
         columns=ledger.CSV_COLUMNS,
         address_columns=ledger.CSV_ADDRESS_COLUMNS,
     )

@@ -59,9 +59,10 @@ def proposal():
     companies = list(db.session.scalars(select(Company).order_by(Company.name)))
     abort_without_companies(companies, "Betalningsförslag")
     company = ledger.company_to_show(companies, request.values.get("company", type=database_id))
+    due_by, due_by_error = _due_by_filter()
     # One page of the open invoices; what is ticked is paid, so a selection is the page's.
     page_number = request.values.get("sida", type=int)
-    invoices = page_of(_open_invoices(company.id), page_number)
+    invoices = page_of(_open_invoices(company.id, due_by), page_number)
     form = PaymentProposalForm(
         companies=companies,
         debtor_accounts=company.debtor_accounts,
@@ -86,7 +87,7 @@ def proposal():
             else:
                 form.form_errors.append(str(rejected))
             # Another payment may have taken some of them meanwhile: show what is left.
-            invoices = page_of(_open_invoices(company.id), page_number)
+            invoices = page_of(_open_invoices(company.id, due_by), page_number)
         else:
             worker.notify(current_app)
             count = plural(len(payment_file.payments), "betalning", "betalningar")
@@ -98,10 +99,32 @@ def proposal():
         form=form,
         company=company,
         invoices=invoices,
+        today=dates.today_in_sweden(),
+        due_by=request.values.get(DUE_BY, "").strip(),
+        due_by_error=due_by_error,
         page_url=lambda number: url_for(
-            "payments.proposal", company=company.id, sida=number if number > 1 else None
+            "payments.proposal",
+            company=company.id,
+            **{DUE_BY: due_by.isoformat() if due_by else None},
+            sida=number if number > 1 else None,
         ),
     ), status
+
+
+# Betalningsförslag's filter "Förfaller t.o.m.", by its name in the address.
+DUE_BY = "forfaller"
+
+
+def _due_by_filter() -> tuple[date | None, str | None]:
+    """The last due date to show, or None for all; a date that is not one is told, and then
+    every invoice is shown rather than none."""
+    typed = request.values.get(DUE_BY, "").strip()
+    if not typed:
+        return None, None
+    try:
+        return dates.parse_date(typed, "Förfaller t.o.m."), None
+    except dates.InvalidDate as bad:
+        return None, str(bad)
 
 
 # Betalfiler's filter: all files, or those the bank cannot have yet.
@@ -313,11 +336,12 @@ def _row_helpers(payments=()) -> dict:
     }
 
 
-def _open_invoices(company_id: int) -> Select:
-    return (
+def _open_invoices(company_id: int, due_by: date | None = None) -> Select:
+    query = (
         select(SupplierInvoice)
         .where(SupplierInvoice.company_id == company_id)
         .where(SupplierInvoice.status == "open")
         .options(selectinload(SupplierInvoice.supplier))
         .order_by(SupplierInvoice.due_date, SupplierInvoice.id)
     )
+    return query if due_by is None else query.where(SupplierInvoice.due_date <= due_by)

@@ -61,3 +61,34 @@ def test_labels_stay_in_line_when_fields_show_messages(page):
     tops = {round(label.bounding_box()["y"]) for label in form.locator("label").all()[:4]}
     assert len(tops) == 1, tops
     page.screenshot(path=str(ARTIFACTS / "ledger-invoice-errors.png"), full_page=True)
+
+
+def test_a_payer_corrects_an_invoice_and_removes_another(page):
+    login(page, "betalare")
+    page.goto("/reskontra")
+    page.fill("#name", "Kontorsvaror AB")
+    page.select_option("#account_type", "BGNR")
+    page.fill("#account", "5050-1055")
+    page.get_by_role("button", name="Spara leverantör").click()
+    for number in ("K-1", "K-2"):
+        page.fill("#invoice_number", number)
+        page.fill("#message", f"Faktura {number}")
+        page.fill("#amount", "1 000,00")
+        page.fill("#due_date", "2026-12-01")
+        page.get_by_role("button", name="Spara faktura").click()
+    page.get_by_role("link", name="Ändra faktura K-1").click()
+    page.fill("#amount", "0")
+    page.get_by_role("button", name="Spara ändringen").click()
+    expect(page.get_by_text("Beloppet ska vara större än noll")).to_be_visible()
+    page.fill("#amount", "1 200,00")
+    page.get_by_role("button", name="Spara ändringen").click()
+    expect(page.get_by_text("Fakturan K-1 är ändrad.")).to_be_visible()
+    expect(page.locator("tr", has_text="K-1")).to_contain_text("1 200,00")
+    page.get_by_role("link", name="Ta bort faktura K-2").click()
+    expect(
+        page.get_by_role("heading", name="Ta bort faktura K-2 från Kontorsvaror AB?")
+    ).to_be_visible()
+    page.get_by_role("button", name="Ta bort").click()
+    expect(page.get_by_text("Fakturan K-2 är borttagen.")).to_be_visible()
+    expect(page.locator("tr", has_text="K-2")).to_have_count(0)
+    assert page.console_errors == []

@@ -166,6 +166,69 @@ def test_two_payers_with_overlapping_invoices_share_none(server, logins):
         assert_one_live_payment_per_invoice(app)
 
 
+def test_an_invoice_edited_while_a_payment_takes_it_is_paid_as_it_is_stored(server, logins):
+    """Ändra faktura and Skapa betalning till fil at once: the payment pays the invoice either
+    as it was (and the edit is refused, naming the file) or as corrected, never the old amount
+    while the ledger shows the new one."""
+    app, _url = server
+    editor, payer = logins("admin"), logins("betalare")
+    for round_number in range(ROUNDS):
+        invoice_id = new_invoices(app)[0]  # Skatteverket, 18 450,00 SEK with an OCR
+        path = f"/reskontra/fakturor/{invoice_id}"
+        edit = {
+            "invoice_number": invoice_number(app, invoice_id),
+            "ocr": "1234567806",
+            "message": "",
+            "amount": f"{1000 + round_number},00",
+            "currency": "SEK",
+            "due_date": BANK_DAY_SOON,
+            "csrf_token": editor.token(path),
+        }
+        edited, paid = at_once(
+            lambda data=edit, url=editor.base_url + path: editor.session.post(
+                url, data=data, allow_redirects=False, timeout=60
+            ),
+            proposal_post(payer, [invoice_id]),
+        )
+        assert paid.status_code == 302, paid.text
+        assert edited.status_code in (302, 422), edited.text
+        if edited.status_code == 422:
+            assert "Fakturan är med i betalfil" in edited.text
+        with app.app_context():
+            invoice = db.session.get(SupplierInvoice, invoice_id)
+            payment = db.session.scalar(select(Payment).where(Payment.invoice_id == invoice_id))
+            corrected = edited.status_code == 302
+            assert str(invoice.amount) == (f"{1000 + round_number}.00" if corrected else "18450.00")
+            assert payment.amount == invoice.amount
+            db.session.remove()
+        assert_one_live_payment_per_invoice(app)
+
+
+def test_an_invoice_removed_while_a_payment_takes_it_is_either_paid_or_gone(server, logins):
+    app, _url = server
+    editor, payer = logins("admin"), logins("betalare")
+    for _ in range(ROUNDS):
+        invoice_id = new_invoices(app)[0]
+        path = f"/reskontra/fakturor/{invoice_id}/ta-bort"
+        removal = {"csrf_token": editor.token(path)}
+        removed, paid = at_once(
+            lambda data=removal, url=editor.base_url + path: editor.session.post(
+                url, data=data, allow_redirects=False, timeout=60
+            ),
+            proposal_post(payer, [invoice_id]),
+        )
+        assert sorted((removed.status_code, paid.status_code)) == [302, 422], (removed, paid)
+        with app.app_context():
+            invoice = db.session.get(SupplierInvoice, invoice_id)
+            payment = db.session.scalar(select(Payment).where(Payment.invoice_id == invoice_id))
+            if removed.status_code == 302:
+                assert (invoice, payment) == (None, None)
+            else:
+                assert "Fakturan är med i betalfil" in removed.text
+                assert invoice.status == "in_payment"
+            db.session.remove()
+
+
 def live_payment(app) -> tuple[int, str]:
     """A new payment of one invoice, and its version as its row on a page carries it."""
     with app.app_context():

@@ -105,7 +105,9 @@ def test_a_file_is_sent_and_warnings_arrive(live, browserless, simulator_url):
     large_row = large_row[: large_row.index("</tr>")]
     # The simulator names its limit, and the row says it in Swedish (inyett/warning_texts.py).
     assert "Beloppsgräns" in large_row
-    assert "Beloppet 150 000,00 SEK är över gränsen 100 000,00 SEK." in large_row.replace("\xa0", " ")
+    assert "Beloppet 150 000,00 SEK är över gränsen 100 000,00 SEK." in large_row.replace(
+        "\xa0", " "
+    )
 
 
 def test_undo_in_shared_mode_removes_the_whole_batch_at_inyett(live, browserless, simulator_url):
