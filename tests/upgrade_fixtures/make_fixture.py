@@ -31,6 +31,7 @@ RELEASED = {
     "bdf2fd674784": "480b769",
     "5b7e2f0a9c41": "dcfc243",
     "3c9d1e7f5a20": "4bedaab",
+    "9ccb955007b6": "5190d38",
 }
 
 
