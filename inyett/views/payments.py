@@ -74,7 +74,7 @@ def proposal():
             payment_file = payment_service.create_payment_file(
                 form.company.data,
                 form.invoice_ids.data,
-                form.payment_date.data,
+                form.chosen_date,
                 debtor_account_id=form.debtor_account.data,
                 actor=current_user.username,
                 today=date.today(),

@@ -89,6 +89,7 @@ def proposal_post(browser: Browserless, invoice_ids: list[int]):
         "company": "1",
         "debtor_account": "1",
         "payment_date": BANK_DAY_SOON,
+        "when": "samma-dag",
         "invoice_ids": invoice_ids,
         "csrf_token": browser.token(PROPOSAL),
     }
