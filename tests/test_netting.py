@@ -13,6 +13,7 @@ from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
+from inyett.services import bank_delivery
 from inyett.services import payments
 from inyett.services.payments import PaymentRejected
 from tests.payments_helpers import PAYMENT_DATE
@@ -221,3 +222,23 @@ def test_a_credit_note_can_be_entered_and_is_called_kreditfaktura(app, client, a
     for page in ("/reskontra?company=1", "/betalningar/forslag?company=1"):
         html = client.get(page).get_data(as_text=True)
         assert "Kreditfaktura" in html and "-1\xa0250,00" in html
+
+
+def test_re_dating_a_file_of_several_dates_moves_only_the_passed_ones(app, swedish_today):
+    with app.app_context():
+        ids = [
+            invoice(PLUSGIRO, "F-1", "100.00", due=date(2026, 11, 26)),
+            invoice(BANKGIRO, "B-1", "200.00", due=date(2026, 12, 18)),
+        ]
+        payment_file = pay(ids, payment_date=None)
+        swedish_today.set(date(2026, 11, 27))
+        bank_delivery.redate(
+            payment_file, date(2026, 11, 30), actor="betalare", seen_date=date(2026, 11, 26)
+        )
+        db.session.expire_all()
+        dates = {p.invoice_number: p.payment_date for p in payment_file.payments}
+        assert dates == {"F-1": date(2026, 11, 30), "B-1": date(2026, 12, 18)}
+        assert payment_file.payment_date == date(2026, 11, 30)
+        groups = etree.fromstring(payment_file.xml).findall(".//p:PmtInf", NS)
+        executed = sorted(g.findtext("p:ReqdExctnDt", namespaces=NS) for g in groups)
+        assert executed == ["2026-11-30", "2026-12-18"]
