@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from inyett import pain001
 from inyett.extensions import db
 from inyett.models import Company
+from inyett.models import PaymentInvoice
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import bank_delivery
@@ -242,3 +244,16 @@ def test_re_dating_a_file_of_several_dates_moves_only_the_passed_ones(app, swedi
         groups = etree.fromstring(payment_file.xml).findall(".//p:PmtInf", NS)
         executed = sorted(g.findtext("p:ReqdExctnDt", namespaces=NS) for g in groups)
         assert executed == ["2026-11-30", "2026-12-18"]
+
+
+def test_the_database_refuses_a_credit_note_live_in_two_payments(app):
+    with app.app_context():
+        ids = [invoice(PLUSGIRO, "F-1", "1000.00"), invoice(PLUSGIRO, "K-1", "-300.00")]
+        [payment] = pay(ids).payments
+        other = invoice(PLUSGIRO, "F-2", "900.00")
+        [second] = pay([other]).payments
+        second.netted.append(PaymentInvoice(invoice_id=ids[1], live_invoice_id=ids[1]))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        assert [row.invoice_id for row in payment.netted] == ids
