@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inyett import pain001
 from inyett.extensions import db
+from inyett.models import AuditEntry
 from inyett.models import Company
 from inyett.models import PaymentInvoice
 from inyett.models import Supplier
@@ -78,6 +79,13 @@ def test_a_credit_note_is_netted_and_the_message_names_every_invoice_in_it(app):
         [transfer] = transfers(payment_file)
         assert transfer.findtext(".//p:InstdAmt", namespaces=NS) == "1200.00"
         assert transfer.findtext(".//p:Ustrd", namespaces=NS) == "Fakt F-1, F-2 kredit K-1"
+        summary = db.session.scalar(
+            select(AuditEntry.summary).where(AuditEntry.kind == "payment_file")
+        )
+        assert (
+            "kvittat till Plusgirobolaget AB: Fakt F-1, F-2 kredit K-1, netto 1200.00 SEK"
+            in summary
+        )
 
 
 def test_undoing_a_netted_payment_reopens_every_invoice_and_credit_note(app):
@@ -257,3 +265,16 @@ def test_the_database_refuses_a_credit_note_live_in_two_payments(app):
             db.session.commit()
         db.session.rollback()
         assert [row.invoice_id for row in payment.netted] == ids
+
+
+def test_the_proposal_shows_what_is_netted_and_a_net_that_is_not_paid(app, client, auth):
+    with app.app_context():
+        invoice(PLUSGIRO, "F-1", "1000.00")
+        invoice(PLUSGIRO, "K-1", "-300.00")
+        invoice(BANKGIRO, "B-1", "100.00")
+        invoice(BANKGIRO, "BK-1", "-150.00")
+    auth.login("betalare")
+    html = client.get("/betalningar/forslag?company=1").get_data(as_text=True)
+    assert 'Fakt F-1 kredit K-1, netto <span class="nowrap">700,00 SEK' in html
+    assert 'Fakt B-1 kredit BK-1, netto <span class="nowrap">-50,00 SEK</span> – ' in html
+    assert "<strong>betalas inte</strong>" in html

@@ -70,6 +70,12 @@ def plan(invoices: list[SupplierInvoice]) -> list[PlannedPayment]:
     return planned
 
 
+def netted_on_page(invoices: list[SupplierInvoice]) -> list[PlannedPayment]:
+    """What Betalningsförslag says it will net if all of a supplier's invoices on the page
+    are ticked: each supplier and currency with a credit note."""
+    return [planned for planned in plan(invoices) if any(map(is_credit_note, planned.invoices))]
+
+
 def why_not_payable(planned: PlannedPayment, debtor_account: DebtorAccount, country: str):
     """The Swedish reason the planned payment cannot be made, or None."""
     supplier = planned.main.supplier

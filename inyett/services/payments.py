@@ -167,6 +167,7 @@ def create_payment_file(
         f"från {paying_account(debtor_account)}: "
         f"{plural(len(payments), 'betalning', 'betalningar')}, "
         f"{_dates_summary(payments)}"
+        + _netting_summary(payments)
         + (", med växling" if _exchanged(debtor_account, invoices) else "")
         + ("" if settings.active else " (Inyett-kopplingen inte aktiv)"),
     )
@@ -198,6 +199,14 @@ def _dated_plan(
             )
         dated.append((planned, day))
     return dated
+
+
+def _netting_summary(payments: list[Payment]) -> str:
+    netted = [p for p in payments if len(p.netted) > 1]
+    return "".join(
+        f"; kvittat till {p.supplier_name}: {p.message}, netto {p.amount} {p.currency}"
+        for p in netted
+    )
 
 
 def _dates_summary(payments: list[Payment]) -> str:

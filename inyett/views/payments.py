@@ -34,6 +34,7 @@ from inyett.models import database_id
 from inyett.services import attestation
 from inyett.services import bank_delivery
 from inyett.services import ledger
+from inyett.services import netting
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.duplicates import OtherPayments
@@ -98,6 +99,7 @@ def proposal():
         form=form,
         company=company,
         invoices=invoices,
+        netted=netting.netted_on_page(invoices.items),
         page_url=lambda number: url_for(
             "payments.proposal", company=company.id, sida=number if number > 1 else None
         ),
