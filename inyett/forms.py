@@ -228,7 +228,7 @@ class PaymentProposalForm(SwedishForm):
             SelectChoice(ON_ONE_DATE, "Betala alla samma dag:"),
         ],
         default=ON_DUE_DATE,
-        validate_choice=True,
+        invalid_choice_message="Välj när fakturorna ska betalas.",
     )
     payment_date = TextDateField("Datum för alla")
     # Which invoices are still open is for the service to say, in the same transaction that

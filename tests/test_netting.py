@@ -278,3 +278,16 @@ def test_the_proposal_shows_what_is_netted_and_a_net_that_is_not_paid(app, clien
     assert 'Fakt F-1 kredit K-1, netto <span class="nowrap">700,00 SEK' in html
     assert 'Fakt B-1 kredit BK-1, netto <span class="nowrap">-50,00 SEK</span> – ' in html
     assert "<strong>betalas inte</strong>" in html
+
+
+def test_an_unknown_choice_of_dates_is_refused_in_swedish(app, client, auth):
+    with app.app_context():
+        invoice(PLUSGIRO, "F-1", "100.00")
+    auth.login("betalare")
+    response = auth.post(
+        "/betalningar/forslag",
+        {"company": "1", "debtor_account": "1", "when": "igår", "invoice_ids": []},
+        token_from="/betalningar/forslag",
+    )
+    assert response.status_code == 422
+    assert "Välj när fakturorna ska betalas." in response.get_data(as_text=True)

@@ -613,7 +613,7 @@ FUZZED = {
         "POST",
         "/betalningar/forslag",
         "betalare",
-        ["company", "payment_date", "invoice_ids", "debtor_account"],
+        ["company", "when", "payment_date", "invoice_ids", "debtor_account"],
     ),
     "payments.resend": ("POST", "/betalningar/{id}/skicka-igen", "betalare", []),
     "payments.undo": ("POST", "/betalningar/{id}/angra", "betalare", ["version"]),
