@@ -17,10 +17,12 @@ from inyett.models import PaymentInvoice
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import bank_delivery
+from inyett.services import outbox
 from inyett.services import payments
 from inyett.services.payments import PaymentRejected
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import TODAY
+from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_open_invoice
 
 NS = {"p": pain001.NAMESPACE}
@@ -291,3 +293,17 @@ def test_an_unknown_choice_of_dates_is_refused_in_swedish(app, client, auth):
     )
     assert response.status_code == 422
     assert "Välj när fakturorna ska betalas." in response.get_data(as_text=True)
+
+
+def test_inyett_gets_each_payment_with_its_own_date_and_the_net_amount(app):
+    with app.app_context():
+        activate_inyett(one_payment_per_batch=False)
+        ids = [
+            invoice(PLUSGIRO, "F-1", "1000.00", due=date(2026, 11, 26)),
+            invoice(PLUSGIRO, "K-1", "-300.00", due=date(2026, 11, 26)),
+            invoice(BANKGIRO, "B-1", "200.00", due=date(2026, 12, 18)),
+        ]
+        payment_file = pay(ids, payment_date=None)
+        [batch] = {p.batch for p in payment_file.payments}
+        sent = {t["amount"]: t["paymentdate"] for t in outbox.batch_body(batch)["transactions"]}
+        assert sent == {"700.00": "2026-11-26T00:00:00", "200.00": "2026-12-18T00:00:00"}
