@@ -160,19 +160,23 @@ def create_payment_file(
     for payment in payments:
         payment.external_id = ids.payment_external_id(settings, payment.id)
     payment_file.xml = build_file(payment_file)
-    audit.record(
-        "payment_file",
-        actor,
-        f"Betalfil {payment_file.message_id} för {company.name} "
-        f"från {paying_account(debtor_account)}: "
+    exchanged = _exchanged(debtor_account, invoices)
+    audit.record("payment_file", actor, _file_summary(payment_file, exchanged, settings.active))
+    db.session.commit()
+    return payment_file
+
+
+def _file_summary(payment_file: PaymentFile, exchanged: bool, inyett_active: bool) -> str:
+    payments = payment_file.payments
+    return (
+        f"Betalfil {payment_file.message_id} för {payment_file.company.name} "
+        f"från {paying_account(payment_file.debtor_account)}: "
         f"{plural(len(payments), 'betalning', 'betalningar')}, "
         f"{_dates_summary(payments)}"
         + _netting_summary(payments)
-        + (", med växling" if _exchanged(debtor_account, invoices) else "")
-        + ("" if settings.active else " (Inyett-kopplingen inte aktiv)"),
+        + (", med växling" if exchanged else "")
+        + ("" if inyett_active else " (Inyett-kopplingen inte aktiv)")
     )
-    db.session.commit()
-    return payment_file
 
 
 def _dated_plan(
