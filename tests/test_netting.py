@@ -17,6 +17,7 @@ from inyett.models import PaymentInvoice
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import bank_delivery
+from inyett.services import ledger
 from inyett.services import outbox
 from inyett.services import payments
 from inyett.services.payments import PaymentRejected
@@ -307,3 +308,17 @@ def test_inyett_gets_each_payment_with_its_own_date_and_the_net_amount(app):
         [batch] = {p.batch for p in payment_file.payments}
         sent = {t["amount"]: t["paymentdate"] for t in outbox.batch_body(batch)["transactions"]}
         assert sent == {"700.00": "2026-11-26T00:00:00", "200.00": "2026-12-18T00:00:00"}
+
+
+def test_a_csv_import_takes_a_negative_amount_as_a_credit_note(app):
+    with app.app_context():
+        rows = [
+            ";".join(ledger.CSV_COLUMNS),
+            "Kredit AB;556036-0793;SE;PGNR;123456-6;F-1;;Faktura F-1;1 000,00;SEK;2026-12-01",
+            "Kredit AB;556036-0793;SE;PGNR;123456-6;K-1;;Kredit K-1;-250,50;SEK;2026-12-01",
+        ]
+        ledger.import_invoices(company(), "\n".join(rows).encode(), actor="betalare")
+        amounts = dict(
+            db.session.execute(select(SupplierInvoice.invoice_number, SupplierInvoice.amount)).all()
+        )
+        assert amounts == {"F-1": Decimal("1000.00"), "K-1": Decimal("-250.50")}
