@@ -9,6 +9,7 @@ from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import IntegerField
 from wtforms import PasswordField
+from wtforms import RadioField
 from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import SelectMultipleField
@@ -50,6 +51,11 @@ class SwedishForm(FlaskForm):
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+# Betalningsförslag's choice of dates, as sent by its radio buttons.
+ON_DUE_DATE = "forfallodag"
+ON_ONE_DATE = "samma-dag"
 
 
 class TextDateField(DateField):
@@ -212,12 +218,20 @@ class InyettSettingsForm(SwedishForm):
 
 
 class PaymentProposalForm(SwedishForm):
-    """Betalningsförslag: a company's open invoices to pay on one date."""
+    """Betalningsförslag: a company's open invoices to pay, each on its due date or all on
+    one date."""
 
     company = SelectField("Bolag", coerce=int, validate_choice=True)
-    payment_date = TextDateField(
-        "Betaldatum", validators=[InputRequired("Ange betaldatum som ÅÅÅÅ-MM-DD.")]
+    when = RadioField(
+        "Betaldatum",
+        choices=[
+            SelectChoice(ON_DUE_DATE, "Betala på förfallodagen"),
+            SelectChoice(ON_ONE_DATE, "Betala alla samma dag:"),
+        ],
+        default=ON_DUE_DATE,
+        invalid_choice_message="Välj när fakturorna ska betalas.",
     )
+    payment_date = TextDateField("Datum för alla")
     # Which invoices are still open is for the service to say, in the same transaction that
     # takes them: checked here against the page's list, one taken meanwhile would get WTForms'
     # "not a valid choice" instead of the name of the invoice and what happened to it.
@@ -231,6 +245,15 @@ class PaymentProposalForm(SwedishForm):
         self.debtor_account.choices = [
             SelectChoice(a.id, paying_account(a)) for a in debtor_accounts
         ]
+
+    def validate_payment_date(self, field):
+        if self.when.data == ON_ONE_DATE and field.data is None and not field.errors:
+            raise StopValidation("Ange betaldatum som ÅÅÅÅ-MM-DD.")
+
+    @property
+    def chosen_date(self):
+        """The one date for all, or None: each invoice on its due date."""
+        return self.payment_date.data if self.when.data == ON_ONE_DATE else None
 
 
 class SupplierIdentityForm(SwedishForm):

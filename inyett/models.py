@@ -401,7 +401,11 @@ class Payment(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     company: Mapped[Company] = relationship()
+    # The main invoice; a netted payment pays the invoices and credit notes of `netted`.
     invoice: Mapped[SupplierInvoice] = relationship()
+    netted: Mapped[list["PaymentInvoice"]] = relationship(
+        back_populates="payment", order_by="PaymentInvoice.invoice_id"
+    )
     payment_file: Mapped[PaymentFile | None] = relationship(back_populates="payments")
     batch: Mapped[InyettBatch | None] = relationship(back_populates="payments")
     warnings: Mapped[list["PaymentWarning"]] = relationship(
@@ -409,6 +413,25 @@ class Payment(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class PaymentInvoice(db.Model):
+    """An invoice or credit note a payment pays: one row each, so that a payment netting a
+    supplier's credit notes against its invoices (kvittning) knows every one of them."""
+
+    __tablename__ = "payment_invoices"
+
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("supplier_invoices.id"), primary_key=True, index=True
+    )
+    # invoice_id while the payment is live, NULL once undone: unique, so that the database
+    # refuses a second live payment of any invoice, netted or not (as Payment.live_invoice_id
+    # does for the main invoice).
+    live_invoice_id: Mapped[int | None] = mapped_column(index=True, unique=True)
+
+    payment: Mapped[Payment] = relationship(back_populates="netted")
+    invoice: Mapped[SupplierInvoice] = relationship()
 
 
 class PaymentWarning(db.Model):

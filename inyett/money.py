@@ -26,8 +26,8 @@ class InvalidAmount(ValueError):
     """The text is no amount that can be stored; str() is a Swedish message."""
 
 
-def parse_amount(text: str) -> Decimal:
-    """The amount written in `text`, with two decimals."""
+def parse_amount(text: str, *, credit_allowed: bool = False) -> Decimal:
+    """The amount written in `text`, with two decimals; negative only if `credit_allowed`."""
     typed = text.strip()
     if not typed:
         raise InvalidAmount(f"Ange beloppet, {EXAMPLE}.")
@@ -40,19 +40,21 @@ def parse_amount(text: str) -> Decimal:
         raise InvalidAmount(_why_unreadable(typed, body))
     decimals = found["comma"] or found["dot"] or "0"
     value = Decimal(found["whole"].replace(" ", "") + "." + decimals)
-    return check_amount(-value if negative else value)
+    return check_amount(-value if negative else value, credit_allowed=credit_allowed)
 
 
-def check_amount(value: Decimal) -> Decimal:
-    """`value` with two decimals, if it can be paid as an invoice amount."""
+def check_amount(value: Decimal, *, credit_allowed: bool = False) -> Decimal:
+    """`value` with two decimals, if it can be paid as an invoice amount, or (with
+    `credit_allowed`) be a credit note's, which is negative and netted against invoices."""
     if not value.is_finite():
         raise InvalidAmount(f"Beloppet ska vara ett tal, {EXAMPLE}.")
     if value != value.quantize(TWO_PLACES):
         raise InvalidAmount("Beloppet får ha högst två decimaler.")
-    # Credit notes would net against other invoices, which payment files do not do yet.
-    if value <= 0:
+    if value == 0 and credit_allowed:
+        raise InvalidAmount("Beloppet kan inte vara noll. En kreditfaktura har minus framför.")
+    if value <= 0 and not credit_allowed:
         raise InvalidAmount("Beloppet ska vara större än noll.")
-    if value > MAX_AMOUNT:
+    if abs(value) > MAX_AMOUNT:
         raise InvalidAmount("Beloppet får vara högst 999 999 999,99.")
     return value.quantize(TWO_PLACES)
 

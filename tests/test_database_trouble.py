@@ -40,6 +40,7 @@ def propose(auth, invoice_ids, headers=None):
             "company": "1",
             "debtor_account": "1",
             "payment_date": BANK_DAY_SOON,
+            "when": "samma-dag",
             "invoice_ids": invoice_ids,
         },
         headers=headers,

@@ -1,6 +1,7 @@
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from inyett.forms import ON_ONE_DATE
 from inyett.forms import PaymentProposalForm
 
 
@@ -14,7 +15,9 @@ from inyett.forms import PaymentProposalForm
 )
 def test_betaldatum_is_typed_like_every_other_date(app, typed, message):
     with app.test_request_context(method="POST"):
-        form = PaymentProposalForm(MultiDict({"payment_date": typed}), meta={"csrf": False})
+        form = PaymentProposalForm(
+            MultiDict({"payment_date": typed, "when": ON_ONE_DATE}), meta={"csrf": False}
+        )
         form.validate()
         assert form.payment_date.errors == [message]
         # A text box, not a date picker that would write the browser's locale (11/25/2026).

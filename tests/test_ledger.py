@@ -58,7 +58,7 @@ def test_a_file_with_any_bad_row_imports_nothing_and_names_every_bad_line(compan
             rows[1],
             "Fel AB;556036-0793;SE;BGNR;123-4567;F1;;Meddelande;100,00;SEK;2026-12-01",
             rows[2],
-            "Fel2 AB;556036-0793;SE;PGNR;123456-6;F2;;Meddelande;-5;SEK;2026-12-01",
+            "Fel2 AB;556036-0793;SE;PGNR;123456-6;F2;;Meddelande;0;SEK;2026-12-01",
             '=HYPERLINK("x");556036-0793;SE;PGNR;123456-6;F3;;M;5,00;SEK;2026-12-01',
             "kort;rad",
         ]
@@ -68,7 +68,7 @@ def test_a_file_with_any_bad_row_imports_nothing_and_names_every_bad_line(compan
     errors = rejected.value.row_errors
     assert set(errors) == {3, 5, 6, 7}
     assert "Kontrollsiffran" in errors[3][0]
-    assert "större än noll" in errors[5][0]
+    assert "kan inte vara noll" in errors[5][0]
     assert "får inte börja med =" in errors[6][0]
     assert "11 kolumner" in errors[7][0]
     assert count(SupplierInvoice) == 0 and count(Supplier) == 0

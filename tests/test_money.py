@@ -64,6 +64,7 @@ def test_amounts_are_read_the_swedish_way(typed, stored):
     ],
 )
 def test_amounts_that_could_be_misread_or_are_no_amount_are_refused(typed, message):
+    # Only an invoice amount may be negative (a credit note); see the test below.
     with pytest.raises(money.InvalidAmount) as refused:
         money.parse_amount(typed)
     assert str(refused.value) == message
@@ -82,3 +83,25 @@ def test_an_amount_as_the_app_shows_it_reads_back_as_the_same_amount(value):
 @given(AMOUNTS)
 def test_an_amount_copied_with_plain_spaces_reads_back_as_the_same_amount(value):
     assert money.parse_amount(shown(value).replace("\xa0", " ")) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("-5", Decimal("-5.00")), ("\u22121 234,50", Decimal("-1234.50")), ("12,5", Decimal("12.50"))],
+)
+def test_an_invoice_amount_may_be_negative_as_a_credit_note(typed, value):
+    assert money.parse_amount(typed, credit_allowed=True) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0", "Beloppet kan inte vara noll. En kreditfaktura har minus framför."),
+        ("-0,00", "Beloppet kan inte vara noll. En kreditfaktura har minus framför."),
+        ("-1 000 000 000", "Beloppet får vara högst 999 999 999,99."),
+    ],
+)
+def test_a_credit_note_is_never_zero_nor_beyond_the_largest_amount(typed, message):
+    with pytest.raises(money.InvalidAmount) as refused:
+        money.parse_amount(typed, credit_allowed=True)
+    assert str(refused.value) == message

@@ -63,13 +63,17 @@ def test_invoices_ticked_on_a_later_page_are_paid_and_an_error_keeps_the_page(
     auth.login("betalare")
     chosen = many_invoices[PAGE_SIZE + 5 : PAGE_SIZE + 7]
     form = {"company": "1", "debtor_account": "1", "invoice_ids": chosen, "sida": "2"}
-    refused = auth.post(PROPOSAL, {**form, "payment_date": "igår"}, token_from=PROPOSAL)
+    refused = auth.post(
+        PROPOSAL, {**form, "payment_date": "igår", "when": "samma-dag"}, token_from=PROPOSAL
+    )
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert invoice_boxes(html)[0] == str(many_invoices[PAGE_SIZE])
     for invoice_id in chosen:
         assert re.search(rf'value="{invoice_id}" id="invoice-{invoice_id}"[^>]*checked', html)
-    created = auth.post(PROPOSAL, {**form, "payment_date": BANK_DAY_SOON}, token_from=PROPOSAL)
+    created = auth.post(
+        PROPOSAL, {**form, "payment_date": BANK_DAY_SOON, "when": "samma-dag"}, token_from=PROPOSAL
+    )
     assert created.status_code == 302
     with app.app_context():
         (payment_file,) = db.session.scalars(select(PaymentFile)).all()
@@ -82,13 +86,25 @@ def test_an_invoice_paid_meanwhile_is_refused_by_its_number_not_as_an_invalid_ch
     auth.login("betalare")
     response = auth.post(
         PROPOSAL,
-        {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON, "invoice_ids": "9"},
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": BANK_DAY_SOON,
+            "when": "samma-dag",
+            "invoice_ids": "9",
+        },
         token_from=PROPOSAL,
     )
     assert response.status_code == 302
     response = auth.post(
         PROPOSAL,
-        {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON, "invoice_ids": "9"},
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": BANK_DAY_SOON,
+            "when": "samma-dag",
+            "invoice_ids": "9",
+        },
         token_from=PROPOSAL,
     )
     assert response.status_code == 422

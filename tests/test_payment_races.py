@@ -49,18 +49,23 @@ def test_the_database_refuses_a_second_live_payment_of_an_invoice(app):
 
 def history_with_two_live_payments(invoice_ids: list[int]) -> tuple[Payment, Payment]:
     """Two live payments of the first invoice, as the old check-then-write let through: only
-    the older holds live_invoice_id (as the upgrade leaves it)."""
+    the older holds live_invoice_id, on the payment and its payment_invoices row (as the
+    upgrades leave them)."""
     older = create_file(invoice_ids[:1]).payments[0]
     db.session.get(SupplierInvoice, invoice_ids[0]).status = "open"
     db.session.commit()
-    older.live_invoice_id = None
-    db.session.commit()
+    hold(older, None)
     newer = create_file(invoice_ids[:1]).payments[0]
-    newer.live_invoice_id = None
-    db.session.commit()
-    older.live_invoice_id = invoice_ids[0]
-    db.session.commit()
+    hold(newer, None)
+    hold(older, invoice_ids[0])
     return older, newer
+
+
+def hold(payment: Payment, invoice_id: int | None) -> None:
+    payment.live_invoice_id = invoice_id
+    for row in payment.netted:
+        row.live_invoice_id = invoice_id
+    db.session.commit()
 
 
 def test_undoing_one_of_two_live_payments_of_an_invoice_keeps_it_out_of_the_proposal(app):

@@ -47,7 +47,8 @@ def test_the_proposal_offers_the_next_bank_day_of_the_companys_country(
         add_invoices()
     auth.login("betalare")
     page = client.get(PROPOSAL).get_data(as_text=True)
-    assert f'name="payment_date" required type="text" value="{proposed}"' in page
+    assert f'name="payment_date" type="text" value="{proposed}"' in page
+    assert 'checked id="when-0" name="when" type="radio" value="forfallodag"' in page
 
 
 def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):
@@ -63,6 +64,7 @@ def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):
             "company": "1",
             "debtor_account": "1",
             "payment_date": BANK_DAY_SOON,
+            "when": "samma-dag",
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,
@@ -81,7 +83,12 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
     auth.login("betalare")
     cases = [
         (
-            {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON},
+            {
+                "company": "1",
+                "debtor_account": "1",
+                "payment_date": BANK_DAY_SOON,
+                "when": "samma-dag",
+            },
             "Välj minst en faktura",
         ),
         (
@@ -89,6 +96,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
                 "company": "1",
                 "debtor_account": "1",
                 "payment_date": "igår",
+                "when": "samma-dag",
                 "invoice_ids": invoice_ids[0],
             },
             "Datumet ska skrivas ÅÅÅÅ-MM-DD",
@@ -98,6 +106,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
                 "company": "1",
                 "debtor_account": "1",
                 "payment_date": SATURDAY_SOON,
+                "when": "samma-dag",
                 "invoice_ids": invoice_ids[0],
             },
             "bankdag",
@@ -107,6 +116,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
                 "company": "1",
                 "debtor_account": "1",
                 "payment_date": BANK_DAY_SOON,
+                "when": "samma-dag",
                 "invoice_ids": "999",
             },
             "En eller flera fakturor finns inte hos bolaget.",
@@ -116,6 +126,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
                 "company": "1",
                 "debtor_account": "1",
                 "payment_date": BANK_DAY_SOON,
+                "when": "samma-dag",
                 "invoice_ids": ["1", "nio", str(2**40)],
             },
             "En eller flera fakturor finns inte hos bolaget.",
@@ -125,6 +136,7 @@ def test_bad_proposals_are_swedish_messages_and_store_nothing(app, client, auth)
                 "company": "77",
                 "debtor_account": "1",
                 "payment_date": BANK_DAY_SOON,
+                "when": "samma-dag",
                 "invoice_ids": invoice_ids[0],
             },
             "Inte ett giltigt val",
@@ -159,12 +171,18 @@ def test_the_payer_chooses_the_paying_account_and_the_choice_survives_an_error(a
     assert f'<option value="{bank_account}">Bankkonto 5440-0123456 (SEK)</option>' in page
     chosen = {"company": "1", "debtor_account": str(bank_account), "invoice_ids": invoice_ids[0]}
     refused = auth.post(
-        PROPOSAL, {**chosen, "payment_date": SATURDAY_SOON}, token_from=PROPOSAL
+        PROPOSAL,
+        {**chosen, "payment_date": SATURDAY_SOON, "when": "samma-dag"},
+        token_from=PROPOSAL,
     ).get_data(as_text=True)
     assert "bankdag" in refused
     assert f'<option selected value="{bank_account}">Bankkonto 5440-0123456' in refused
     assert '<option value="1">Bankkonto 6000-123456789 (SEK)</option>' in refused
-    response = auth.post(PROPOSAL, {**chosen, "payment_date": BANK_DAY_SOON}, token_from=PROPOSAL)
+    response = auth.post(
+        PROPOSAL,
+        {**chosen, "payment_date": BANK_DAY_SOON, "when": "samma-dag"},
+        token_from=PROPOSAL,
+    )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Betalas från Bankkonto 5440-0123456 (SEK)" in page
 
@@ -186,7 +204,12 @@ def test_an_account_not_the_companys_is_a_message_on_the_field(app, client, auth
         db.session.add(Company(name="Andra bolaget AB", orgnr="2021005448", country="SE"))
         others = add_bank_account("Andra bolaget AB")
     auth.login("betalare")
-    fields = {"company": "1", "payment_date": BANK_DAY_SOON, "invoice_ids": invoice_ids[0]}
+    fields = {
+        "company": "1",
+        "payment_date": BANK_DAY_SOON,
+        "when": "samma-dag",
+        "invoice_ids": invoice_ids[0],
+    }
     for account in (str(others), "999", "", "ett", "99999999999999999999", None):
         data = fields if account is None else {**fields, "debtor_account": account}
         response = auth.post(PROPOSAL, data, token_from=PROPOSAL)
@@ -291,6 +314,7 @@ def test_a_payment_date_more_than_a_year_ahead_is_refused_at_the_field(app, clie
             "company": "1",
             "debtor_account": "1",
             "payment_date": "9999-12-31",
+            "when": "samma-dag",
             "invoice_ids": invoice_id,
         },
         token_from=PROPOSAL,
@@ -401,6 +425,7 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
             "company": "1",
             "debtor_account": "1",
             "payment_date": SATURDAY_SOON,
+            "when": "samma-dag",
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,
@@ -414,6 +439,7 @@ def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, au
             "company": "1",
             "debtor_account": "1",
             "payment_date": BANK_DAY_SOON,
+            "when": "samma-dag",
             "invoice_ids": invoice_ids[1:2],
         },
         token_from=PROPOSAL,
@@ -495,6 +521,7 @@ def test_a_file_the_schema_refuses_is_a_swedish_answer_and_nothing_is_saved(app,
             "company": "1",
             "debtor_account": "1",
             "payment_date": BANK_DAY_SOON,
+            "when": "samma-dag",
             "invoice_ids": invoice_ids[:2],
         },
         token_from=PROPOSAL,

@@ -627,7 +627,7 @@ FUZZED = {
         "POST",
         "/betalningar/forslag",
         "betalare",
-        ["company", "payment_date", "invoice_ids", "debtor_account", "forfaller"],
+        ["company", "when", "payment_date", "invoice_ids", "debtor_account", "forfaller"],
     ),
     "payments.resend": ("POST", "/betalningar/{id}/skicka-igen", "betalare", []),
     "payments.undo": ("POST", "/betalningar/{id}/angra", "betalare", ["version"]),

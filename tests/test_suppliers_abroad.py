@@ -383,7 +383,12 @@ def test_the_proposal_asks_the_payer_to_confirm_an_exchange_and_pays_once_confir
     auth.login("betalare")
     page = client.get(PROPOSAL).get_data(as_text=True)
     assert "Betala med växling" in page
-    form = {"company": "1", "debtor_account": "1", "payment_date": BANK_DAY_SOON}
+    form = {
+        "company": "1",
+        "debtor_account": "1",
+        "payment_date": BANK_DAY_SOON,
+        "when": "samma-dag",
+    }
     form["invoice_ids"] = [invoice_id]
     refused = auth.post(PROPOSAL, form, token_from=PROPOSAL)
     assert refused.status_code == 422

@@ -12,6 +12,7 @@ from inyett.extensions import db
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
+from inyett.services import payments
 from tests.schema_helpers import schema_differences
 from tests.upgrade_fixtures import rows
 from tests.upgrade_fixtures import upgraded_from
@@ -29,9 +30,11 @@ def test_a_database_of_each_release_upgrades_to_the_models_schema_keeping_every_
         with db.engine.connect() as connection:
             upgraded = rows.dump(connection, revision, fixture["made_from_commit"])["tables"]
     for table, old_rows in fixture["tables"].items():
-        kept = {row["id"]: row for row in upgraded[table]}
-        # Each old row with each of its old values; new columns may be added beside them.
-        assert [{column: kept[old["id"]][column] for column in old} for old in old_rows] == old_rows
+        # Each old row with each of its old values; new columns may be added beside them. Rows
+        # are known by their primary key ("name" in service_status).
+        key = "id" if not old_rows or "id" in old_rows[0] else "name"
+        kept = {row[key]: row for row in upgraded[table]}
+        assert [{column: kept[old[key]][column] for column in old} for old in old_rows] == old_rows
         if table != "audit_entries":  # the upgrade may write down what it did
             assert len(kept) == len(old_rows), table
 
@@ -73,3 +76,20 @@ def test_after_the_upgrade_payments_keep_their_state_amount_and_who_attested(app
         assert first_file.last_downloaded_at == first_file.downloaded_at
         invoice = db.session.get(SupplierInvoice, paid.invoice_id)
         assert (invoice.invoice_number, invoice.status) == ("2026-1101", "in_payment")
+
+
+@pytest.mark.parametrize("revision", WITH_PAYMENTS)
+def test_after_the_upgrade_each_payment_holds_its_invoice_and_undoing_reopens_it(app, revision):
+    with app.app_context():
+        upgraded_from(revision)
+
+        every_payment = db.session.scalars(select(Payment).order_by(Payment.id)).all()
+        for payment in every_payment:
+            # One payment_invoices row each, live exactly when the payment held its invoice.
+            assert [(row.invoice_id, row.live_invoice_id) for row in payment.netted] == [
+                (payment.invoice_id, payment.live_invoice_id)
+            ]
+        waiting = next(p for p in every_payment if p.invoice_number == "BM-5521")
+        payments.undo_payment(waiting, actor="betalare")
+        assert db.session.get(SupplierInvoice, waiting.invoice_id).status == "open"
+        assert waiting.netted[0].live_invoice_id is None

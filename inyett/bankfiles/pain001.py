@@ -352,10 +352,17 @@ def _remittance(remittance, profile: BankProfile, t: CreditTransfer) -> None:
     _sub(remittance, "Ustrd", _message(profile, t))
 
 
+def message_limit(
+    profile: BankProfile, account_type: str, account: str, creditor_country: str
+) -> int:
+    """The longest message a payee with this account receives from `profile`'s bank."""
+    country = account[:2] if account_type == "IBAN" else creditor_country
+    return profiles.max_message_length(profile, account_type, country)
+
+
 def _message(profile: BankProfile, t: CreditTransfer) -> str:
     """The message the payee sees; refused rather than cut when its channel is too short."""
-    country = t.account[:2] if t.account_type == "IBAN" else t.creditor_country
-    limit = profiles.max_message_length(profile, t.account_type, country)
+    limit = message_limit(profile, t.account_type, t.account, t.creditor_country)
     if t.message:
         text = bank_text(profile, t.message)
     else:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import update
 
 from inyett import dates
@@ -188,9 +189,14 @@ def redate(payment_file: PaymentFile, new_date: date, *, actor: str, seen_date: 
         raise PaymentRejected(_date_changed(payment_file))
     # Not a change to what was attested (payee, account, amount): the version stays, so a page
     # open on a payment is not told someone changed it.
+    # A file of several dates (each invoice on its due date) keeps its later ones: only the
+    # payments due on the file's passed date, or before the new one, move.
     db.session.execute(
         update(Payment)
-        .where(Payment.payment_file_id == payment_file.id)
+        .where(
+            Payment.payment_file_id == payment_file.id,
+            or_(Payment.payment_date == seen_date, Payment.payment_date < new_date),
+        )
         .values(payment_date=new_date)
         .execution_options(synchronize_session=False)
     )

@@ -1020,10 +1020,11 @@ def describe_copy(invoice: SupplierInvoice) -> str:
 
 
 def _amount(value, errors: dict) -> Decimal | None:
+    # A negative amount is a credit note (kreditfaktura), netted in Betalningsförslag.
     try:
         if isinstance(value, Decimal):
-            return money.check_amount(value)
-        return money.parse_amount(str(value))
+            return money.check_amount(value, credit_allowed=True)
+        return money.parse_amount(str(value), credit_allowed=True)
     except money.InvalidAmount as bad:
         errors["amount"] = str(bad)
         return None

@@ -28,10 +28,12 @@ from inyett.models import InyettBatch
 from inyett.models import InyettSettings
 from inyett.models import Payment
 from inyett.models import PaymentFile
+from inyett.models import PaymentInvoice
 from inyett.models import SupplierInvoice
 from inyett.models import utcnow
 from inyett.services import audit
 from inyett.services import companies
+from inyett.services import netting
 from inyett.services import outbox
 from inyett.services import payees
 from inyett.services import settings as settings_service
@@ -105,7 +107,7 @@ class UndoPreview:
 def create_payment_file(
     company_id: int,
     invoice_ids: list[int],
-    payment_date: date,
+    payment_date: date | None,
     *,
     debtor_account_id: int,
     actor: str,
@@ -113,7 +115,8 @@ def create_payment_file(
     exchange_confirmed: bool = False,
 ) -> PaymentFile:
     """Store the payments, paid from the company's account `debtor_account_id`, and their
-    validated pain.001 file; queue them for Inyett if active. An invoice in another currency
+    validated pain.001 file; queue them for Inyett if active. Each is paid on `payment_date`,
+    or on its due date when that is None (netting.payment_date). An invoice in another currency
     than the account's is paid only when the company has no account in its currency and the
     payer has confirmed (`exchange_confirmed`) that the bank exchanges it."""
     company = db.session.get(Company, company_id)
@@ -125,37 +128,35 @@ def create_payment_file(
             "En administratör lägger till det under Systeminställningar › Bolag."
         )
     debtor_account = _debtor_account(company, debtor_account_id)
-    if missing := companies.bank_of(debtor_account).missing:
-        raise PaymentRejected(
-            f"Betalfilen kan inte skapas från {paying_account(debtor_account)}: "
-            f"{', '.join(missing).lower()}. Banken behöver dem för att ta emot filen. "
-            "En administratör fyller i dem under Systeminställningar › Bolag (Ändra).",
-            field="debtor_account",
-        )
-    if refusal := why_not_a_payment_date(company.country, payment_date, today):
+    _refuse_incomplete_account(debtor_account)
+    if payment_date is not None and (
+        refusal := why_not_a_payment_date(company.country, payment_date, today)
+    ):
         raise PaymentRejected(refusal, "payment_date")
     invoices = _invoices_of(company, invoice_ids)
     _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
+    _dated_plan(company, debtor_account, invoices, payment_date, today)  # refuses before writing
     _take_out_of_open(invoices)
     # Read again now that they are ours: on SQLite nothing locked them when first read, and an
-    # invoice corrected in Ändra faktura meanwhile is paid as corrected, checked once more.
+    # invoice corrected in Ändra faktura meanwhile is paid (and netted) as corrected.
     for invoice in invoices:
         db.session.refresh(invoice)
     try:
         _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
+        dated = _dated_plan(company, debtor_account, invoices, payment_date, today)
     except PaymentRejected:
         db.session.rollback()
         raise
     payment_file = PaymentFile(
         company=company,
         debtor_account=debtor_account,
-        payment_date=payment_date,
+        payment_date=min(day for _, day in dated),
         created_by=actor,
         message_id=_message_id(company, utcnow()),
     )
     db.session.add(payment_file)
     settings = settings_service.get_settings()
-    payments = _stored_payments(invoices, payment_file, actor, settings.active)
+    payments = _stored_payments(dated, payment_file, actor, settings.active)
     if settings.active:
         _queue_batches(company, payment_file, payments, settings)
     # Named after the batches have their ids, so that each payment is written once more, not
@@ -163,18 +164,71 @@ def create_payment_file(
     for payment in payments:
         payment.external_id = ids.payment_external_id(settings, payment.id)
     payment_file.xml = build_file(payment_file)
-    audit.record(
-        "payment_file",
-        actor,
-        f"Betalfil {payment_file.message_id} för {company.name} "
-        f"från {paying_account(debtor_account)}: "
-        f"{plural(len(payments), 'betalning', 'betalningar')}, "
-        f"betaldatum {payment_date.isoformat()}"
-        + (", med växling" if _exchanged(debtor_account, invoices) else "")
-        + ("" if settings.active else " (Inyett-kopplingen inte aktiv)"),
-    )
+    exchanged = _exchanged(debtor_account, invoices)
+    audit.record("payment_file", actor, _file_summary(payment_file, exchanged, settings.active))
     db.session.commit()
     return payment_file
+
+
+def _refuse_incomplete_account(debtor_account: DebtorAccount) -> None:
+    if missing := companies.bank_of(debtor_account).missing:
+        raise PaymentRejected(
+            f"Betalfilen kan inte skapas från {paying_account(debtor_account)}: "
+            f"{', '.join(missing).lower()}. Banken behöver dem för att ta emot filen. "
+            "En administratör fyller i dem under Systeminställningar › Bolag (Ändra).",
+            field="debtor_account",
+        )
+
+
+def _file_summary(payment_file: PaymentFile, exchanged: bool, inyett_active: bool) -> str:
+    payments = payment_file.payments
+    return (
+        f"Betalfil {payment_file.message_id} för {payment_file.company.name} "
+        f"från {paying_account(payment_file.debtor_account)}: "
+        f"{plural(len(payments), 'betalning', 'betalningar')}, "
+        f"{_dates_summary(payments)}"
+        + _netting_summary(payments)
+        + (", med växling" if exchanged else "")
+        + ("" if inyett_active else " (Inyett-kopplingen inte aktiv)")
+    )
+
+
+def _dated_plan(
+    company: Company,
+    debtor_account: DebtorAccount,
+    invoices: list[SupplierInvoice],
+    chosen_date: date | None,
+    today: date,
+) -> list[tuple[netting.PlannedPayment, date]]:
+    """The payments to make, netted (services.netting), each with its date; refused with the
+    reason when one cannot be made or its date cannot be a payment date."""
+    dated = []
+    for planned in netting.plan(invoices):
+        if refusal := netting.why_not_payable(planned, debtor_account, company.country):
+            raise PaymentRejected(refusal, "invoice_ids")
+        day = chosen_date or netting.payment_date(planned, company.country, today)
+        # A chosen date is checked before anything else; a due date here, as each may differ.
+        if chosen_date is None and (refusal := why_not_a_payment_date(company.country, day, today)):
+            raise PaymentRejected(
+                f"Fakturan {planned.main.invoice_number} från {planned.main.supplier.name} "
+                f"betalas på förfallodagen {day.isoformat()}: {refusal} Välj ”Betala alla "
+                "samma dag” med ett annat datum.",
+                "payment_date",
+            )
+        dated.append((planned, day))
+    return dated
+
+
+def _netting_summary(payments: list[Payment]) -> str:
+    netted = [p for p in payments if len(p.netted) > 1]
+    return "".join(
+        f"; kvittat till {p.supplier_name}: {p.message}, netto {p.amount} {p.currency}"
+        for p in netted
+    )
+
+
+def _dates_summary(payments: list[Payment]) -> str:
+    return "betaldatum " + ", ".join(sorted({p.payment_date.isoformat() for p in payments}))
 
 
 def build_file(payment_file: PaymentFile) -> bytes | None:
@@ -216,6 +270,7 @@ def _valid_xml(payment_file: PaymentFile) -> bytes | None:
         created_at=payment_file.created_at or utcnow(),
         debtor=_debtor(payment_file),
         execution_date=payment_file.payment_date,
+        # One payment group (PmtInf) per date: each invoice is paid on its own.
         transfers=tuple(
             pain001.CreditTransfer(
                 end_to_end_id=p.external_id,
@@ -231,6 +286,7 @@ def _valid_xml(payment_file: PaymentFile) -> bytes | None:
                 invoice_number=p.invoice_number,
                 creditor_address=_creditor_address(p),
                 creditor_bic=p.supplier_bic,
+                execution_date=p.payment_date,
             )
             for p in payments
         ),
@@ -378,7 +434,7 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
     db.session.refresh(payment)
     batch = payment.batch
     preview = preview_undo(payment)
-    _reopen_invoice(payment)
+    _reopen_invoices(payment)
     if batch is not None:
         if preview.deletes_batch_at_inyett:
             _queue_delete(batch, payment, preview.co_removed)
@@ -396,21 +452,32 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
     return preview
 
 
-def _reopen_invoice(payment: Payment) -> None:
+def _reopen_invoices(payment: Payment) -> None:
+    """Every invoice and credit note the payment paid goes back among the open invoices."""
+    db.session.execute(
+        update(PaymentInvoice)
+        .where(PaymentInvoice.payment_id == payment.id)
+        .values(live_invoice_id=None)
+        .execution_options(synchronize_session=False)
+    )
     # Back among the open invoices only when no other payment still pays it: two live payments
     # of one invoice from before the database held the rule would otherwise let a third in.
     other_live_payment = exists().where(
-        Payment.invoice_id == payment.invoice_id,
-        Payment.id != payment.id,
+        PaymentInvoice.invoice_id == SupplierInvoice.id,
+        PaymentInvoice.payment_id != payment.id,
+        PaymentInvoice.payment_id == Payment.id,
         Payment.status != "undone",
     )
+    paid_by_this = select(PaymentInvoice.invoice_id).where(PaymentInvoice.payment_id == payment.id)
     db.session.execute(
         update(SupplierInvoice)
-        .where(SupplierInvoice.id == payment.invoice_id, ~other_live_payment)
+        .where(SupplierInvoice.id.in_(paid_by_this), ~other_live_payment)
         .values(status="open")
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(payment.invoice, ["status"])
+    for row in payment.netted:
+        db.session.expire(row)
+        db.session.expire(row.invoice, ["status"])
 
 
 def _queue_delete(batch: InyettBatch, payment: Payment, co_removed: list[Payment]) -> None:
@@ -593,9 +660,7 @@ def _take_out_of_open(invoices: list[SupplierInvoice]) -> None:
 
 def _taken_meanwhile(invoice_ids: list[int]) -> PaymentRejected:
     """The refusal naming the invoices among `invoice_ids` that another payment has now."""
-    in_a_live_payment = exists().where(
-        Payment.live_invoice_id == SupplierInvoice.id, Payment.status != "undone"
-    )
+    in_a_live_payment = exists().where(PaymentInvoice.live_invoice_id == SupplierInvoice.id)
     numbers = list(
         db.session.scalars(
             select(SupplierInvoice.invoice_number)
@@ -616,28 +681,39 @@ def _taken_meanwhile(invoice_ids: list[int]) -> PaymentRejected:
 
 
 def _stored_payments(
-    invoices: list[SupplierInvoice], payment_file: PaymentFile, actor: str, inyett_active: bool
+    dated: list[tuple[netting.PlannedPayment, date]],
+    payment_file: PaymentFile,
+    actor: str,
+    inyett_active: bool,
 ) -> list[Payment]:
     try:
-        payments = [_payment_for(i, payment_file, actor, inyett_active) for i in invoices]
+        payments = [
+            _payment_for(planned, day, payment_file, actor, inyett_active) for planned, day in dated
+        ]
         db.session.flush()
     except IntegrityError:
         # An invoice open by its status but still live in a payment from before the database
         # held the rule: the unique live_invoice_id refuses the second payment.
         db.session.rollback()
-        raise _taken_meanwhile([invoice.id for invoice in invoices]) from None
+        raise _taken_meanwhile([i.id for planned, _ in dated for i in planned.invoices]) from None
     return payments
 
 
 def _payment_for(
-    invoice: SupplierInvoice, payment_file: PaymentFile, actor: str, inyett_active: bool
+    planned: netting.PlannedPayment,
+    day: date,
+    payment_file: PaymentFile,
+    actor: str,
+    inyett_active: bool,
 ) -> Payment:
+    invoice = planned.main
     supplier = invoice.supplier
     payment = Payment(
         external_id=f"t{uuid.uuid4().hex}",  # unique placeholder until the id is known
         company=invoice.company,
         invoice=invoice,
         live_invoice_id=invoice.id,
+        netted=[PaymentInvoice(invoice=i, live_invoice_id=i.id) for i in planned.invoices],
         payment_file=payment_file,
         supplier_name=supplier.name,
         supplier_orgnr=supplier.orgnr,
@@ -649,11 +725,13 @@ def _payment_for(
         account_type=supplier.account_type,
         account=supplier.account,
         invoice_number=invoice.invoice_number,
-        ocr=invoice.ocr,
-        message=invoice.message,
-        amount=invoice.amount,
+        # A netted payment is never paid by OCR (netting.why_not_payable): its message names
+        # every invoice and credit note in it.
+        ocr=None if planned.is_netted else invoice.ocr,
+        message=planned.remittance,
+        amount=planned.amount,
         currency=invoice.currency,
-        payment_date=payment_file.payment_date,
+        payment_date=day,
         created_by=actor,
         inyett_state="queued" if inyett_active else "inactive",
     )

@@ -34,6 +34,7 @@ from inyett.models import database_id
 from inyett.services import attestation
 from inyett.services import bank_delivery
 from inyett.services import ledger
+from inyett.services import netting
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.duplicates import OtherPayments
@@ -75,7 +76,7 @@ def proposal():
             payment_file = payment_service.create_payment_file(
                 form.company.data,
                 form.invoice_ids.data,
-                form.payment_date.data,
+                form.chosen_date,
                 debtor_account_id=form.debtor_account.data,
                 actor=current_user.username,
                 today=date.today(),
@@ -102,6 +103,7 @@ def proposal():
         today=dates.today_in_sweden(),
         due_by=request.values.get(DUE_BY, "").strip(),
         due_by_error=due_by_error,
+        netted=netting.netted_on_page(invoices.items),
         page_url=lambda number: url_for(
             "payments.proposal",
             company=company.id,

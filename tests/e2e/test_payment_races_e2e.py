@@ -16,8 +16,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from inyett.extensions import db
+from inyett.models import Company
 from inyett.models import InyettBatch
 from inyett.models import Payment
+from inyett.models import PaymentInvoice
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services.ledger import ADDED_MEANWHILE
@@ -28,6 +30,7 @@ from tests.live_server import serve
 from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
+from tests.payments_helpers import add_open_invoice
 from tests.payments_helpers import create_file
 
 pytestmark = pytest.mark.e2e
@@ -89,6 +92,7 @@ def proposal_post(browser: Browserless, invoice_ids: list[int]):
         "company": "1",
         "debtor_account": "1",
         "payment_date": BANK_DAY_SOON,
+        "when": "samma-dag",
         "invoice_ids": invoice_ids,
         "csrf_token": browser.token(PROPOSAL),
     }
@@ -109,9 +113,10 @@ def assert_one_live_payment_per_invoice(app) -> None:
     its payments is live."""
     with app.app_context():
         live = (
-            select(Payment.invoice_id, func.count(Payment.id))
+            select(PaymentInvoice.invoice_id, func.count(Payment.id))
+            .join(Payment, Payment.id == PaymentInvoice.payment_id)
             .where(Payment.status != "undone")
-            .group_by(Payment.invoice_id)
+            .group_by(PaymentInvoice.invoice_id)
         )
         counts = dict(db.session.execute(live).all())
         assert all(count == 1 for count in counts.values()), counts
@@ -133,6 +138,42 @@ def invoice_number(app, invoice_id: int) -> str:
         number = db.session.get(SupplierInvoice, invoice_id).invoice_number
         db.session.remove()
         return number
+
+
+def netted_invoices(app, round_number: int) -> list[int]:
+    """Two invoices and a credit note from one supplier, new each round."""
+    payee = ("Plusgirobolaget AB", "5560360793", "PGNR", "1234566")
+    with app.app_context():
+        company = db.session.get(Company, 1)
+        ids = [
+            add_open_invoice(company, payee, f"N{round_number}-{name}", amount, name).id
+            for name, amount in (("A", "1000.00"), ("B", "500.00"), ("K", "-200.00"))
+        ]
+        db.session.remove()
+        return ids
+
+
+def test_two_payers_netting_the_same_credit_note_at_once_make_one_payment(server, logins):
+    app, _url = server
+    payers = logins("betalare"), logins("admin")
+    for round_number in range(ROUNDS):
+        first, second, credit = netted_invoices(app, round_number)
+        answers = at_once(
+            proposal_post(payers[0], [first, credit]), proposal_post(payers[1], [second, credit])
+        )
+        assert sorted(a.status_code for a in answers) == [302, 422], answers
+        loser = next(a for a in answers if a.status_code == 422)
+        assert f"Fakturan N{round_number}-K {TAKEN_MEANWHILE}" in loser.text
+        with app.app_context():
+            live = db.session.scalars(
+                select(PaymentInvoice.invoice_id).where(PaymentInvoice.live_invoice_id.is_not(None))
+            ).all()
+            assert len(live) == len(set(live))
+            statuses = [db.session.get(SupplierInvoice, i).status for i in (first, second)]
+            assert sorted(statuses) == ["in_payment", "open"]
+            assert db.session.get(SupplierInvoice, credit).status == "in_payment"
+            db.session.remove()
+    assert_one_live_payment_per_invoice(app)
 
 
 def test_a_double_click_on_skapa_betalning_makes_one_file(server, logins):

@@ -55,6 +55,7 @@ def create_file(browserless, invoice_ids):
             "company": "1",
             "debtor_account": "1",
             "payment_date": BANK_DAY_SOON,
+            "when": "samma-dag",
             "invoice_ids": invoice_ids,
         },
         token_from="/betalningar/forslag",

@@ -24,14 +24,19 @@ def fixture_path(revision: str) -> Path:
     return FIXTURES / f"{revision}.json"
 
 
-def dump(connection: Connection, revision: str, commit: str) -> dict:
-    """Every row of every table, in an order that inserts parents before their children."""
+def _reflected(connection: Connection) -> MetaData:
     metadata = MetaData()
     with warnings.catch_warnings():
-        # SQLAlchemy does not reflect an index on an expression (uq_suppliers_payee); its rows
-        # are all that is dumped here.
+        # SQLAlchemy does not reflect an index on an expression (uq_suppliers_payee); the rows
+        # are all that is read or written here.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
         metadata.reflect(connection)
+    return metadata
+
+
+def dump(connection: Connection, revision: str, commit: str) -> dict:
+    """Every row of every table, in an order that inserts parents before their children."""
+    metadata = _reflected(connection)
     tables = {}
     for table in metadata.sorted_tables:
         if table.name in SKIPPED_TABLES:
@@ -51,8 +56,7 @@ def read(revision: str) -> dict:
 
 def load(connection: Connection, fixture: dict) -> None:
     """Insert the fixture's rows into a database migrated to the fixture's revision."""
-    metadata = MetaData()
-    metadata.reflect(connection)
+    metadata = _reflected(connection)
     for name, rows in fixture["tables"].items():
         table = metadata.tables[name]
         if rows:
