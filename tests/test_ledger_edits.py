@@ -79,7 +79,7 @@ def test_an_edit_has_the_checks_of_ny_faktura_at_its_fields(app, auth, invoice_i
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Beloppet ska vara större än noll" in page
+    assert "Beloppet kan inte vara noll. En kreditfaktura har minus framför." in page
     assert "OCR" in page and "kontrollsiffra" in page.lower()
     assert "Förfallodatum" in page
     with app.app_context():
