@@ -392,3 +392,13 @@ def test_an_admin_sets_a_users_address_and_turns_notices_off(app):
     assert "Aviseringar av för användaren attestant, till karin.ek@bolaget.se" in (
         auth.client.get("/systeminstallningar/logg").get_data(as_text=True)
     )
+
+
+def test_cron_send_pending_sends_the_notices_too(app, mailbox):
+    summary_sent_today(app)
+    with app.app_context():
+        create_file(add_invoices())
+    result = app.test_cli_runner().invoke(args=["inyett", "send-pending"])
+    assert result.exit_code == 0, result.output
+    assert "3 aviseringar skickade per e-post." in result.output
+    assert len(mailbox.to("attestant@bolaget.se")) == 1
