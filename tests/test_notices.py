@@ -402,3 +402,21 @@ def test_cron_send_pending_sends_the_notices_too(app, mailbox):
     assert result.exit_code == 0, result.output
     assert "3 aviseringar skickade per e-post." in result.output
     assert len(mailbox.to("attestant@bolaget.se")) == 1
+
+
+def test_every_user_turns_their_own_notices_on_and_off(app):
+    auth = Auth(app.test_client())
+    auth.login("betalare")
+    page = auth.client.get("/konto/aviseringar").get_data(as_text=True)
+    assert 'value="betalare@bolaget.se"' in page
+    response = auth.post(
+        "/konto/aviseringar", {"email": "betalare@bolaget.se"}, token_from="/konto/aviseringar"
+    )
+    assert response.status_code == 302
+    assert "Dina aviseringar är sparade." in auth.client.get("/konto/aviseringar").get_data(
+        as_text=True
+    )
+    with app.app_context():
+        payer = db.session.scalar(select(User).where(User.username == "betalare"))
+        assert payer.notices_enabled is False
+    assert auth.post("/konto/aviseringar", {"email": "ingen adress"}).status_code == 422
