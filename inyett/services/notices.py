@@ -80,8 +80,9 @@ def recipients(*conditions) -> list[User]:
 def queue(
     users: Iterable[User], kind: str, subject: str, body: str, once_key: str | None = None
 ) -> None:
-    """Write a notice to each user in the caller's transaction (nothing while notices are off).
-    With `once_key`, a user gets at most one notice under it, however many workers write it."""
+    """Write a notice to each user in the caller's transaction (nothing while notices are off:
+    switched on later, they send no backlog). With `once_key`, a user gets at most one notice
+    under it, however many workers write it."""
     rows = [
         {
             "user_id": user.id,
@@ -107,6 +108,8 @@ def _hour(now: datetime) -> str:
 def batch_failed(batch: InyettBatch) -> None:
     """Tell the payers whose payments got Fel, and the admins that the queue has a failed batch
     (at most once an hour each, as a whole queue may fail at once when Inyett is away)."""
+    if not enabled():
+        return
     now = utcnow()
     for payment_file in _by_file(batch.payments):
         payer = db.session.scalar(select(User).where(User.username == payment_file.created_by))
@@ -136,6 +139,8 @@ def batch_failed(batch: InyettBatch) -> None:
 def payments_dropped(undone: Payment, dropped: list[Payment], actor: str) -> None:
     """Tell the payers whose payments left Inyett with a shared batch when `undone` was undone
     (not the one who undid it: the confirmation named them)."""
+    if not enabled():
+        return
     for payment_file, payments in _by_file(dropped).items():
         if payment_file.created_by == actor:
             continue
@@ -155,6 +160,8 @@ def payments_dropped(undone: Payment, dropped: list[Payment], actor: str) -> Non
 
 def connection_test_failed(message: str, actor: str) -> None:
     """Tell the other admins that Testa uppkoppling failed (the one who ran it saw it)."""
+    if not enabled():
+        return
     queue(
         recipients(User.role == "admin", User.username != actor),
         "connection_failed",
