@@ -114,6 +114,7 @@ def _why_logged_out() -> str | None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from inyett.views import account
     from inyett.views import attest
     from inyett.views import auth
     from inyett.views import companies
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         payments.bp,
         attest.bp,
         health.bp,
+        account.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

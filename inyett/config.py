@@ -49,6 +49,16 @@ DEFAULTS = {
     "HEALTH_MAX_QUEUE_AGE_SECONDS": 15 * 60,
     "HEALTH_MAX_FAILED_BATCHES": 0,
     "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": 2 * 60,
+    # E-mail notices (services.notices) are off until SMTP_HOST is set. SMTP_TLS is none,
+    # starttls or ssl; BASE_URL is the app's address as users open it, for the links in mails.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_TLS": "starttls",
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_SENDER": None,
+    "SMTP_TIMEOUT_SECONDS": 10.0,
+    "BASE_URL": None,
     # Log lines at this level and above go to stderr (DEBUG, INFO, WARNING, ERROR).
     "LOG_LEVEL": "INFO",
     "DATABASE_URL": None,
@@ -88,9 +98,12 @@ NUMBERS = {
     "HEALTH_MAX_QUEUE_AGE_SECONDS": (float, 1.0, None),
     "HEALTH_MAX_FAILED_BATCHES": (int, 0, None),
     "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": (float, 1.0, None),
+    "SMTP_PORT": (int, 1, 65535),
+    "SMTP_TIMEOUT_SECONDS": (float, 0.1, None),
 }
 DATABASE_BACKENDS = ("sqlite", "postgresql")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
 
 
 class BrokenConfiguration(SystemExit):
@@ -213,6 +226,7 @@ def configuration_problems(config) -> list[str]:
             "(INYETT_LOG_LEVEL eller instance/config.py; standard INFO)."
         )
     problems.extend(_url_problems(config))
+    problems.extend(smtp_problems(config))
     problems.extend(encryption_key_problems(config))
     return problems
 
@@ -232,6 +246,40 @@ def _url_problems(config) -> list[str]:
     database_problem = _database_url_problem(config["SQLALCHEMY_DATABASE_URI"])
     if database_problem:
         problems.append(database_problem)
+    return problems
+
+
+def smtp_problems(config) -> list[str]:
+    """What stops notices from being sent with the SMTP settings; nothing while SMTP_HOST is
+    unset (notices off). The password is never repeated."""
+    if not config["SMTP_HOST"]:
+        return []
+    where = "(INYETT_{name} eller instance/config.py)"
+    problems = []
+    if str(config["SMTP_TLS"]).lower() not in SMTP_TLS_MODES:
+        problems.append(
+            f"SMTP_TLS är {config['SMTP_TLS']!r}: ska vara none, starttls eller ssl "
+            + where.format(name="SMTP_TLS")
+            + "."
+        )
+    if "@" not in str(config["SMTP_SENDER"] or ""):
+        problems.append(
+            "SMTP_SENDER ska vara avsändaradressen för aviseringarna, till exempel "
+            "inyett@bolaget.se " + where.format(name="SMTP_SENDER") + "."
+        )
+    if bool(config["SMTP_USER"]) != bool(config["SMTP_PASSWORD"]):
+        problems.append(
+            "SMTP_USER och SMTP_PASSWORD ska anges båda eller ingen av dem "
+            + where.format(name="SMTP_USER, INYETT_SMTP_PASSWORD")
+            + "."
+        )
+    if not str(config["BASE_URL"] or "").startswith(("https://", "http://")):
+        problems.append(
+            "BASE_URL ska vara appens adress som användarna öppnar den, till exempel "
+            "https://inyett.bolaget.se, för länkarna i aviseringarna "
+            + where.format(name="BASE_URL")
+            + "."
+        )
     return problems
 
 

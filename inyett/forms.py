@@ -185,6 +185,13 @@ class RoleForm(SwedishForm):
     role = role_field()
 
 
+class NoticesForm(SwedishForm):
+    """The address is checked in services.users, where the create-user command can reach it."""
+
+    email = StringField("E-postadress", filters=[strip])
+    notices_enabled = BooleanField("Skicka aviseringar per e-post")
+
+
 class InyettSettingsForm(SwedishForm):
     api_key = PasswordField(
         "API-nyckel",

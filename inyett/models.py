@@ -19,6 +19,7 @@ from sqlalchemy import TypeDecorator
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import event
 from sqlalchemy import func
+from sqlalchemy import true
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -84,6 +85,9 @@ class User(UserMixin, db.Model):
     # Stored in each session at login and compared on every request: raising it ends every
     # session the user has open, a copied cookie included (services.users.end_sessions).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Where e-mail notices go (services.notices); none without an address.
+    email: Mapped[str | None] = mapped_column(String(254))
+    notices_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(
@@ -308,6 +312,9 @@ class PaymentFile(db.Model):
     download_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_downloaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_downloaded_by: Mapped[str | None] = mapped_column(String(80))
+    # Set once the attesters have been told that the file's payments are ready for attestation
+    # (services.notices), so that they are told once, by one worker.
+    ready_noticed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
     company: Mapped[Company] = relationship()
     debtor_account: Mapped[DebtorAccount] = relationship()
@@ -432,6 +439,34 @@ class PaymentInvoice(db.Model):
 
     payment: Mapped[Payment] = relationship(back_populates="netted")
     invoice: Mapped[SupplierInvoice] = relationship()
+
+
+class Notice(db.Model):
+    """An e-mail notice to one user: written in the transaction of what it tells about, and
+    sent afterwards by the worker (services.notices), so that a mail server that is down
+    neither blocks the event nor loses the mail."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(4000))
+    # Notices that must go once per user and day (or hour) carry a key; the database refuses
+    # a second with the same one, whichever worker writes it.
+    once_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # pending -> sent; skipped (notices off or no address when due); refused (by the server)
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class PaymentWarning(db.Model):

@@ -1,4 +1,6 @@
-"""The in-process outbox worker: a thread that sends what requests have committed.
+"""The in-process outbox worker: a thread that sends what requests have committed, and one
+beside it that sends the e-mail notices, so that a mail server that hangs never holds up a
+batch for Inyett.
 
 It wakes when the app starts and requests call `notify()` after their commit; cron can run
 `flask --app app inyett send-pending` as well, since the claiming in services.outbox keeps the
@@ -14,10 +16,13 @@ from sqlalchemy.exc import InternalError
 from sqlalchemy.exc import OperationalError
 
 from inyett.extensions import db
+from inyett.services import attest_notices
 from inyett.services import outbox
 from inyett.services.settings import client_for_batch
 
 IDLE_WAKEUP_SECONDS = 1.0
+# Notices are not urgent to the second; each round also looks for files that became ready.
+NOTICE_WAKEUP_SECONDS = 5.0
 # After a failed round the worker waits 1, 2, 4 … seconds, at most this long, so that a database
 # that stays unavailable for a day costs a few thousand attempts, not a log line per second.
 MAX_FAILURE_WAIT_SECONDS = 60.0
@@ -30,29 +35,53 @@ class OutboxWorker:
         self.app = app
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         self._failed_rounds = 0
         self._recovery_message = ""
+        self._notice_trouble = ""
 
     def notify(self) -> None:
         """Wake the worker now (starting it on first use)."""
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="inyett-outbox", daemon=True)
-                self._thread.start()
+            for name, target in (("inyett-outbox", self._run), ("inyett-notices", self._notices)):
+                thread = self._threads.get(name)
+                if thread is None or not thread.is_alive():
+                    self._threads[name] = threading.Thread(target=target, name=name, daemon=True)
+                    self._threads[name].start()
         self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        for thread in self._threads.values():
+            thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
             self._wake.wait(self._round())
+
+    def _notices(self) -> None:
+        while not self._stop.is_set():
+            self._stop.wait(self._notice_round())
+
+    def _notice_round(self) -> float:
+        """Send the notices that are due; a failure waits a minute and is logged once."""
+        try:
+            with self.app.app_context():
+                try:
+                    attest_notices.run_round()
+                finally:
+                    db.session.remove()
+        except Exception as error:  # noqa: BLE001 - the notices must outlive a bad moment
+            trouble = f"Aviseringarna kunde inte skickas ({_first_line(error)}); nytt försök snart."
+            if trouble != self._notice_trouble:
+                logger.warning(trouble)
+            self._notice_trouble = trouble
+            return MAX_FAILURE_WAIT_SECONDS
+        self._notice_trouble = ""
+        return NOTICE_WAKEUP_SECONDS
 
     def _round(self) -> float:
         """Handle what is due; return how long to wait before the next round."""

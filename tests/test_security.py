@@ -95,6 +95,10 @@ EXPECTED_ROLES = {
     "users.disable": {ADMIN},
     "users.enable": {ADMIN},
     "users.change_password": {ADMIN},
+    "users.change_notices": {ADMIN},
+    # Mina aviseringar: everyone sets their own address and notices.
+    "account.notices": LOGGED_IN,
+    "account.change_notices": LOGGED_IN,
     # Systeminställningar › Bolag: administrators only (the spec puts set-up with the admin).
     "companies.index": {ADMIN},
     "companies.create": {ADMIN},
@@ -566,6 +570,18 @@ FUZZED = {
         "/systeminstallningar/anvandare/2/losenord",
         "admin",
         ["password", "password_again"],
+    ),
+    "users.change_notices": (
+        "POST",
+        "/systeminstallningar/anvandare/2/aviseringar",
+        "admin",
+        ["email", "notices_enabled"],
+    ),
+    "account.change_notices": (
+        "POST",
+        "/konto/aviseringar",
+        "attestant",
+        ["email", "notices_enabled"],
     ),
     "companies.create": (
         "POST",

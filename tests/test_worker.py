@@ -74,3 +74,28 @@ def test_an_unexpected_error_is_logged_with_its_traceback_once_while_it_lasts(
         "Sändaren till Inyett stötte på ett oväntat fel och försöker igen."
     )
     assert caplog.records[0].exc_info[0] is RuntimeError
+
+
+def test_the_notices_have_a_thread_of_their_own_so_a_hanging_mail_server_never_holds_up_inyett(
+    app, caplog, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("e-postservern trasig")
+
+    monkeypatch.setattr("inyett.services.attest_notices.run_round", broken)
+    worker = OutboxWorker(app)
+    assert [worker._notice_round() for _ in range(3)] == [MAX_FAILURE_WAIT_SECONDS] * 3
+    assert [record.getMessage() for record in caplog.records] == [
+        "Aviseringarna kunde inte skickas (e-postservern trasig); nytt försök snart."
+    ]
+    # The sender's own rounds go on as usual meanwhile.
+    assert run_rounds(worker, 2) == [IDLE_WAKEUP_SECONDS] * 2
+    app.config["OUTBOX_WORKER"] = True
+    worker.notify()
+    try:
+        assert {thread.name for thread in worker._threads.values()} == {
+            "inyett-outbox",
+            "inyett-notices",
+        }
+    finally:
+        worker.stop()

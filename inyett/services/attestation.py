@@ -24,6 +24,7 @@ from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import explain_lost_race
 
+ATTESTER_ROLES = ("attester", "admin")
 WAITING_STATES = ("queued", "awaiting_answer")
 # Inyett has not checked these: it has not answered, could not take the payment, or dropped it
 # with a shared batch when another payment was undone. Each must be sent again or undone first.
@@ -38,7 +39,7 @@ def needs_acknowledgement(payment: Payment) -> bool:
 
 def why_not_attestable(payment: Payment, user: User) -> str | None:
     """The Swedish reason `user` cannot attest `payment` now, or None when they can."""
-    if user.role not in ("attester", "admin"):
+    if user.role not in ATTESTER_ROLES:
         return "Bara attestanter kan attestera."
     if payment.status == "attested":
         return f"Redan attesterad av {payment.attested_by}."

@@ -36,6 +36,7 @@ from inyett.models import Payment
 from inyett.models import PaymentWarning
 from inyett.models import utcnow
 from inyett.services import audit
+from inyett.services import notices
 from inyett.services import service_status
 from inyett.services import settings as settings_service
 
@@ -463,6 +464,7 @@ def _give_up(batch: InyettBatch, reason: str, now: datetime) -> None:
         return
     batch.state = "failed"
     _set_payments(batch, "failed", reason)
+    notices.batch_failed(batch)
     audit.record(
         "inyett_send",
         "system",

@@ -34,6 +34,7 @@ from inyett.models import utcnow
 from inyett.services import audit
 from inyett.services import companies
 from inyett.services import netting
+from inyett.services import notices
 from inyett.services import outbox
 from inyett.services import payees
 from inyett.services import settings as settings_service
@@ -438,6 +439,7 @@ def _undo_claimed(payment: Payment, actor: str, expected_version: int | None) ->
     if batch is not None:
         if preview.deletes_batch_at_inyett:
             _queue_delete(batch, payment, preview.co_removed)
+            notices.payments_dropped(payment, preview.co_removed, actor)
         else:
             payment.inyett_state = "withdrawn"
             payment.batch = None

@@ -15,6 +15,7 @@ from inyett.extensions import db
 from inyett.models import InyettSettings
 from inyett.models import utcnow
 from inyett.services import audit
+from inyett.services import notices
 
 BATCH_REFERENCE_MAX_LENGTH = ids.REFERENCE_MAX_LENGTH
 
@@ -210,5 +211,7 @@ def test_connection(*, actor: str) -> ConnectionTestResult:
     settings.last_test_ok = ok
     settings.last_test_message = message
     audit.record("connection_test", actor, message)
+    if not ok:
+        notices.connection_test_failed(message, actor)
     db.session.commit()
     return ConnectionTestResult(ok=ok, message=message, at=settings.last_test_at)

@@ -288,6 +288,40 @@ def change_password(user: User, password: str, actor: User) -> None:
     db.session.commit()
 
 
+EMAIL_MAX_LENGTH = 254  # the length of the users.email column
+
+
+def set_notices(user: User, email: str, enabled: bool, actor: User) -> bool:
+    """Give `user` an e-mail address (empty for none) and turn their notices on or off; False
+    when nothing changed."""
+    email = email.strip()
+    if problem := _email_problem(email):
+        raise UserRejected(problem, "email")
+    email_or_none = email or None
+    if (email_or_none, enabled) == (user.email, user.notices_enabled):
+        return False
+    user.email = email_or_none
+    user.notices_enabled = enabled
+    state = "på" if enabled else "av"
+    address = f"till {email}" if email else "utan e-postadress"
+    audit.record(
+        "user", actor.username, f"Aviseringar {state} för användaren {user.username}, {address}"
+    )
+    db.session.commit()
+    return True
+
+
+def _email_problem(email: str) -> str | None:
+    if not email:
+        return None
+    if len(email) > EMAIL_MAX_LENGTH:
+        return f"E-postadressen får ha högst {EMAIL_MAX_LENGTH} tecken."
+    local, _, domain = email.rpartition("@")
+    if not local or "." not in domain or any(c.isspace() or not c.isprintable() for c in email):
+        return "Skriv en e-postadress som karin.ek@bolaget.se."
+    return None
+
+
 def log_out(user: User) -> None:
     """Log `user` out in every browser at once, so that a copied cookie does not outlive it."""
     end_sessions(user)

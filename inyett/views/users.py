@@ -13,6 +13,7 @@ from inyett.extensions import db
 from inyett.forms import ActionForm
 from inyett.forms import NewPasswordForm
 from inyett.forms import NewUserForm
+from inyett.forms import NoticesForm
 from inyett.forms import RoleForm
 from inyett.models import User
 from inyett.security import keep_session
@@ -76,6 +77,10 @@ def edit(user_id: int):
     return _render_user(user, RoleForm(role=user.role), NewPasswordForm())
 
 
+def _notices_form(user: User) -> NoticesForm:
+    return NoticesForm(email=user.email or "", notices_enabled=user.notices_enabled)
+
+
 @bp.post("/<int:user_id>/roll")
 @roles_required("admin")
 def change_role(user_id: int):
@@ -127,6 +132,28 @@ def change_password(user_id: int):
     return _render_user(user, RoleForm(role=user.role), form), 422
 
 
+@bp.post("/<int:user_id>/aviseringar")
+@roles_required("admin")
+def change_notices(user_id: int):
+    """The user's e-mail address and whether they get notices."""
+    user = _user(user_id)
+    form = NoticesForm()
+    if form.validate_on_submit():
+        try:
+            changed = users.set_notices(
+                user, form.email.data or "", form.notices_enabled.data, actor=current_user
+            )
+        except UserRejected as rejected:
+            form.email.errors = [str(rejected)]
+        else:
+            if changed:
+                flash(f"Aviseringarna för {user.username} är sparade.", "success")
+            else:
+                flash("Inget var ändrat.", "info")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), form), 422
+
+
 def _set_enabled(user: User, enabled: bool):
     if ActionForm().validate_on_submit():
         try:
@@ -155,12 +182,18 @@ def _render_list(form: NewUserForm):
     )
 
 
-def _render_user(user: User, role_form: RoleForm, password_form: NewPasswordForm):
+def _render_user(
+    user: User,
+    role_form: RoleForm,
+    password_form: NewPasswordForm,
+    notices_form: NoticesForm | None = None,
+):
     return render_template(
         "settings/user.html",
         user=user,
         role_form=role_form,
         password_form=password_form,
+        notices_form=notices_form or _notices_form(user),
         action_form=ActionForm(),
         last_login=users.last_logins().get(user.username),
     )
