@@ -335,6 +335,26 @@ class InvoiceForm(SwedishForm):
     due_date = StringField("Förfallodatum", validators=[Length(max=20)])
 
 
+class AttestScopeForm(SwedishForm):
+    """Attesträtt: every company without a limit, or only the rights listed."""
+
+    scope = SelectField(
+        "Attesträtt",
+        choices=[
+            SelectChoice("all", "Alla bolag, utan beloppsgräns"),
+            SelectChoice("listed", "Bara bolagen och gränserna nedan"),
+        ],
+    )
+
+
+class AttestRightForm(SwedishForm):
+    """One right: a company and currency, and the highest amount per payment (empty: none)."""
+
+    company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
+    currency = SelectField("Valuta", choices=[SelectChoice(c) for c in CURRENCIES])
+    max_amount = StringField("Högsta belopp per betalning", validators=[Length(max=40)])
+
+
 class ImportForm(SwedishForm):
     file = FileField(
         "CSV-fil",

@@ -19,6 +19,7 @@ from sqlalchemy import TypeDecorator
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import event
 from sqlalchemy import func
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -84,6 +85,13 @@ class User(UserMixin, db.Model):
     # Stored in each session at login and compared on every request: raising it ends every
     # session the user has open, a copied cookie included (services.users.end_sessions).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # True: may attest in every company, any amount (as every attester could before rights
+    # existed, and so for every company added later). False: only what attest_rights lists.
+    attests_all_companies: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+
+    attest_rights: Mapped[list["AttestRight"]] = relationship(
+        back_populates="user", order_by="AttestRight.id", cascade="all, delete-orphan"
+    )
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(
@@ -111,6 +119,24 @@ class User(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+class AttestRight(db.Model):
+    """One company and currency a user may attest in (when not attests_all_companies), up to
+    max_amount per payment in that currency; NULL is no limit. Compared in the payment's own
+    currency, so that no exchange rate decides whether a payment is within the limit."""
+
+    __tablename__ = "attest_rights"
+    __table_args__ = (UniqueConstraint("user_id", "company_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    max_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+    user: Mapped[User] = relationship(back_populates="attest_rights")
+    company: Mapped["Company"] = relationship()
 
 
 class Company(db.Model):

@@ -95,6 +95,10 @@ EXPECTED_ROLES = {
     "users.disable": {ADMIN},
     "users.enable": {ADMIN},
     "users.change_password": {ADMIN},
+    # Attesträtt is set by admins only: an attester may not raise their own limit.
+    "users.set_attest_scope": {ADMIN},
+    "users.grant_attest_right": {ADMIN},
+    "users.revoke_attest_right": {ADMIN},
     # Systeminställningar › Bolag: administrators only (the spec puts set-up with the admin).
     "companies.index": {ADMIN},
     "companies.create": {ADMIN},
@@ -123,6 +127,7 @@ EXPECTED_ROLES = {
     "attest.summary": {ATTESTER, ADMIN},
     "attest.row": {ATTESTER, ADMIN},
     "attest.attest": {ATTESTER, ADMIN},
+    "attest.review_selected": {ATTESTER, ADMIN},
     "attest.attest_selected": {ATTESTER, ADMIN},
     "attest.confirm_undo": {ATTESTER, ADMIN},
     "attest.undo": {ATTESTER, ADMIN},
@@ -556,6 +561,24 @@ FUZZED = {
     "users.change_role": ("POST", "/systeminstallningar/anvandare/2/roll", "admin", ["role"]),
     "users.disable": ("POST", "/systeminstallningar/anvandare/2/stang-av", "admin", []),
     "users.enable": ("POST", "/systeminstallningar/anvandare/2/aktivera", "admin", []),
+    "users.set_attest_scope": (
+        "POST",
+        "/systeminstallningar/anvandare/3/attestratt/omfattning",
+        "admin",
+        ["scope"],
+    ),
+    "users.grant_attest_right": (
+        "POST",
+        "/systeminstallningar/anvandare/3/attestratt",
+        "admin",
+        ["company", "currency", "max_amount"],
+    ),
+    "users.revoke_attest_right": (
+        "POST",
+        "/systeminstallningar/anvandare/3/attestratt/{id}/ta-bort",
+        "admin",
+        [],
+    ),
     "users.change_password": (
         "POST",
         "/systeminstallningar/anvandare/2/losenord",
@@ -639,7 +662,13 @@ FUZZED = {
     "attest.row": ("GET", "/attest/{id}", "attestant", UNREAD),
     "attest.confirm_undo": ("GET", "/attest/{id}/angra", "attestant", UNREAD),
     "attest.attest": ("POST", "/attest/{id}/attestera", "attestant", ["acknowledged", "version"]),
-    "attest.attest_selected": ("POST", "/attest/attestera-markerade", "attestant", ["payment_ids"]),
+    "attest.review_selected": ("GET", "/attest/granska-markerade", "attestant", ["payment_ids"]),
+    "attest.attest_selected": (
+        "POST",
+        "/attest/attestera-markerade",
+        "attestant",
+        ["reviewed", "acknowledged"],
+    ),
     "attest.undo": ("POST", "/attest/{id}/angra", "attestant", ["version"]),
     "attest.resend": ("POST", "/attest/{id}/skicka-igen", "attestant", []),
     "payments.payment_file": ("GET", "/betalningar/filer/{id}", "betalare", UNREAD),

@@ -19,6 +19,7 @@ from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import User
 from inyett.models import utcnow
+from inyett.services import attest_rights
 from inyett.services import audit
 from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
@@ -46,6 +47,9 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
         return "Betalningen är ångrad."
     if payment.created_by == user.username:
         return "Du skapade betalningen och kan inte attestera den själv."
+    no_right = attest_rights.why_no_right(payment, user)
+    if no_right:
+        return no_right
     if payment.inyett_state in WAITING_STATES:
         return "Väntar på svar från Inyett."
     if payment.inyett_state == "failed":
@@ -71,7 +75,7 @@ def attest(
         _mark_attested(payment, user, acknowledged, expected_version)
     except PaymentRejected:
         db.session.rollback()
-        raise PaymentRejected(explain_lost_race(payment)) from None
+        raise PaymentRejected(_why_lost(payment, user)) from None
     db.session.commit()
 
 
@@ -120,7 +124,7 @@ def attest_reviewed(reviewed: list[Reviewed], *, user: User, acknowledged: bool)
             try:
                 _mark_attested(payment, user, acknowledged=True, expected_version=review.version)
             except PaymentRejected:
-                reason = _changed_since_review(payment)
+                reason = _why_lost(payment, user, _changed_since_review)
         if reason:
             outcome.refused.append((payment, reason))
         else:
@@ -147,6 +151,13 @@ def _why_not_as_reviewed(payment: Payment, user: User, version: int) -> str | No
     return why_not_attestable(payment, user)
 
 
+def _why_lost(payment: Payment, user: User, explain=explain_lost_race) -> str:
+    """Why the attest UPDATE found no row: the user's right changed meanwhile (an admin
+    lowered or removed it), or the payment did."""
+    db.session.expire(user)
+    return attest_rights.why_no_right(payment, user) or explain(payment)
+
+
 def _changed_since_review(payment: Payment) -> str:
     reason = explain_lost_race(payment)
     return CHANGED_SINCE_REVIEW if reason == CHANGED_MEANWHILE else reason
@@ -164,6 +175,7 @@ def _mark_attested(
         Payment.status == "awaiting_attest",
         Payment.created_by != user.username,
         Payment.inyett_state.not_in(NOT_ATTESTABLE_STATES),
+        attest_rights.covers_payment(user),
     ]
     if not acknowledged:
         conditions.append(Payment.warning_count == 0)

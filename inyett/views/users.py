@@ -7,16 +7,24 @@ from flask import redirect
 from flask import render_template
 from flask import url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
+from inyett import money
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ActionForm
+from inyett.forms import AttestRightForm
+from inyett.forms import AttestScopeForm
 from inyett.forms import NewPasswordForm
 from inyett.forms import NewUserForm
 from inyett.forms import RoleForm
+from inyett.models import Company
 from inyett.models import User
 from inyett.security import keep_session
+from inyett.services import attest_rights
+from inyett.services import companies
 from inyett.services import users
+from inyett.services.attest_rights import RightRejected
 from inyett.services.users import UserRejected
 
 bp = Blueprint("users", __name__, url_prefix="/systeminstallningar/anvandare")
@@ -127,6 +135,71 @@ def change_password(user_id: int):
     return _render_user(user, RoleForm(role=user.role), form), 422
 
 
+@bp.post("/<int:user_id>/attestratt/omfattning")
+@roles_required("admin")
+def set_attest_scope(user_id: int):
+    """Alla bolag, or only the rights listed on the page."""
+    user = _user(user_id)
+    form = AttestScopeForm()
+    if form.validate_on_submit():
+        all_companies = form.scope.data == "all"
+        if attest_rights.set_all_companies(user, all_companies, actor=current_user):
+            flash(f"Attesträtten för {user.username} är ändrad.", "success")
+        else:
+            flash("Inget var ändrat.", "info")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="attestratt"))
+
+
+@bp.post("/<int:user_id>/attestratt")
+@roles_required("admin")
+def grant_attest_right(user_id: int):
+    """Give or change the right in one company and currency."""
+    user = _user(user_id)
+    form = AttestRightForm()
+    _company_choices(form)
+    if form.validate_on_submit():
+        company = db.session.get(Company, form.company.data)
+        try:
+            limit = money.parse_amount(form.max_amount.data) if form.max_amount.data else None
+        except money.InvalidAmount as invalid:
+            form.max_amount.errors.append(str(invalid))
+        else:
+            if company is None:
+                form.company.errors.append("Välj ett bolag.")
+            else:
+                return _granted(user, company, form, limit)
+    return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), form), 422
+
+
+def _granted(user: User, company: Company, form: AttestRightForm, limit):
+    try:
+        right = attest_rights.grant(user, company, form.currency.data, limit, actor=current_user)
+    except RightRejected as rejected:
+        flash(str(rejected), "error")
+    else:
+        flash(f"{user.username} har attesträtt för {attest_rights.describe(right)}.", "success")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="attestratt"))
+
+
+@bp.post("/<int:user_id>/attestratt/<int:right_id>/ta-bort")
+@roles_required("admin")
+def revoke_attest_right(user_id: int, right_id: int):
+    user = _user(user_id)
+    if ActionForm().validate_on_submit():
+        if attest_rights.revoke(user, right_id, actor=current_user):
+            flash(f"Attesträtten för {user.username} är borttagen.", "success")
+        else:
+            flash("Attesträtten var redan borttagen.", "info")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="attestratt"))
+
+
+def _company_choices(form: AttestRightForm) -> None:
+    form.company.choices = [
+        SelectChoice("", "Välj bolag"),
+        *(SelectChoice(c.id, c.name) for c in companies.all_companies()),
+    ]
+
+
 def _set_enabled(user: User, enabled: bool):
     if ActionForm().validate_on_submit():
         try:
@@ -155,12 +228,23 @@ def _render_list(form: NewUserForm):
     )
 
 
-def _render_user(user: User, role_form: RoleForm, password_form: NewPasswordForm):
+def _render_user(
+    user: User,
+    role_form: RoleForm,
+    password_form: NewPasswordForm,
+    right_form: AttestRightForm | None = None,
+):
+    if right_form is None:
+        right_form = AttestRightForm()
+        _company_choices(right_form)
     return render_template(
         "settings/user.html",
         user=user,
         role_form=role_form,
         password_form=password_form,
         action_form=ActionForm(),
+        scope_form=AttestScopeForm(scope="all" if user.attests_all_companies else "listed"),
+        right_form=right_form,
+        describe_right=attest_rights.describe,
         last_login=users.last_logins().get(user.username),
     )

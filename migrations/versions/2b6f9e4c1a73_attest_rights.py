@@ -1,0 +1,47 @@
+"""attest rights: which companies and amounts a user may attest
+
+Revision ID: 2b6f9e4c1a73
+Revises: 9ccb955007b6
+Create Date: 2026-12-01 22:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision = '2b6f9e4c1a73'
+down_revision = '9ccb955007b6'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Every existing user keeps attesting as before: all companies, any amount, until an
+    # admin limits them.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                'attests_all_companies', sa.Boolean(), server_default=sa.true(), nullable=False
+            )
+        )
+    op.create_table(
+        'attest_rights',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('company_id', sa.Integer(), nullable=False),
+        sa.Column('currency', sa.String(length=3), nullable=False),
+        sa.Column('max_amount', sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.ForeignKeyConstraint(['company_id'], ['companies.id']),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('user_id', 'company_id', 'currency'),
+    )
+    with op.batch_alter_table('attest_rights', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attest_rights_company_id'), ['company_id'])
+        batch_op.create_index(batch_op.f('ix_attest_rights_user_id'), ['user_id'])
+
+
+def downgrade():
+    op.drop_table('attest_rights')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('attests_all_companies')
