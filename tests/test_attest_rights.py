@@ -1,5 +1,7 @@
 """Attesträtt: which companies and amounts an attester may attest, set by admins on Användare."""
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -13,6 +15,7 @@ from inyett.models import Company
 from inyett.models import Payment
 from inyett.services import attest_rights
 from inyett.services import attestation
+from inyett.services import audit
 from inyett.services.attest_rights import RightRejected
 from inyett.services.payments import PaymentRejected
 from tests.payments_helpers import add_company
@@ -227,3 +230,73 @@ def test_an_admin_sets_the_rights_on_anvandare(app, client, auth):
     auth.post(f"{page}/attestratt/{right_id}/ta-bort", token_from=page)
     with app.app_context():
         assert db.session.scalars(select(AttestRight)).all() == []
+
+
+def test_the_audit_log_says_under_which_right_a_payment_was_attested(ctx):
+    payments = answered_file().payments
+    attestation.attest(payments[TINY], user=user("attestant"), acknowledged=False)
+    attester = limit_attester(the_test_company(), "SEK", Decimal("1234.00"))
+    attestation.attest(payments[AT_LIMIT], user=attester, acknowledged=False)
+    first, second = audit_summaries("attest")
+    assert first.endswith("; attesträtt: alla bolag utan beloppsgräns")
+    assert second.endswith("; attesträtt: Testbolaget AB, SEK: högst 1\xa0234,00 SEK")
+
+
+def trail_rows(response):
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())
+    return parsed(body.decode("utf-8-sig"))
+
+
+def parsed(text):
+    """The cells as Excel reads them with `;` between them."""
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+def test_the_auditor_downloads_the_attestation_trail_for_a_date_range(app, client, auth):
+    with app.app_context():
+        payment_file = answered_file()
+        first, second = payment_file.payments[0].id, payment_file.payments[1].id
+    auth.login("attestant")
+    for payment_id in (first, second):
+        auth.post(
+            f"/attest/{payment_id}/attestera", {"version": ""}, headers=HTMX, token_from="/attest"
+        )
+    auth.post("/logga-ut")
+    auth.login("admin")
+    response = client.get("/systeminstallningar/logg/attestspar.csv")
+    assert response.mimetype == "text/csv"
+    assert 'filename="attestspar.csv"' in response.headers["Content-Disposition"]
+    rows = trail_rows(response)
+    assert rows[0] == ["Tid", "Typ", "Användare", "Händelse"]
+    assert [row[1:3] for row in rows[1:]] == [["Attest", "attestant"], ["Attest", "attestant"]]
+    assert rows[1][3].startswith("Attesterade ")
+    assert rows[1][3].endswith("; attesträtt: alla bolag utan beloppsgräns")
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.kind == "attest")).first()
+        day = entry.at.date()
+    before = client.get(
+        "/systeminstallningar/logg/attestspar.csv",
+        query_string={"fran": "2020-01-01", "till": str(day.replace(year=day.year - 1))},
+    )
+    assert trail_rows(before) == [["Tid", "Typ", "Användare", "Händelse"]]
+    assert 'filename="attestspar-2020-01-01-' in before.headers["Content-Disposition"]
+
+
+def test_cells_that_excel_would_run_as_a_formula_get_an_apostrophe(ctx):
+    for actor in ("=SUM(A1)", "+1", "-1", "@A1", "\tx", "\rx", "anna"):
+        db.session.add(AuditEntry(kind="attest", actor=actor, summary="Attesterade P-1"))
+    db.session.commit()
+    text = audit.attestation_trail_csv(None, None)
+    actors = [row[2] for row in parsed(text.removeprefix("\ufeff"))[1:]]
+    assert actors == ["'=SUM(A1)", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "anna"]
+
+
+def test_a_bad_date_range_is_told_not_downloaded(app, client, auth):
+    auth.login("admin")
+    response = client.get(
+        "/systeminstallningar/logg/attestspar.csv",
+        query_string={"fran": "2026-03-05", "till": "2026-03-01"},
+    )
+    assert response.status_code == 422
+    assert "Till och med kan inte vara före Från och med." in response.get_data(as_text=True)

@@ -87,6 +87,7 @@ EXPECTED_ROLES = {
     "settings.inyett_queue": {ADMIN},
     "settings.retry_batch": {ADMIN},
     "settings.audit_log": {ADMIN},
+    "settings.attestation_trail": {ADMIN},
     # Systeminställningar › Användare: administrators only.
     "users.index": {ADMIN},
     "users.create": {ADMIN},
@@ -608,6 +609,12 @@ FUZZED = {
         "/systeminstallningar/logg",
         "admin",
         ["typ", "fran", "till", "sida"],
+    ),
+    "settings.attestation_trail": (
+        "GET",
+        "/systeminstallningar/logg/attestspar.csv",
+        "admin",
+        ["fran", "till"],
     ),
     "ledger.index": ("GET", "/reskontra", "betalare", ["company"]),
     "ledger.add_supplier": (

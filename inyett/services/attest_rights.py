@@ -57,6 +57,22 @@ def covers_payment(user: User):
     return or_(attests_all, right_covers)
 
 
+def right_used(payment: Payment, user: User) -> str:
+    """Under which right the user attests the payment, as the audit log records it; read from
+    the database, as the attest UPDATE checked it."""
+    all_companies = db.session.scalar(select(User.attests_all_companies).where(User.id == user.id))
+    if all_companies:
+        return "alla bolag utan beloppsgräns"
+    right = db.session.scalar(
+        select(AttestRight).where(
+            AttestRight.user_id == user.id,
+            AttestRight.company_id == payment.company_id,
+            AttestRight.currency == payment.currency,
+        )
+    )
+    return describe(right)
+
+
 def describe_limit(right: AttestRight) -> str:
     if right.max_amount is None:
         return f"utan beloppsgräns i {right.currency}"

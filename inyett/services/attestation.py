@@ -199,6 +199,7 @@ def _mark_attested(
         f"Attesterade {payment.external_id} ({payment.supplier_name}, {payment.invoice_number}, "
         f"{payment.amount} {payment.currency})"
     )
+    summary += "; attesträtt: " + attest_rights.right_used(payment, user)
     if acknowledges:
         summary += "; granskade varningarna: " + ", ".join(warning_names)
     audit.record("attest", user.username, summary)
