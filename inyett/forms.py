@@ -355,6 +355,14 @@ class AttestRightForm(SwedishForm):
     max_amount = StringField("Högsta belopp per betalning", validators=[Length(max=40)])
 
 
+class DualAttestLimitForm(SwedishForm):
+    """Två attestanter: a company's payments in a currency above an amount need two."""
+
+    company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
+    currency = SelectField("Valuta", choices=[SelectChoice(c) for c in CURRENCIES])
+    above_amount = StringField("Två attestanter över", validators=[Length(max=40)])
+
+
 class ImportForm(SwedishForm):
     file = FileField(
         "CSV-fil",

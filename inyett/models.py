@@ -152,6 +152,21 @@ class Company(db.Model):
     debtor_accounts: Mapped[list["DebtorAccount"]] = relationship(
         back_populates="company", order_by="DebtorAccount.id"
     )
+    dual_attest_limits: Mapped[list["DualAttestLimit"]] = relationship(
+        order_by="DualAttestLimit.currency", cascade="all, delete-orphan"
+    )
+
+
+class DualAttestLimit(db.Model):
+    """A payment of the company in this currency above `above_amount` needs two attesters."""
+
+    __tablename__ = "dual_attest_limits"
+    __table_args__ = (UniqueConstraint("company_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    above_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
 
 class DebtorAccount(db.Model):
@@ -423,6 +438,10 @@ class Payment(db.Model):
     attested_by: Mapped[str | None] = mapped_column(String(80))
     attested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     warnings_acknowledged: Mapped[bool] = mapped_column(default=False)
+    # The first of two attestations, when the payment is above its company's dual limit; the
+    # second one sets attested_by and the status.
+    first_attested_by: Mapped[str | None] = mapped_column(String(80))
+    first_attested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Bumped on every change, so that two attesters acting at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -105,6 +105,8 @@ EXPECTED_ROLES = {
     "companies.create": {ADMIN},
     "companies.add_account": {ADMIN},
     "companies.edit_account": {ADMIN},
+    "companies.set_dual_limit": {ADMIN},
+    "companies.remove_dual_limit": {ADMIN},
     # The ledger and Betalningsförslag → Skapa betalning till fil: the payer.
     "ledger.index": {PAYER, ADMIN},
     "ledger.example_csv": {PAYER, ADMIN},
@@ -603,6 +605,18 @@ FUZZED = {
         "/systeminstallningar/bolag/konton/1",
         "admin",
         ["account_type", "account", "currency", "bic"],
+    ),
+    "companies.set_dual_limit": (
+        "POST",
+        "/systeminstallningar/bolag/tva-attestanter",
+        "admin",
+        ["company", "currency", "above_amount"],
+    ),
+    "companies.remove_dual_limit": (
+        "POST",
+        "/systeminstallningar/bolag/tva-attestanter/{id}/ta-bort",
+        "admin",
+        [],
     ),
     "settings.audit_log": (
         "GET",

@@ -18,6 +18,7 @@ from inyett.extensions import db
 from inyett.formatting import amount as formatted_amount
 from inyett.models import AttestRight
 from inyett.models import Company
+from inyett.models import DualAttestLimit
 from inyett.models import Payment
 from inyett.models import User
 from inyett.services import audit
@@ -141,5 +142,50 @@ def revoke(user: User, right_id: int, actor: User) -> bool:
         "user", actor.username, f"Attesträtt borttagen för {user.username}: {describe(right)}"
     )
     db.session.delete(right)
+    db.session.commit()
+    return True
+
+
+def set_dual_limit(company: Company, currency: str, above_amount: Decimal, actor: User) -> None:
+    """From now on, the company's payments in `currency` above the amount need two attesters
+    (neither the creator); one that already has its one attestation keeps it."""
+    if currency not in CURRENCIES:
+        raise RightRejected(f"Valutan ska vara en av {', '.join(CURRENCIES)}.")
+    limit = db.session.scalar(
+        select(DualAttestLimit)
+        .where(DualAttestLimit.company_id == company.id, DualAttestLimit.currency == currency)
+        .with_for_update()
+    )
+    before = f" (var över {formatted_amount(limit.above_amount)})" if limit else ""
+    if limit is None:
+        limit = DualAttestLimit(company_id=company.id, currency=currency)
+        db.session.add(limit)
+    limit.above_amount = above_amount
+    audit.record(
+        "company",
+        actor.username,
+        f"{company.name}: två attestanter för betalningar i {currency} över "
+        f"{formatted_amount(above_amount)} {currency}{before}",
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise RightRejected("Gränsen ändrades samtidigt av någon annan. Försök igen.") from None
+
+
+def remove_dual_limit(limit_id: int, actor: User) -> bool:
+    """One attester is enough again for the limit's company and currency; False if gone."""
+    limit = db.session.get(DualAttestLimit, limit_id)
+    if limit is None:
+        return False
+    company = db.session.get(Company, limit.company_id)
+    audit.record(
+        "company",
+        actor.username,
+        f"{company.name}: en attestant räcker igen för betalningar i {limit.currency} "
+        f"(var två över {formatted_amount(limit.above_amount)} {limit.currency})",
+    )
+    db.session.delete(limit)
     db.session.commit()
     return True
