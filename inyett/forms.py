@@ -355,6 +355,18 @@ class AttestRightForm(SwedishForm):
     max_amount = StringField("Högsta belopp per betalning", validators=[Length(max=40)])
 
 
+class SubstituteForm(SwedishForm):
+    """Ersättare: who attests with the user's rights, and from which day to which (inclusive)."""
+
+    substitute = PlaceholderRowChoiceField("Ersättare", message="Välj en ersättare.")
+    fran = TextDateField(
+        "Från och med", validators=[InputRequired("Ange första dagen som ÅÅÅÅ-MM-DD.")]
+    )
+    till = TextDateField(
+        "Till och med", validators=[InputRequired("Ange sista dagen som ÅÅÅÅ-MM-DD.")]
+    )
+
+
 class DualAttestLimitForm(SwedishForm):
     """Två attestanter: a company's payments in a currency above an amount need two."""
 

@@ -139,6 +139,22 @@ class AttestRight(db.Model):
     company: Mapped["Company"] = relationship()
 
 
+class Substitution(db.Model):
+    """`substitute` attests with `owner`'s rights from starts_on to ends_on, Swedish days, both
+    inclusive (a holiday), within the substitute's own role."""
+
+    __tablename__ = "substitutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id])
+
+
 class Company(db.Model):
     """A company (bolag) in this database; every company's payments go to Inyett when active."""
 

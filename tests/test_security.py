@@ -100,6 +100,8 @@ EXPECTED_ROLES = {
     "users.set_attest_scope": {ADMIN},
     "users.grant_attest_right": {ADMIN},
     "users.revoke_attest_right": {ADMIN},
+    "users.add_substitute": {ADMIN},
+    "users.remove_substitute": {ADMIN},
     # Systeminställningar › Bolag: administrators only (the spec puts set-up with the admin).
     "companies.index": {ADMIN},
     "companies.create": {ADMIN},
@@ -579,6 +581,18 @@ FUZZED = {
     "users.revoke_attest_right": (
         "POST",
         "/systeminstallningar/anvandare/3/attestratt/{id}/ta-bort",
+        "admin",
+        [],
+    ),
+    "users.add_substitute": (
+        "POST",
+        "/systeminstallningar/anvandare/3/ersattare",
+        "admin",
+        ["substitute", "fran", "till"],
+    ),
+    "users.remove_substitute": (
+        "POST",
+        "/systeminstallningar/anvandare/3/ersattare/{id}/ta-bort",
         "admin",
         [],
     ),

@@ -13,13 +13,16 @@ from sqlalchemy import exists
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
+from inyett import dates
 from inyett.extensions import db
 from inyett.formatting import amount as formatted_amount
 from inyett.models import AttestRight
 from inyett.models import Company
 from inyett.models import DualAttestLimit
 from inyett.models import Payment
+from inyett.models import Substitution
 from inyett.models import User
 from inyett.services import audit
 from inyett.services.ledger import CURRENCIES
@@ -30,7 +33,15 @@ class RightRejected(Exception):
 
 
 def why_no_right(payment: Payment, user: User) -> str | None:
-    """The Swedish reason the user's rights do not cover the payment, or None when they do."""
+    """The Swedish reason the user's rights do not cover the payment, or None when they do,
+    their own or those of someone they stand in for today."""
+    reason = _why_not_own(payment, user)
+    if reason and any(_why_not_own(payment, owner) is None for owner in standing_in_for(user)):
+        return None
+    return reason
+
+
+def _why_not_own(payment: Payment, user: User) -> str | None:
     if user.attests_all_companies:
         return None
     in_company = [r for r in user.attest_rights if r.company_id == payment.company_id]
@@ -45,33 +56,80 @@ def why_no_right(payment: Payment, user: User) -> str | None:
     return None
 
 
+def standing_in_for(user: User) -> list[User]:
+    """The enabled users whose substitute `user` is today (Swedish time)."""
+    today = dates.today_in_sweden()
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Substitution, Substitution.owner_id == User.id)
+            .where(*_substituting(user, today), User.is_enabled.is_(True))
+        )
+    )
+
+
+def _substituting(user: User, today) -> list:
+    return [
+        Substitution.substitute_id == user.id,
+        Substitution.starts_on <= today,
+        Substitution.ends_on >= today,
+    ]
+
+
 def covers_payment(user: User):
     """The same rule as why_no_right, as a condition on Payment for the attest UPDATE, so that a
     right an admin removes or lowers at that moment is what the database checks."""
-    right_covers = exists().where(
-        AttestRight.user_id == user.id,
-        AttestRight.company_id == Payment.company_id,
-        AttestRight.currency == Payment.currency,
-        or_(AttestRight.max_amount.is_(None), AttestRight.max_amount >= Payment.amount),
+    own, owner = aliased(User), aliased(User)
+    mine = exists().where(own.id == user.id, _rights_cover(own))
+    theirs = exists().where(
+        *_substituting(user, dates.today_in_sweden()),
+        owner.id == Substitution.owner_id,
+        owner.is_enabled.is_(True),
+        _rights_cover(owner),
     )
-    attests_all = exists().where(User.id == user.id, User.attests_all_companies.is_(True))
-    return or_(attests_all, right_covers)
+    return or_(mine, theirs)
+
+
+def _rights_cover(holder):
+    return or_(
+        holder.attests_all_companies.is_(True),
+        exists()
+        .where(
+            AttestRight.user_id == holder.id,
+            AttestRight.company_id == Payment.company_id,
+            AttestRight.currency == Payment.currency,
+            or_(AttestRight.max_amount.is_(None), AttestRight.max_amount >= Payment.amount),
+        )
+        # Nested in another EXISTS: the payment and the holder are the outer rows.
+        .correlate_except(AttestRight),
+    )
 
 
 def right_used(payment: Payment, user: User) -> str:
     """Under which right the user attests the payment, as the audit log records it; read from
     the database, as the attest UPDATE checked it."""
-    all_companies = db.session.scalar(select(User.attests_all_companies).where(User.id == user.id))
-    if all_companies:
+    own = _stored_right(payment, user)
+    if own:
+        return own
+    for owner in standing_in_for(user):
+        theirs = _stored_right(payment, owner)
+        if theirs:
+            return f"{theirs}, attesterad av {user.display_name} för {owner.display_name}"
+    return "ingen"
+
+
+def _stored_right(payment: Payment, holder: User) -> str | None:
+    if db.session.scalar(select(User.attests_all_companies).where(User.id == holder.id)):
         return "alla bolag utan beloppsgräns"
     right = db.session.scalar(
         select(AttestRight).where(
-            AttestRight.user_id == user.id,
+            AttestRight.user_id == holder.id,
             AttestRight.company_id == payment.company_id,
             AttestRight.currency == payment.currency,
+            or_(AttestRight.max_amount.is_(None), AttestRight.max_amount >= payment.amount),
         )
     )
-    return describe(right)
+    return describe(right) if right else None
 
 
 def describe_limit(right: AttestRight) -> str:
@@ -187,5 +245,54 @@ def remove_dual_limit(limit_id: int, actor: User) -> bool:
         f"(var två över {formatted_amount(limit.above_amount)} {limit.currency})",
     )
     db.session.delete(limit)
+    db.session.commit()
+    return True
+
+
+def substitutions_of(owner: User) -> list[Substitution]:
+    return list(
+        db.session.scalars(
+            select(Substitution)
+            .where(Substitution.owner_id == owner.id)
+            .order_by(Substitution.starts_on, Substitution.id)
+        )
+    )
+
+
+def set_substitute(owner: User, substitute: User, starts_on, ends_on, actor: User) -> Substitution:
+    """From starts_on to ends_on (inclusive) the substitute attests with the owner's rights."""
+    if substitute.id == owner.id:
+        raise RightRejected("Välj någon annan än användaren själv som ersättare.")
+    if substitute.role not in ("attester", "admin"):
+        raise RightRejected(
+            f"{substitute.username} är inte attestant och kan inte vara ersättare för attest."
+        )
+    if ends_on < starts_on:
+        raise RightRejected("Till och med kan inte vara före Från och med.")
+    substitution = Substitution(
+        owner=owner, substitute=substitute, starts_on=starts_on, ends_on=ends_on
+    )
+    db.session.add(substitution)
+    audit.record(
+        "user",
+        actor.username,
+        f"{substitute.display_name} ({substitute.username}) är ersättare för "
+        f"{owner.display_name} ({owner.username}) {starts_on}–{ends_on}",
+    )
+    db.session.commit()
+    return substitution
+
+
+def remove_substitute(owner: User, substitution_id: int, actor: User) -> bool:
+    substitution = db.session.get(Substitution, substitution_id)
+    if substitution is None or substitution.owner_id != owner.id:
+        return False
+    audit.record(
+        "user",
+        actor.username,
+        f"{substitution.substitute.username} är inte längre ersättare för {owner.username} "
+        f"{substitution.starts_on}–{substitution.ends_on}",
+    )
+    db.session.delete(substitution)
     db.session.commit()
     return True

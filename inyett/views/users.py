@@ -18,6 +18,7 @@ from inyett.forms import AttestScopeForm
 from inyett.forms import NewPasswordForm
 from inyett.forms import NewUserForm
 from inyett.forms import RoleForm
+from inyett.forms import SubstituteForm
 from inyett.models import Company
 from inyett.models import User
 from inyett.security import keep_session
@@ -193,6 +194,54 @@ def revoke_attest_right(user_id: int, right_id: int):
     return redirect(url_for("users.edit", user_id=user.id, _anchor="attestratt"))
 
 
+@bp.post("/<int:user_id>/ersattare")
+@roles_required("admin")
+def add_substitute(user_id: int):
+    """Someone attests with the user's rights while they are away."""
+    user = _user(user_id)
+    form = SubstituteForm()
+    _substitute_choices(form, user)
+    if form.validate_on_submit():
+        substitute = db.session.get(User, form.substitute.data)
+        if substitute is None:
+            form.substitute.errors.append("Välj en ersättare.")
+        else:
+            try:
+                attest_rights.set_substitute(
+                    user, substitute, form.fran.data, form.till.data, actor=current_user
+                )
+            except RightRejected as rejected:
+                form.substitute.errors.append(str(rejected))
+            else:
+                flash(f"{substitute.username} är ersättare för {user.username}.", "success")
+                return redirect(url_for("users.edit", user_id=user.id, _anchor="ersattare"))
+    forms = {"substitute_form": form}
+    return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), **forms), 422
+
+
+@bp.post("/<int:user_id>/ersattare/<int:substitution_id>/ta-bort")
+@roles_required("admin")
+def remove_substitute(user_id: int, substitution_id: int):
+    user = _user(user_id)
+    if ActionForm().validate_on_submit():
+        if attest_rights.remove_substitute(user, substitution_id, actor=current_user):
+            flash("Ersättaren är borttagen.", "success")
+        else:
+            flash("Ersättaren var redan borttagen.", "info")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="ersattare"))
+
+
+def _substitute_choices(form: SubstituteForm, user: User) -> None:
+    form.substitute.choices = [
+        SelectChoice("", "Välj ersättare"),
+        *(
+            SelectChoice(u.id, f"{u.display_name} ({u.username})")
+            for u in users.all_users()
+            if u.role in ("attester", "admin") and u.id != user.id
+        ),
+    ]
+
+
 def _company_choices(form: AttestRightForm) -> None:
     form.company.choices = [
         SelectChoice("", "Välj bolag"),
@@ -233,10 +282,14 @@ def _render_user(
     role_form: RoleForm,
     password_form: NewPasswordForm,
     right_form: AttestRightForm | None = None,
+    substitute_form: SubstituteForm | None = None,
 ):
     if right_form is None:
         right_form = AttestRightForm()
         _company_choices(right_form)
+    if substitute_form is None:
+        substitute_form = SubstituteForm(formdata=None)
+        _substitute_choices(substitute_form, user)
     return render_template(
         "settings/user.html",
         user=user,
@@ -245,6 +298,8 @@ def _render_user(
         action_form=ActionForm(),
         scope_form=AttestScopeForm(scope="all" if user.attests_all_companies else "listed"),
         right_form=right_form,
+        substitute_form=substitute_form,
+        substitutions=attest_rights.substitutions_of(user),
         describe_right=attest_rights.describe,
         last_login=users.last_logins().get(user.username),
     )

@@ -1,4 +1,4 @@
-"""attest rights: which companies and amounts a user may attest, two attesters above a limit
+"""attest rights: which companies and amounts a user may attest, two attesters above a limit, substitutes
 
 Revision ID: 2b6f9e4c1a73
 Revises: 9ccb955007b6
@@ -52,6 +52,20 @@ def upgrade():
     )
     with op.batch_alter_table('dual_attest_limits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dual_attest_limits_company_id'), ['company_id'])
+    op.create_table(
+        'substitutions',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('owner_id', sa.Integer(), nullable=False),
+        sa.Column('substitute_id', sa.Integer(), nullable=False),
+        sa.Column('starts_on', sa.Date(), nullable=False),
+        sa.Column('ends_on', sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(['owner_id'], ['users.id']),
+        sa.ForeignKeyConstraint(['substitute_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('substitutions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_substitutions_owner_id'), ['owner_id'])
+        batch_op.create_index(batch_op.f('ix_substitutions_substitute_id'), ['substitute_id'])
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_attested_by', sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column('first_attested_at', sa.DateTime(timezone=True), nullable=True))
@@ -62,6 +76,7 @@ def downgrade():
     # SQLite reflection cannot; both databases drop a plain column in place (SQLite >= 3.35).
     op.execute('ALTER TABLE payments DROP COLUMN first_attested_at')
     op.execute('ALTER TABLE payments DROP COLUMN first_attested_by')
+    op.drop_table('substitutions')
     op.drop_table('dual_attest_limits')
     op.drop_table('attest_rights')
     with op.batch_alter_table('users', schema=None) as batch_op:
