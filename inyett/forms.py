@@ -384,6 +384,46 @@ class InvoiceForm(InvoiceFieldsForm):
     supplier = SelectField("Leverantör", coerce=int, validate_choice=True)
 
 
+class AttestScopeForm(SwedishForm):
+    """Attesträtt: every company without a limit, or only the rights listed."""
+
+    scope = SelectField(
+        "Attesträtt",
+        choices=[
+            SelectChoice("all", "Alla bolag, utan beloppsgräns"),
+            SelectChoice("listed", "Bara bolagen och gränserna nedan"),
+        ],
+    )
+
+
+class AttestRightForm(SwedishForm):
+    """One right: a company and currency, and the highest amount per payment (empty: none)."""
+
+    company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
+    currency = SelectField("Valuta", choices=[SelectChoice(c) for c in CURRENCIES])
+    max_amount = StringField("Högsta belopp per betalning", validators=[Length(max=40)])
+
+
+class SubstituteForm(SwedishForm):
+    """Ersättare: who attests with the user's rights, and from which day to which (inclusive)."""
+
+    substitute = PlaceholderRowChoiceField("Ersättare", message="Välj en ersättare.")
+    fran = TextDateField(
+        "Från och med", validators=[InputRequired("Ange första dagen som ÅÅÅÅ-MM-DD.")]
+    )
+    till = TextDateField(
+        "Till och med", validators=[InputRequired("Ange sista dagen som ÅÅÅÅ-MM-DD.")]
+    )
+
+
+class DualAttestLimitForm(SwedishForm):
+    """Två attestanter: a company's payments in a currency above an amount need two."""
+
+    company = PlaceholderRowChoiceField("Bolag", message="Välj ett bolag.")
+    currency = SelectField("Valuta", choices=[SelectChoice(c) for c in CURRENCIES])
+    above_amount = StringField("Två attestanter över", validators=[Length(max=40)])
+
+
 class ImportForm(SwedishForm):
     file = FileField(
         "CSV-fil",

@@ -89,6 +89,14 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     notices_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
 
+    # True: may attest in every company, any amount (as every attester could before rights
+    # existed, and so for every company added later). False: only what attest_rights lists.
+    attests_all_companies: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    attest_rights: Mapped[list["AttestRight"]] = relationship(
+        back_populates="user", order_by="AttestRight.id", cascade="all, delete-orphan"
+    )
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"]
@@ -117,6 +125,40 @@ class User(UserMixin, db.Model):
         return self.full_name or self.username
 
 
+class AttestRight(db.Model):
+    """One company and currency a user may attest in (when not attests_all_companies), up to
+    max_amount per payment in that currency; NULL is no limit. Compared in the payment's own
+    currency, so that no exchange rate decides whether a payment is within the limit."""
+
+    __tablename__ = "attest_rights"
+    __table_args__ = (UniqueConstraint("user_id", "company_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    max_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+    user: Mapped[User] = relationship(back_populates="attest_rights")
+    company: Mapped["Company"] = relationship()
+
+
+class Substitution(db.Model):
+    """`substitute` attests with `owner`'s rights from starts_on to ends_on, Swedish days, both
+    inclusive (a holiday), within the substitute's own role."""
+
+    __tablename__ = "substitutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id])
+
+
 class Company(db.Model):
     """A company (bolag) in this database; every company's payments go to Inyett when active."""
 
@@ -130,6 +172,21 @@ class Company(db.Model):
     debtor_accounts: Mapped[list["DebtorAccount"]] = relationship(
         back_populates="company", order_by="DebtorAccount.id"
     )
+    dual_attest_limits: Mapped[list["DualAttestLimit"]] = relationship(
+        order_by="DualAttestLimit.currency", cascade="all, delete-orphan"
+    )
+
+
+class DualAttestLimit(db.Model):
+    """A payment of the company in this currency above `above_amount` needs two attesters."""
+
+    __tablename__ = "dual_attest_limits"
+    __table_args__ = (UniqueConstraint("company_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    above_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
 
 class DebtorAccount(db.Model):
@@ -404,6 +461,10 @@ class Payment(db.Model):
     attested_by: Mapped[str | None] = mapped_column(String(80))
     attested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     warnings_acknowledged: Mapped[bool] = mapped_column(default=False)
+    # The first of two attestations, when the payment is above its company's dual limit; the
+    # second one sets attested_by and the status.
+    first_attested_by: Mapped[str | None] = mapped_column(String(80))
+    first_attested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Bumped on every change, so that two attesters acting at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -87,6 +87,7 @@ EXPECTED_ROLES = {
     "settings.inyett_queue": {ADMIN},
     "settings.retry_batch": {ADMIN},
     "settings.audit_log": {ADMIN},
+    "settings.attestation_trail": {ADMIN},
     # Systeminställningar › Användare: administrators only.
     "users.index": {ADMIN},
     "users.create": {ADMIN},
@@ -99,11 +100,19 @@ EXPECTED_ROLES = {
     # Mina aviseringar: everyone sets their own address and notices.
     "account.notices": LOGGED_IN,
     "account.change_notices": LOGGED_IN,
+    # Attesträtt is set by admins only: an attester may not raise their own limit.
+    "users.set_attest_scope": {ADMIN},
+    "users.grant_attest_right": {ADMIN},
+    "users.revoke_attest_right": {ADMIN},
+    "users.add_substitute": {ADMIN},
+    "users.remove_substitute": {ADMIN},
     # Systeminställningar › Bolag: administrators only (the spec puts set-up with the admin).
     "companies.index": {ADMIN},
     "companies.create": {ADMIN},
     "companies.add_account": {ADMIN},
     "companies.edit_account": {ADMIN},
+    "companies.set_dual_limit": {ADMIN},
+    "companies.remove_dual_limit": {ADMIN},
     # The ledger and Betalningsförslag → Skapa betalning till fil: the payer.
     "ledger.index": {PAYER, ADMIN},
     "ledger.example_csv": {PAYER, ADMIN},
@@ -131,8 +140,8 @@ EXPECTED_ROLES = {
     "attest.summary": {ATTESTER, ADMIN},
     "attest.row": {ATTESTER, ADMIN},
     "attest.attest": {ATTESTER, ADMIN},
-    "attest.attest_selected": {ATTESTER, ADMIN},
     "attest.review_selected": {ATTESTER, ADMIN},
+    "attest.attest_selected": {ATTESTER, ADMIN},
     "attest.confirm_undo": {ATTESTER, ADMIN},
     "attest.undo": {ATTESTER, ADMIN},
     "attest.resend": {ATTESTER, ADMIN},
@@ -565,6 +574,36 @@ FUZZED = {
     "users.change_role": ("POST", "/systeminstallningar/anvandare/2/roll", "admin", ["role"]),
     "users.disable": ("POST", "/systeminstallningar/anvandare/2/stang-av", "admin", []),
     "users.enable": ("POST", "/systeminstallningar/anvandare/2/aktivera", "admin", []),
+    "users.set_attest_scope": (
+        "POST",
+        "/systeminstallningar/anvandare/3/attestratt/omfattning",
+        "admin",
+        ["scope"],
+    ),
+    "users.grant_attest_right": (
+        "POST",
+        "/systeminstallningar/anvandare/3/attestratt",
+        "admin",
+        ["company", "currency", "max_amount"],
+    ),
+    "users.revoke_attest_right": (
+        "POST",
+        "/systeminstallningar/anvandare/3/attestratt/{id}/ta-bort",
+        "admin",
+        [],
+    ),
+    "users.add_substitute": (
+        "POST",
+        "/systeminstallningar/anvandare/3/ersattare",
+        "admin",
+        ["substitute", "fran", "till"],
+    ),
+    "users.remove_substitute": (
+        "POST",
+        "/systeminstallningar/anvandare/3/ersattare/{id}/ta-bort",
+        "admin",
+        [],
+    ),
     "users.change_password": (
         "POST",
         "/systeminstallningar/anvandare/2/losenord",
@@ -601,11 +640,29 @@ FUZZED = {
         "admin",
         ["account_type", "account", "currency", "bic"],
     ),
+    "companies.set_dual_limit": (
+        "POST",
+        "/systeminstallningar/bolag/tva-attestanter",
+        "admin",
+        ["company", "currency", "above_amount"],
+    ),
+    "companies.remove_dual_limit": (
+        "POST",
+        "/systeminstallningar/bolag/tva-attestanter/{id}/ta-bort",
+        "admin",
+        [],
+    ),
     "settings.audit_log": (
         "GET",
         "/systeminstallningar/logg",
         "admin",
         ["typ", "fran", "till", "sida"],
+    ),
+    "settings.attestation_trail": (
+        "GET",
+        "/systeminstallningar/logg/attestspar.csv",
+        "admin",
+        ["fran", "till"],
     ),
     "ledger.index": ("GET", "/reskontra", "betalare", ["company"]),
     "ledger.add_supplier": (
@@ -670,7 +727,12 @@ FUZZED = {
     "attest.confirm_undo": ("GET", "/attest/{id}/angra", "attestant", UNREAD),
     "attest.review_selected": ("GET", "/attest/granska-markerade", "attestant", ["payment_ids"]),
     "attest.attest": ("POST", "/attest/{id}/attestera", "attestant", ["acknowledged", "version"]),
-    "attest.attest_selected": ("POST", "/attest/attestera-markerade", "attestant", ["payment_ids"]),
+    "attest.attest_selected": (
+        "POST",
+        "/attest/attestera-markerade",
+        "attestant",
+        ["reviewed", "acknowledged"],
+    ),
     "attest.undo": ("POST", "/attest/{id}/angra", "attestant", ["version"]),
     "attest.resend": ("POST", "/attest/{id}/skicka-igen", "attestant", []),
     "payments.payment_file": ("GET", "/betalningar/filer/{id}", "betalare", UNREAD),

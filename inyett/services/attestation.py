@@ -8,6 +8,8 @@ lets exactly one of them win (on SQLite and PostgreSQL alike) and the other is t
 from dataclasses import dataclass
 from dataclasses import field
 
+from sqlalchemy import exists
+from sqlalchemy import not_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
@@ -15,10 +17,12 @@ from sqlalchemy.orm import selectinload
 from inyett import warning_texts
 from inyett.extensions import db
 from inyett.formatting import plural
+from inyett.models import DualAttestLimit
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import User
 from inyett.models import utcnow
+from inyett.services import attest_rights
 from inyett.services import audit
 from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
@@ -37,6 +41,23 @@ def needs_acknowledgement(payment: Payment) -> bool:
     return payment.warning_count > 0
 
 
+def attestations_needed(payment: Payment) -> int:
+    """Two when the payment is above its company's dual limit for its currency, else one."""
+    limit = next(
+        (x for x in payment.company.dual_attest_limits if x.currency == payment.currency), None
+    )
+    return 2 if limit is not None and payment.amount > limit.above_amount else 1
+
+
+def _above_dual_limit():
+    """attestations_needed() == 2 as a condition on Payment, for the attest UPDATE."""
+    return exists().where(
+        DualAttestLimit.company_id == Payment.company_id,
+        DualAttestLimit.currency == Payment.currency,
+        Payment.amount > DualAttestLimit.above_amount,
+    )
+
+
 def why_not_attestable(payment: Payment, user: User) -> str | None:
     """The Swedish reason `user` cannot attest `payment` now, or None when they can."""
     if user.role not in ATTESTER_ROLES:
@@ -47,6 +68,11 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
         return "Betalningen är ångrad."
     if payment.created_by == user.username:
         return "Du skapade betalningen och kan inte attestera den själv."
+    if payment.first_attested_by == user.username:
+        return "Du har gett den första attesten. En annan attestant behöver ge den andra."
+    no_right = attest_rights.why_no_right(payment, user)
+    if no_right:
+        return no_right
     if payment.inyett_state in WAITING_STATES:
         return "Väntar på svar från Inyett."
     if payment.inyett_state == "failed":
@@ -72,7 +98,7 @@ def attest(
         _mark_attested(payment, user, acknowledged, expected_version)
     except PaymentRejected:
         db.session.rollback()
-        raise PaymentRejected(explain_lost_race(payment)) from None
+        raise PaymentRejected(_why_lost(payment, user)) from None
     db.session.commit()
 
 
@@ -121,7 +147,7 @@ def attest_reviewed(reviewed: list[Reviewed], *, user: User, acknowledged: bool)
             try:
                 _mark_attested(payment, user, acknowledged=True, expected_version=review.version)
             except PaymentRejected:
-                reason = _changed_since_review(payment)
+                reason = _why_lost(payment, user, _changed_since_review)
         if reason:
             outcome.refused.append((payment, reason))
         else:
@@ -148,6 +174,13 @@ def _why_not_as_reviewed(payment: Payment, user: User, version: int) -> str | No
     return why_not_attestable(payment, user)
 
 
+def _why_lost(payment: Payment, user: User, explain=explain_lost_race) -> str:
+    """Why the attest UPDATE found no row: the user's right changed meanwhile (an admin
+    lowered or removed it), or the payment did."""
+    db.session.expire(user)
+    return attest_rights.why_no_right(payment, user) or explain(payment)
+
+
 def _changed_since_review(payment: Payment) -> str:
     reason = explain_lost_race(payment)
     return CHANGED_SINCE_REVIEW if reason == CHANGED_MEANWHILE else reason
@@ -157,40 +190,61 @@ def _mark_attested(
     payment: Payment, user: User, acknowledged: bool, expected_version: int | None
 ) -> None:
     """Attest in one conditional UPDATE (not committed); PaymentRejected when the rules no
-    longer hold in the database, because someone else got there first."""
+    longer hold in the database, because someone else got there first. Above the company's
+    dual limit the first attestation is a step of its own, and the second must be another's."""
     acknowledges = needs_acknowledgement(payment)
-    warning_names = warning_texts.names(payment)
     conditions = [
         Payment.id == payment.id,
         Payment.status == "awaiting_attest",
         Payment.created_by != user.username,
         Payment.inyett_state.not_in(NOT_ATTESTABLE_STATES),
+        attest_rights.covers_payment(user),
     ]
     if not acknowledged:
         conditions.append(Payment.warning_count == 0)
     if expected_version is not None:
         conditions.append(Payment.version == expected_version)
+    first_of_two = payment.first_attested_by is None and attestations_needed(payment) == 2
+    if first_of_two:
+        conditions += [Payment.first_attested_by.is_(None), _above_dual_limit()]
+        values = {"first_attested_by": user.username, "first_attested_at": utcnow()}
+    else:
+        if payment.first_attested_by is None:
+            conditions += [Payment.first_attested_by.is_(None), not_(_above_dual_limit())]
+        else:
+            conditions += [
+                Payment.first_attested_by == payment.first_attested_by,
+                Payment.first_attested_by != user.username,
+            ]
+        values = {
+            "status": "attested",
+            "attested_by": user.username,
+            "attested_at": utcnow(),
+            "warnings_acknowledged": acknowledges,
+        }
     result = db.session.execute(
         update(Payment)
         .where(*conditions)
-        .values(
-            status="attested",
-            attested_by=user.username,
-            attested_at=utcnow(),
-            warnings_acknowledged=acknowledges,
-            version=Payment.version + 1,
-        )
+        .values(**values, version=Payment.version + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise PaymentRejected(CHANGED_MEANWHILE)
+    audit.record("attest", user.username, _attest_summary(payment, user, first_of_two))
+
+
+def _attest_summary(payment: Payment, user: User, first_of_two: bool) -> str:
+    step = "Första av två attester för" if first_of_two else "Attesterade"
     summary = (
-        f"Attesterade {payment.external_id} ({payment.supplier_name}, {payment.invoice_number}, "
+        f"{step} {payment.external_id} ({payment.supplier_name}, {payment.invoice_number}, "
         f"{payment.amount} {payment.currency})"
     )
-    if acknowledges:
-        summary += "; granskade varningarna: " + ", ".join(warning_names)
-    audit.record("attest", user.username, summary)
+    if payment.first_attested_by and not first_of_two:
+        summary += f"; andra attesten, den första av {payment.first_attested_by}"
+    summary += "; attesträtt: " + attest_rights.right_used(payment, user)
+    if needs_acknowledgement(payment):
+        summary += "; granskade varningarna: " + ", ".join(warning_texts.names(payment))
+    return summary
 
 
 def why_file_not_ready(payment_file: PaymentFile) -> str | None:
@@ -214,5 +268,11 @@ def why_file_not_ready(payment_file: PaymentFile) -> str | None:
         return " ".join(unchecked)
     unattested = sum(p.status != "attested" for p in remaining)
     if unattested:
+        halfway = sum(p.status != "attested" and p.first_attested_by is not None for p in remaining)
+        if halfway:
+            return (
+                f"{unattested} av {of_all} väntar på attest, varav {halfway} på den andra av "
+                "två attester."
+            )
         return f"{unattested} av {of_all} väntar på attest."
     return None

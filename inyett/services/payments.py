@@ -84,6 +84,11 @@ def explain_lost_race(payment: Payment) -> str:
         return f"{payment.attested_by} hann attestera betalningen före dig."
     if payment.status == "undone":
         return "Betalningen hann ångras av någon annan."
+    if payment.first_attested_by:
+        return (
+            f"{payment.first_attested_by} hann ge den första attesten före dig. "
+            "Betalningen behöver nu en andra attest av någon annan."
+        )
     return CHANGED_MEANWHILE
 
 
@@ -540,6 +545,9 @@ def resend(payment: Payment, *, actor: str) -> None:
         payment.status = "awaiting_attest"
         payment.attested_by = payment.attested_at = None
         payment.warnings_acknowledged = False
+    if payment.first_attested_by:
+        summary += f"; den första attesten av {payment.first_attested_by} gäller inte längre"
+        payment.first_attested_by = payment.first_attested_at = None
     audit.record("inyett_send", actor, summary)
     commit_or_explain()
 

@@ -194,6 +194,7 @@ def _row_helpers(payments=()) -> dict:
         "other_payments": OtherPayments(payments),
         "why_not_attestable": attestation.why_not_attestable,
         "needs_acknowledgement": attestation.needs_acknowledgement,
+        "attestations_needed": attestation.attestations_needed,
         "waiting_states": attestation.WAITING_STATES,
         "why_not_undoable": payment_service.why_not_undoable,
         "needs_administrator": row_actions.needs_administrator,

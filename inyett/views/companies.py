@@ -9,18 +9,24 @@ from flask import url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from inyett import money
 from inyett import paying_banks
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.formatting import account as formatted_account
+from inyett.formatting import amount as formatted_amount
 from inyett.formatting import paying_account
+from inyett.forms import ActionForm
 from inyett.forms import CompanyForm
 from inyett.forms import DebtorAccountForm
+from inyett.forms import DualAttestLimitForm
 from inyett.forms import PayingAccountForm
 from inyett.forms import show_refusals
 from inyett.models import Company
 from inyett.models import DebtorAccount
+from inyett.services import attest_rights
 from inyett.services import companies
+from inyett.services.attest_rights import RightRejected
 from inyett.services.companies import AccountInUse
 from inyett.services.companies import CompanyRejected
 
@@ -131,18 +137,71 @@ def edit_account(account_id: int):
     ), status
 
 
-def _company_choices(form: DebtorAccountForm) -> None:
-    chosen = form.company.data
-    company = db.session.get(Company, chosen) if isinstance(chosen, int) else None
-    form.set_banks(company.country if company else None)
+def _company_choices(form: DebtorAccountForm | DualAttestLimitForm) -> None:
+    if isinstance(form, DebtorAccountForm):
+        chosen = form.company.data
+        company = db.session.get(Company, chosen) if isinstance(chosen, int) else None
+        form.set_banks(company.country if company else None)
     form.company.choices = [
         SelectChoice("", "Välj bolag"),
         *(SelectChoice(c.id, c.name) for c in companies.all_companies()),
     ]
 
 
-def _render(company_form: CompanyForm, account_form: DebtorAccountForm):
+@bp.post("/tva-attestanter")
+@roles_required("admin")
+def set_dual_limit():
+    """Two attesters above an amount, for one company and currency."""
+    form = DualAttestLimitForm()
+    _company_choices(form)
+    if form.validate_on_submit():
+        company = db.session.get(Company, form.company.data)
+        try:
+            above = money.parse_amount(form.above_amount.data or "")
+        except money.InvalidAmount as invalid:
+            form.above_amount.errors.append(str(invalid))
+        else:
+            if company is None:
+                form.company.errors.append("Välj ett bolag i listan.")
+            else:
+                return _dual_limit_set(company, form.currency.data, above)
+    return _render(CompanyForm(formdata=None), DebtorAccountForm(formdata=None), form), 422
+
+
+def _dual_limit_set(company: Company, currency: str, above):
+    try:
+        attest_rights.set_dual_limit(company, currency, above, actor=current_user)
+    except RightRejected as rejected:
+        flash(str(rejected), "error")
+    else:
+        flash(
+            f"Betalningar från {company.name} i {currency} över {formatted_amount(above)} "
+            f"{currency} behöver nu två attestanter.",
+            "success",
+        )
+    return redirect(url_for("companies.index", _anchor="tva-attestanter"))
+
+
+@bp.post("/tva-attestanter/<int:limit_id>/ta-bort")
+@roles_required("admin")
+def remove_dual_limit(limit_id: int):
+    if ActionForm().validate_on_submit():
+        if attest_rights.remove_dual_limit(limit_id, actor=current_user):
+            flash("En attestant räcker igen för de betalningarna.", "success")
+        else:
+            flash("Gränsen var redan borttagen.", "info")
+    return redirect(url_for("companies.index", _anchor="tva-attestanter"))
+
+
+def _render(
+    company_form: CompanyForm,
+    account_form: DebtorAccountForm,
+    dual_form: DualAttestLimitForm | None = None,
+):
     _company_choices(account_form)
+    if dual_form is None:
+        dual_form = DualAttestLimitForm(formdata=None)
+    _company_choices(dual_form)
     all_companies = companies.all_companies()
     return render_template(
         "settings/companies.html",
@@ -151,4 +210,6 @@ def _render(company_form: CompanyForm, account_form: DebtorAccountForm):
         banks=paying_banks.BANKS,
         company_form=company_form,
         account_form=account_form,
+        dual_form=dual_form,
+        action_form=ActionForm(),
     )

@@ -7,17 +7,26 @@ from flask import redirect
 from flask import render_template
 from flask import url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
+from inyett import money
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ActionForm
+from inyett.forms import AttestRightForm
+from inyett.forms import AttestScopeForm
 from inyett.forms import NewPasswordForm
 from inyett.forms import NewUserForm
 from inyett.forms import NoticesForm
 from inyett.forms import RoleForm
+from inyett.forms import SubstituteForm
+from inyett.models import Company
 from inyett.models import User
 from inyett.security import keep_session
+from inyett.services import attest_rights
+from inyett.services import companies
 from inyett.services import users
+from inyett.services.attest_rights import RightRejected
 from inyett.services.users import UserRejected
 
 bp = Blueprint("users", __name__, url_prefix="/systeminstallningar/anvandare")
@@ -151,7 +160,120 @@ def change_notices(user_id: int):
             else:
                 flash("Inget var ändrat.", "info")
             return redirect(url_for("users.edit", user_id=user.id))
-    return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), form), 422
+    return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), notices_form=form), 422
+
+
+@bp.post("/<int:user_id>/attestratt/omfattning")
+@roles_required("admin")
+def set_attest_scope(user_id: int):
+    """Alla bolag, or only the rights listed on the page."""
+    user = _user(user_id)
+    form = AttestScopeForm()
+    if form.validate_on_submit():
+        all_companies = form.scope.data == "all"
+        if attest_rights.set_all_companies(user, all_companies, actor=current_user):
+            flash(f"Attesträtten för {user.username} är ändrad.", "success")
+        else:
+            flash("Inget var ändrat.", "info")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="attestratt"))
+
+
+@bp.post("/<int:user_id>/attestratt")
+@roles_required("admin")
+def grant_attest_right(user_id: int):
+    """Give or change the right in one company and currency."""
+    user = _user(user_id)
+    form = AttestRightForm()
+    _company_choices(form)
+    if form.validate_on_submit():
+        company = db.session.get(Company, form.company.data)
+        try:
+            limit = money.parse_amount(form.max_amount.data) if form.max_amount.data else None
+        except money.InvalidAmount as invalid:
+            form.max_amount.errors.append(str(invalid))
+        else:
+            if company is None:
+                form.company.errors.append("Välj ett bolag.")
+            else:
+                return _granted(user, company, form, limit)
+    return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), right_form=form), 422
+
+
+def _granted(user: User, company: Company, form: AttestRightForm, limit):
+    try:
+        right = attest_rights.grant(user, company, form.currency.data, limit, actor=current_user)
+    except RightRejected as rejected:
+        flash(str(rejected), "error")
+    else:
+        flash(f"{user.username} har attesträtt för {attest_rights.describe(right)}.", "success")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="attestratt"))
+
+
+@bp.post("/<int:user_id>/attestratt/<int:right_id>/ta-bort")
+@roles_required("admin")
+def revoke_attest_right(user_id: int, right_id: int):
+    user = _user(user_id)
+    if ActionForm().validate_on_submit():
+        if attest_rights.revoke(user, right_id, actor=current_user):
+            flash(f"Attesträtten för {user.username} är borttagen.", "success")
+        else:
+            flash("Attesträtten var redan borttagen.", "info")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="attestratt"))
+
+
+@bp.post("/<int:user_id>/ersattare")
+@roles_required("admin")
+def add_substitute(user_id: int):
+    """Someone attests with the user's rights while they are away."""
+    user = _user(user_id)
+    form = SubstituteForm()
+    _substitute_choices(form, user)
+    if form.validate_on_submit():
+        substitute = db.session.get(User, form.substitute.data)
+        if substitute is None:
+            form.substitute.errors.append("Välj en ersättare.")
+        else:
+            try:
+                attest_rights.set_substitute(
+                    user, substitute, form.fran.data, form.till.data, actor=current_user
+                )
+            except RightRejected as rejected:
+                form.substitute.errors.append(str(rejected))
+            else:
+                flash(f"{substitute.username} är ersättare för {user.username}.", "success")
+                return redirect(url_for("users.edit", user_id=user.id, _anchor="ersattare"))
+    forms = {"substitute_form": form}
+    return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), **forms), 422
+
+
+@bp.post("/<int:user_id>/ersattare/<int:substitution_id>/ta-bort")
+@roles_required("admin")
+def remove_substitute(user_id: int, substitution_id: int):
+    user = _user(user_id)
+    if ActionForm().validate_on_submit():
+        if attest_rights.remove_substitute(user, substitution_id, actor=current_user):
+            flash("Ersättaren är borttagen.", "success")
+        else:
+            flash("Ersättaren var redan borttagen.", "info")
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="ersattare"))
+
+
+def _substitute_choices(form: SubstituteForm, user: User) -> None:
+    form.substitute.choices = [
+        SelectChoice("", "Välj ersättare"),
+        *(
+            SelectChoice(u.id, f"{u.display_name} ({u.username})")
+            for u in users.all_users()
+            if u.role in ("attester", "admin") and u.id != user.id
+        ),
+    ]
+
+
+def _company_choices(form: AttestRightForm) -> None:
+    form.company.choices = [
+        SelectChoice("", "Välj bolag"),
+        *(SelectChoice(c.id, c.name) for c in companies.all_companies()),
+    ]
 
 
 def _set_enabled(user: User, enabled: bool):
@@ -186,8 +308,17 @@ def _render_user(
     user: User,
     role_form: RoleForm,
     password_form: NewPasswordForm,
+    *,
     notices_form: NoticesForm | None = None,
+    right_form: AttestRightForm | None = None,
+    substitute_form: SubstituteForm | None = None,
 ):
+    if right_form is None:
+        right_form = AttestRightForm()
+        _company_choices(right_form)
+    if substitute_form is None:
+        substitute_form = SubstituteForm(formdata=None)
+        _substitute_choices(substitute_form, user)
     return render_template(
         "settings/user.html",
         user=user,
@@ -195,5 +326,10 @@ def _render_user(
         password_form=password_form,
         notices_form=notices_form or _notices_form(user),
         action_form=ActionForm(),
+        scope_form=AttestScopeForm(scope="all" if user.attests_all_companies else "listed"),
+        right_form=right_form,
+        substitute_form=substitute_form,
+        substitutions=attest_rights.substitutions_of(user),
+        describe_right=attest_rights.describe,
         last_login=users.last_logins().get(user.username),
     )
