@@ -81,15 +81,20 @@ def companies(count: int) -> list[Company]:
 def add_payments(companies: list[Company], count: int, per_file: int = 200) -> None:
     """`count` created payments spread over the companies and over files of `per_file`, in
     the mix of Inyett states and warnings an attester meets, inserted in bulk."""
-    for start in range(0, count, per_file):
-        company = companies[start // per_file % len(companies)]
-        supplier = Supplier(
+    # One supplier per company: the ledger holds a payee once per company (uq_suppliers_payee).
+    suppliers = {
+        company.id: Supplier(
             company=company,
             name="Leverantör",
             country="SE",
             account_type="BGNR",
             account="50501055",
         )
+        for company in companies
+    }
+    for start in range(0, count, per_file):
+        company = companies[start // per_file % len(companies)]
+        supplier = suppliers[company.id]
         day = date(2026, 1, 5) + timedelta(days=start // per_file % 300)
         payment_file = PaymentFile(
             company=company,

@@ -141,9 +141,27 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+ROW_MACROS = {
+    "macros/rows.html": (
+        "refresh_while_waiting",
+        "row_announcement",
+        "undo_button",
+        "account_cell",
+    ),
+    "macros/warnings.html": ("warning_list",),
+}
+
+
 def register_template_globals(app: Flask) -> None:
     app.add_template_global(warning_texts.describe, "describe_warning")
     app.add_template_global(warning_texts.DUPLICATE_CODES, "duplicate_codes")
+    # The payment rows' macros as globals, imported once here: the row templates are included
+    # once per row (50 on a page of the attest list), and an import in each cost a sixth of
+    # the page's rendering.
+    for template_name, macro_names in ROW_MACROS.items():
+        module = app.jinja_env.get_template(template_name).module
+        for name in macro_names:
+            app.add_template_global(getattr(module, name), name)
 
     @app.context_processor
     def installation():

@@ -5,11 +5,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from inyett.bankfiles.calendar import next_bank_day
+from inyett.dates import today_in_sweden
 from inyett.extensions import db
 from inyett.models import Company
+from inyett.models import SupplierInvoice
 from inyett.models import User
 from inyett.services import companies
 from inyett.services import ledger
+from inyett.services import payments
 from inyett.services import settings as settings_service
 from inyett.services import users
 from inyett.services.companies import PayingAccountInput
@@ -34,8 +38,10 @@ def seed() -> list[str]:
     if db.session.scalar(select(User.id).limit(1)) is None:
         for username, role, full_name, password in DEMO_USERS:
             users.create_user(username, role, password, full_name)
-        _seed_companies()
+        paid_in_file = _seed_companies()
+        # Settings before the file, so that its payments are queued for Inyett.
         _seed_settings()
+        _seed_answered_file(paid_in_file)
         db.session.commit()
     lines = ["Demoanvändare (användarnamn / lösenord / roll):"]
     lines += [f"  {u} / {p} / {users.ROLES[r]}" for u, r, _, p in DEMO_USERS]
@@ -43,8 +49,9 @@ def seed() -> list[str]:
     return lines
 
 
-# Suppliers and open invoices; the comments name the simulator warning each one triggers when
-# paid (rules in inyett/simulator.py).
+# Suppliers and their invoices; the comments name the simulator warning each one triggers when
+# paid (rules in inyett/simulator.py). The Swedish company's are paid in the demo's payment file
+# (DEMO_FILE_COUNTRY), the Norwegian company's stay open.
 DEMO_LEDGER = {
     "SE": [
         # supplier, orgnr, account type, account,
@@ -149,12 +156,31 @@ DEMO_LEDGER = {
 }
 
 
+# The demo starts with one payment file, so that the attester sees Inyett's answers at once: made
+# by the payer (whom the attester may attest for) from every invoice of this country's company,
+# which between them give a clean row and each warning of that country.
+DEMO_FILE_COUNTRY = "SE"
+DEMO_FILE_CREATOR = "betalare"
+
+# Invoices that stay open beside the file, for trying the payer's side; the comments name the
+# warning each gets, now that the file's payments have set the payees' patterns.
+DEMO_OPEN_INVOICES = {
+    "Skatteverket": [("2026-1201", "1234567814", "", "18 450,00", 12)],  # no warning
+    "Städ & Service Jönsson": [("S-101", "", "Städning dec", "4 800,00", 14)],
+    # LimitPrivateBankAccount
+    "Bygg & Montage AB": [("BM-5530", "", "Extraarbete", "105 000,00", 15)],  # LimitAmount
+    "Varningsbolaget AB": [("V-8", "", "Konsulttjänster dec", "27 000,00", 10)],
+    # SwedishCompanyWarningList
+}
+
 # Suppliers abroad, by name: country, postal address and the payee's BIC, which a payment
 # across the border needs (the BIC too, as dollars to a German IBAN are no SEPA payment).
 DEMO_ABROAD = {"Cloudlicens GmbH": ("DE", "Friedrichstraße 100", "10117", "Berlin", "COBADEFFXXX")}
 
 
-def _seed_companies() -> None:
+def _seed_companies() -> list[SupplierInvoice]:
+    """The companies, their accounts, suppliers and invoices; returns the invoices that the
+    demo's payment file pays."""
     demo_se = Company(name="Demo Fastigheter AB", orgnr="5560360793", country="SE")
     demo_no = Company(name="Demo Eiendom AS", orgnr="988077917", country="NO")
     db.session.add_all([demo_se, demo_no])
@@ -171,8 +197,8 @@ def _seed_companies() -> None:
         (demo_no, PayingAccountInput("BBAN", "8601.11.17947", "NOK", "", "DEMO-NO-2001")),
     ):
         companies.add_debtor_account(company, typed, actor=DEMO_ACTOR)
+    paid_in_file = []
     for company in (demo_se, demo_no):
-        company_currency = "NOK" if company.country == "NO" else "SEK"
         for name, orgnr, account_type, account, invoices in DEMO_LEDGER[company.country]:
             country, *address = DEMO_ABROAD.get(name, (company.country, "", "", "", ""))
             supplier = ledger.add_supplier(
@@ -180,20 +206,41 @@ def _seed_companies() -> None:
                 ledger.SupplierInput(name, orgnr, country, account_type, account, *address),
                 actor=DEMO_ACTOR,
             )
-            for number, ocr, message, amount, days, *other_currency in invoices:
-                currency = other_currency[0] if other_currency else company_currency
-                ledger.add_invoice(
-                    supplier,
-                    ledger.InvoiceInput(
-                        number,
-                        ocr,
-                        message,
-                        amount,
-                        currency,
-                        date.today() + timedelta(days=days),
-                    ),
-                    actor=DEMO_ACTOR,
-                )
+            added = [_add_invoice(supplier, invoice) for invoice in invoices]
+            if company.country == DEMO_FILE_COUNTRY:
+                paid_in_file += added
+            for invoice in DEMO_OPEN_INVOICES.get(name, []):
+                _add_invoice(supplier, invoice)
+    return paid_in_file
+
+
+def _add_invoice(supplier, invoice: tuple) -> SupplierInvoice:
+    number, ocr, message, amount, days, *other_currency = invoice
+    company_currency = "NOK" if supplier.company.country == "NO" else "SEK"
+    currency = other_currency[0] if other_currency else company_currency
+    due_date = date.today() + timedelta(days=days)
+    return ledger.add_invoice(
+        supplier,
+        ledger.InvoiceInput(number, ocr, message, amount, currency, due_date),
+        actor=DEMO_ACTOR,
+    )
+
+
+def _seed_answered_file(invoices: list[SupplierInvoice]) -> None:
+    """The demo's payment file, queued for Inyett: `flask demo` starts the simulator and then
+    the sender, which sends it, so its rows have Inyett's answers within seconds of the start."""
+    company = invoices[0].company
+    today = today_in_sweden()
+    payments.create_payment_file(
+        company.id,
+        [invoice.id for invoice in invoices],
+        next_bank_day(company.country, today + timedelta(days=1)),
+        debtor_account_id=company.debtor_accounts[0].id,
+        actor=DEMO_FILE_CREATOR,
+        today=today,
+        # The euro and dollar invoices are paid from kronor: the bank exchanges them.
+        exchange_confirmed=True,
+    )
 
 
 def _seed_settings() -> None:

@@ -481,6 +481,13 @@ class Payment(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    # The attest list's first page and its count and sums (services/payment_list.py): walked
+    # in the list's order, and summed from the index alone, instead of sorting and reading
+    # every payment awaiting attest for each page.
+    __table_args__ = (
+        Index("ix_payments_attest_order", "status", "payment_date", "payment_file_id", "id"),
+        Index("ix_payments_status_sums", "status", "currency", "amount"),
+    )
 
 
 class PaymentInvoice(db.Model):

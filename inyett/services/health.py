@@ -21,6 +21,7 @@ from inyett.extensions import db
 from inyett.models import InyettBatch
 from inyett.models import ServiceStatus
 from inyett.models import utcnow
+from inyett.services import outbox
 from inyett.services import service_status
 from inyett.services.outbox import ACTIVE_STATES
 
@@ -99,13 +100,7 @@ def _script_head(app: Flask) -> str:
 
 def _queue(problems: list[str]) -> dict:
     config = current_app.config
-    counts = dict(
-        db.session.execute(
-            select(InyettBatch.state, func.count(InyettBatch.id))
-            .where(InyettBatch.state.in_((*ACTIVE_STATES, "failed")))
-            .group_by(InyettBatch.state)
-        ).all()
-    )
+    counts = outbox.batch_counts()
     oldest_queued = db.session.scalar(
         select(func.min(InyettBatch.created_at)).where(InyettBatch.state == "queued")
     )

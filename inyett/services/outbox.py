@@ -517,6 +517,18 @@ def unfinished_count() -> int:
     )
 
 
+def batch_counts() -> dict[str, int]:
+    """How many batches are in each state that still needs something: a step left at Inyett,
+    or failed (waiting for Skicka igen or Ångra)."""
+    return dict(
+        db.session.execute(
+            select(InyettBatch.state, func.count(InyettBatch.id))
+            .where(InyettBatch.state.in_((*ACTIVE_STATES, "failed")))
+            .group_by(InyettBatch.state)
+        ).all()
+    )
+
+
 def unfinished_batches(limit: int = 500) -> list[InyettBatch]:
     """Batches with a step left at Inyett, or that failed, oldest first (the admin's queue)."""
     return list(

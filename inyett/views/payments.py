@@ -40,6 +40,7 @@ from inyett.services.attestation import why_file_not_ready
 from inyett.services.duplicates import OtherPayments
 from inyett.services.paging import page_of
 from inyett.services.payments import PaymentRejected
+from inyett.services.start_page import file_has_trouble
 from inyett.views import abort_without_companies
 from inyett.views import row_actions
 
@@ -131,26 +132,36 @@ def _due_by_filter() -> tuple[date | None, str | None]:
 
 # Betalfiler's filter: all files, or those the bank cannot have yet.
 NOT_DOWNLOADED = "ej-nedladdade"
+WITH_TROUBLE = "fel"
+FILE_VIEWS = {
+    "": "Alla",
+    NOT_DOWNLOADED: "Ej nedladdade",
+    WITH_TROUBLE: "Fel eller borttagna hos Inyett",
+}
 
 
 @bp.get("/filer")
 @roles_required(*FILE_USERS)
 def payment_files():
-    """The payment files, newest first; ?visa=ej-nedladdade those not yet downloaded."""
-    only_not_downloaded = request.args.get("visa") == NOT_DOWNLOADED
+    """The payment files, newest first; ?visa=ej-nedladdade those not yet downloaded, ?visa=fel
+    those with a payment that has Fel or is Borttagen hos Inyett."""
+    view = request.args.get("visa", "")
+    view = view if view in FILE_VIEWS else ""
     query = (
         select(PaymentFile)
         .options(selectinload(PaymentFile.payments), selectinload(PaymentFile.last_downloader))
         .order_by(PaymentFile.id.desc())
         .limit(200)
     )
-    if only_not_downloaded:
+    if view == NOT_DOWNLOADED:
         query = query.where(PaymentFile.download_count == 0)
+    elif view == WITH_TROUBLE:
+        query = query.where(file_has_trouble())
     return render_template(
         "payments/files.html",
         files=db.session.scalars(query).all(),
-        only_not_downloaded=only_not_downloaded,
-        not_downloaded=NOT_DOWNLOADED,
+        view=view,
+        views=FILE_VIEWS,
         why_not_ready=why_file_not_ready,
         date_problem=bank_delivery.date_problem,
         last_download=bank_delivery.last_download,
