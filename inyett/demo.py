@@ -10,6 +10,7 @@ from inyett.models import Company
 from inyett.models import User
 from inyett.services import companies
 from inyett.services import ledger
+from inyett.services import payee_accounts
 from inyett.services import settings as settings_service
 from inyett.services import users
 from inyett.services.companies import PayingAccountInput
@@ -154,6 +155,9 @@ DEMO_LEDGER = {
 DEMO_ABROAD = {"Cloudlicens GmbH": ("DE", "Friedrichstraße 100", "10117", "Berlin", "COBADEFFXXX")}
 
 
+DEMO_APPROVAL_NOTE = "Demodata: kontot kontrollerat mot leverantörens faktura"
+
+
 def _seed_companies() -> None:
     demo_se = Company(name="Demo Fastigheter AB", orgnr="5560360793", country="SE")
     demo_no = Company(name="Demo Eiendom AS", orgnr="988077917", country="NO")
@@ -179,6 +183,10 @@ def _seed_companies() -> None:
                 company,
                 ledger.SupplierInput(name, orgnr, country, account_type, account, *address),
                 actor=DEMO_ACTOR,
+            )
+            # A second person approves each account, as in real use (services.payee_accounts).
+            payee_accounts.approve(
+                payee_accounts.current(supplier.id).id, actor="admin", note=DEMO_APPROVAL_NOTE
             )
             for number, ocr, message, amount, days, *other_currency in invoices:
                 currency = other_currency[0] if other_currency else company_currency

@@ -33,6 +33,7 @@ from inyett.models import database_id
 from inyett.services.audit import KINDS
 from inyett.services.companies import PayingAccountInput
 from inyett.services.ledger import CURRENCIES
+from inyett.services.ledger import SHARED_LABEL
 from inyett.services.payees import country_names
 from inyett.services.payments import EXCHANGE_LABEL
 from inyett.services.payments import NOT_AN_OWN_ACCOUNT
@@ -232,16 +233,10 @@ class PaymentProposalForm(SwedishForm):
         ]
 
 
-class SupplierForm(SwedishForm):
-    """Ny leverantör. Number rules live in services.ledger, so forms and CSV share them."""
+class PayeeAccountForm(SwedishForm):
+    """A supplier's payee account: the fields Ändra konto changes, and Ny leverantör too.
+    Number rules live in services.ledger, so forms and CSV share them."""
 
-    name = StringField("Leverantör", validators=[Length(max=200)])
-    orgnr = StringField("Organisationsnummer", validators=[Length(max=40)])
-    country = SelectField(
-        "Land",
-        choices=[SelectChoice(code, name) for code, name in country_names().items()],
-        invalid_choice_message="Välj ett land i listan.",
-    )
     account_type = SelectField(
         "Betalsätt",
         choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
@@ -252,6 +247,29 @@ class SupplierForm(SwedishForm):
     post_code = StringField("Postnummer", validators=[Length(max=40)])
     town = StringField("Ort", validators=[Length(max=100)])
     bic = StringField("BIC", validators=[Length(max=20, message="En BIC har 8 eller 11 tecken.")])
+    shared_confirmed = BooleanField(SHARED_LABEL)
+
+
+class SupplierForm(PayeeAccountForm):
+    """Ny leverantör."""
+
+    name = StringField("Leverantör", validators=[Length(max=200)])
+    orgnr = StringField("Organisationsnummer", validators=[Length(max=40)])
+    country = SelectField(
+        "Land",
+        choices=[SelectChoice(code, name) for code, name in country_names().items()],
+        invalid_choice_message="Välj ett land i listan.",
+    )
+
+
+class ApprovalForm(SwedishForm):
+    """Godkänn mottagarkonto: how the approver confirmed the account with the supplier."""
+
+    note = StringField(
+        "Hur bekräftades kontot med leverantören?",
+        filters=[strip],
+        validators=[Length(max=500, message="Skriv högst 500 tecken.")],
+    )
 
 
 class CompanyForm(SwedishForm):

@@ -34,6 +34,7 @@ from inyett.models import database_id
 from inyett.services import attestation
 from inyett.services import bank_delivery
 from inyett.services import ledger
+from inyett.services import payee_accounts
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.duplicates import OtherPayments
@@ -98,6 +99,8 @@ def proposal():
         form=form,
         company=company,
         invoices=invoices,
+        approved=payee_accounts.approved_for({i.supplier_id for i in invoices.items}),
+        not_approved_reason=payee_accounts.not_approved_reason,
         page_url=lambda number: url_for(
             "payments.proposal", company=company.id, sida=number if number > 1 else None
         ),
