@@ -14,27 +14,28 @@ config = context.config
 # alembic.ini would replace its one-line-per-event handler and quieten it to WARNING.
 if not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
-logger = logging.getLogger("alembic.env")
+logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
     # Flask-SQLAlchemy 3 names the engine directly; get_engine() is deprecated there.
-    return current_app.extensions["migrate"].db.engine
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
     try:
-        return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
+        return get_engine().url.render_as_string(hide_password=False).replace(
+            '%', '%%')
     except AttributeError:
-        return str(get_engine().url).replace("%", "%%")
+        return str(get_engine().url).replace('%', '%%')
 
 
 # add your model's MetaData object here
 # for 'autogenerate' support
 # from myapp import mymodel
 # target_metadata = mymodel.Base.metadata
-config.set_main_option("sqlalchemy.url", get_engine_url())
-target_db = current_app.extensions["migrate"].db
+config.set_main_option('sqlalchemy.url', get_engine_url())
+target_db = current_app.extensions['migrate'].db
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:
@@ -43,7 +44,7 @@ target_db = current_app.extensions["migrate"].db
 
 
 def get_metadata():
-    if hasattr(target_db, "metadatas"):
+    if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
     return target_db.metadata
 
@@ -70,7 +71,9 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True
+    )
 
     with context.begin_transaction():
         context.run_migrations()
@@ -88,13 +91,13 @@ def run_migrations_online():
     # when there are no changes to the schema
     # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
     def process_revision_directives(context, revision, directives):
-        if getattr(config.cmd_opts, "autogenerate", False):
+        if getattr(config.cmd_opts, 'autogenerate', False):
             script = directives[0]
             if script.upgrade_ops.is_empty():
                 directives[:] = []
-                logger.info("No changes in schema detected.")
+                logger.info('No changes in schema detected.')
 
-    conf_args = current_app.extensions["migrate"].configure_args
+    conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_plain_types)
     conf_args.setdefault("render_as_batch", True)  # SQLite can only alter tables by copying them
     if conf_args.get("process_revision_directives") is None:
@@ -109,7 +112,11 @@ def run_migrations_online():
             # foreign keys refuse while other rows point at it (a ledger with payments). The
             # check below holds the rule instead; the pooled connection gets it back after.
             _sqlite_foreign_keys(connection, "OFF")
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            **conf_args
+        )
 
         try:
             with context.begin_transaction():
@@ -132,8 +139,7 @@ def _refuse_broken_references(connection):
     if broken:
         raise RuntimeError(
             "Uppgraderingen avbröts: rader pekar på rader som saknas (tabell, rad, saknad "
-            "tabell): "
-            + "; ".join(f"{row[0]}, {row[1]}, {row[2]}" for row in broken[:20])
+            "tabell): " + "; ".join(f"{row[0]}, {row[1]}, {row[2]}" for row in broken[:20])
             + ". Återställ säkerhetskopian och kontakta leverantören."
         )
 
