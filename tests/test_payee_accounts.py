@@ -19,6 +19,7 @@ from inyett.services.ledger import SupplierInput
 from inyett.services.payee_accounts import ApprovalRefused
 from inyett.services.payments import PaymentRejected
 from tests.payments_helpers import PAYMENT_DATE
+from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 
 SKATTEVERKET = SupplierInput("Skatteverket", "202100-5448", "SE", "BGNR", "5050-1055")
@@ -235,3 +236,19 @@ def test_the_proposal_says_why_an_invoice_with_an_unapproved_account_cannot_be_t
     assert "Ej godkänt konto" in page
     assert "mottagarkontot för Skatteverket är inte godkänt" in page
     assert 'name="invoice_ids"' not in page
+
+
+def test_the_attest_list_shows_when_the_account_was_approved_and_flags_a_new_one(app, client, auth):
+    with app.app_context():
+        first = create_file(add_invoices()[:1])
+        second = create_file(add_invoices()[:1])
+        first_row, second_row = first.payments[0].id, second.payments[0].id
+    auth.login("attestant")
+    page = client.get("/attest").get_data(as_text=True)
+    rows = {
+        payment_id: page[page.index(f'id="payment-{payment_id}"') :].split("</tr>")[0]
+        for payment_id in (first_row, second_row)
+    }
+    assert "Nytt konto" in rows[first_row]
+    assert "Nytt konto" not in rows[second_row]
+    assert "Kontot godkänt" in rows[second_row] and "av godkannare" in rows[second_row]

@@ -3,12 +3,14 @@ changed, is paid to only after a second person (another payer or an admin, never
 entered it) has approved it, noting how it was confirmed with the supplier. Changing an account
 is what invoice fraud asks for, and one person alone must not be able to do it."""
 
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 
 from inyett import formatting
 from inyett.extensions import db
 from inyett.models import PayeeAccount
+from inyett.models import Payment
 from inyett.models import Supplier
 from inyett.models import utcnow
 from inyett.services import audit
@@ -148,3 +150,30 @@ def describe(account: PayeeAccount) -> str:
         account.account, account.account_type, account.supplier.country
     )
     return text + (f" (BIC {account.bic})" if account.bic else "")
+
+
+class NewAccounts:
+    """Which payments are the first paid to their payee account (“Nytt konto”): what Inyett's
+    warning of a deviating account cannot know for a new payee. One query for a whole list."""
+
+    def __init__(self, payments=()):
+        self._first_file: dict[int, int] = {}
+        self._look_up({p.payee_account_id for p in payments if p.payee_account_id})
+
+    def is_new(self, payment: Payment) -> bool:
+        if payment.payee_account_id is None:  # paid before accounts were approved
+            return False
+        if payment.payee_account_id not in self._first_file:
+            self._look_up({payment.payee_account_id})
+        return self._first_file.get(payment.payee_account_id) == payment.payment_file_id
+
+    def _look_up(self, account_ids: set[int]) -> None:
+        if not account_ids:
+            return
+        # An undone payment paid nothing; the first file still paying the account is "new".
+        firsts = db.session.execute(
+            select(Payment.payee_account_id, func.min(Payment.payment_file_id))
+            .where(Payment.payee_account_id.in_(account_ids), Payment.status != "undone")
+            .group_by(Payment.payee_account_id)
+        )
+        self._first_file.update(dict(firsts.all()))
