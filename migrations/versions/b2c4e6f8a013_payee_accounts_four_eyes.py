@@ -82,6 +82,18 @@ def upgrade():
             ":false FROM suppliers"
         ).bindparams(note=BEFORE_THE_CONTROL, false=False)
     )
+    approved = op.get_bind().scalar(sa.text("SELECT count(*) FROM payee_accounts"))
+    if approved:
+        # In the Händelselogg, like every other approval.
+        op.execute(
+            sa.text(
+                "INSERT INTO audit_entries (at, kind, actor, summary) "
+                "VALUES (CURRENT_TIMESTAMP, 'payee_account', 'uppgradering', :summary)"
+            ).bindparams(
+                summary=f"Mottagarkontona för {approved} leverantörer godkändes av "
+                f"uppgraderingen: {BEFORE_THE_CONTROL}"
+            )
+        )
 
 
 def downgrade():
