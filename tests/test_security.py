@@ -106,6 +106,9 @@ EXPECTED_ROLES = {
     "ledger.add_supplier": {PAYER, ADMIN},
     "ledger.add_invoice": {PAYER, ADMIN},
     "ledger.import_csv": {PAYER, ADMIN},
+    # Ändra konto and its approval: a payer or an admin, never the one who entered the account.
+    "ledger.change_account": {PAYER, ADMIN},
+    "ledger.approve_account": {PAYER, ADMIN},
     "payments.proposal": {PAYER, ADMIN},
     # Betalfiler: the payer's files, which the attester opens from the list; both may send a
     # payment again, undo it (README) and download an attested file for the bank.
@@ -609,6 +612,13 @@ FUZZED = {
         ],
     ),
     "ledger.import_csv": ("POST", "/reskontra/import", "betalare", ["company", "file"]),
+    "ledger.change_account": (
+        "POST",
+        "/reskontra/leverantorer/{id}/konto",
+        "betalare",
+        ["account_type", "account", "street", "post_code", "town", "bic", "shared_confirmed"],
+    ),
+    "ledger.approve_account": ("POST", "/reskontra/konton/{id}", "admin", ["note"]),
     "payments.proposal": (
         "POST",
         "/betalningar/forslag",
