@@ -13,6 +13,7 @@ from inyett.models import SupplierInvoice
 from inyett.models import User
 from inyett.services import companies
 from inyett.services import ledger
+from inyett.services import payee_accounts
 from inyett.services import payments
 from inyett.services import settings as settings_service
 from inyett.services import users
@@ -178,6 +179,9 @@ DEMO_OPEN_INVOICES = {
 DEMO_ABROAD = {"Cloudlicens GmbH": ("DE", "Friedrichstraße 100", "10117", "Berlin", "COBADEFFXXX")}
 
 
+DEMO_APPROVAL_NOTE = "Demodata: kontot kontrollerat mot leverantörens faktura"
+
+
 def _seed_companies() -> list[SupplierInvoice]:
     """The companies, their accounts, suppliers and invoices; returns the invoices that the
     demo's payment file pays."""
@@ -205,6 +209,10 @@ def _seed_companies() -> list[SupplierInvoice]:
                 company,
                 ledger.SupplierInput(name, orgnr, country, account_type, account, *address),
                 actor=DEMO_ACTOR,
+            )
+            # A second person approves each account, as in real use (services.payee_accounts).
+            payee_accounts.approve(
+                payee_accounts.current(supplier.id).id, actor="admin", note=DEMO_APPROVAL_NOTE
             )
             added = [_add_invoice(supplier, invoice) for invoice in invoices]
             if company.country == DEMO_FILE_COUNTRY:

@@ -34,6 +34,7 @@ from inyett.models import database_id
 from inyett.services.audit import KINDS
 from inyett.services.companies import PayingAccountInput
 from inyett.services.ledger import CURRENCIES
+from inyett.services.ledger import SHARED_LABEL
 from inyett.services.ledger import InvoiceInput
 from inyett.services.payees import country_names
 from inyett.services.payments import EXCHANGE_LABEL
@@ -270,14 +271,10 @@ class SupplierIdentityForm(SwedishForm):
     orgnr = StringField("Organisationsnummer", validators=[Length(max=40)])
 
 
-class SupplierForm(SupplierIdentityForm):
-    """Ny leverantör. Number rules live in services.ledger, so forms and CSV share them."""
+class PayeeAccountForm(SwedishForm):
+    """A supplier's payee account: the fields Ändra konto changes, and Ny leverantör too.
+    Number rules live in services.ledger, so forms and CSV share them."""
 
-    country = SelectField(
-        "Land",
-        choices=[SelectChoice(code, name) for code, name in country_names().items()],
-        invalid_choice_message="Välj ett land i listan.",
-    )
     account_type = SelectField(
         "Betalsätt",
         choices=[SelectChoice(code, label) for code, label in ACCOUNT_TYPE_LABELS.items()],
@@ -288,6 +285,27 @@ class SupplierForm(SupplierIdentityForm):
     post_code = StringField("Postnummer", validators=[Length(max=40)])
     town = StringField("Ort", validators=[Length(max=100)])
     bic = StringField("BIC", validators=[Length(max=20, message="En BIC har 8 eller 11 tecken.")])
+    shared_confirmed = BooleanField(SHARED_LABEL)
+
+
+class SupplierForm(SupplierIdentityForm, PayeeAccountForm):
+    """Ny leverantör: who it is, and the account it is paid to."""
+
+    country = SelectField(
+        "Land",
+        choices=[SelectChoice(code, name) for code, name in country_names().items()],
+        invalid_choice_message="Välj ett land i listan.",
+    )
+
+
+class ApprovalForm(SwedishForm):
+    """Godkänn mottagarkonto: how the approver confirmed the account with the supplier."""
+
+    note = StringField(
+        "Hur bekräftades kontot med leverantören?",
+        filters=[strip],
+        validators=[Length(max=500, message="Skriv högst 500 tecken.")],
+    )
 
 
 class CompanyForm(SwedishForm):

@@ -314,6 +314,44 @@ Index(
 )
 
 
+class PayeeAccount(db.Model):
+    """One account a supplier has been paid to or is to be paid to, in the order entered: the
+    newest not replaced is the supplier's account (its copy on Supplier), payable only once a
+    second person has approved it (services.payee_accounts)."""
+
+    __tablename__ = "payee_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    account_type: Mapped[str] = mapped_column(String(4))
+    account: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    street: Mapped[str | None] = mapped_column(String(70))
+    post_code: Mapped[str | None] = mapped_column(String(16))
+    town: Mapped[str | None] = mapped_column(String(35))
+    # pending -> approved; replaced once another account is entered
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approval_note: Mapped[str | None] = mapped_column(String(500))
+    # The person entering it confirmed that another supplier of the company shares the account.
+    shared_confirmed: Mapped[bool] = mapped_column(default=False)
+
+    supplier: Mapped[Supplier] = relationship()
+
+
+# One current account per supplier: of two changes at once, the database lets one in.
+Index(
+    "uq_payee_accounts_current",
+    PayeeAccount.supplier_id,
+    unique=True,
+    sqlite_where=PayeeAccount.state != "replaced",
+    postgresql_where=PayeeAccount.state != "replaced",
+)
+
+
 class SupplierInvoice(db.Model):
     """An open supplier invoice (leverantörsfaktura) waiting to be paid."""
 
@@ -436,6 +474,11 @@ class Payment(db.Model):
     payment_file_id: Mapped[int | None] = mapped_column(ForeignKey("payment_files.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("inyett_batches.id"), index=True)
     supplier_name: Mapped[str] = mapped_column(String(70))
+    # The approved account the payment copied (below); empty for payments made before the
+    # accounts were approved, which the attest list does not call new.
+    payee_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payee_accounts.id"), index=True
+    )
     supplier_orgnr: Mapped[str | None] = mapped_column(String(12))
     supplier_country: Mapped[str] = mapped_column(String(2))
     supplier_street: Mapped[str | None] = mapped_column(String(70))
@@ -474,6 +517,7 @@ class Payment(db.Model):
     netted: Mapped[list["PaymentInvoice"]] = relationship(
         back_populates="payment", order_by="PaymentInvoice.invoice_id"
     )
+    payee_account: Mapped["PayeeAccount | None"] = relationship()
     payment_file: Mapped[PaymentFile | None] = relationship(back_populates="payments")
     batch: Mapped[InyettBatch | None] = relationship(back_populates="payments")
     warnings: Mapped[list["PaymentWarning"]] = relationship(

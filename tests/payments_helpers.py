@@ -7,15 +7,19 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import select
+from sqlalchemy import update
 
 from inyett import secret_box
 from inyett.bankfiles import calendar as bank_calendar
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import DebtorAccount
+from inyett.models import PayeeAccount
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
+from inyett.models import utcnow
 from inyett.services import outbox
+from inyett.services import payee_accounts
 from inyett.services import payments
 from inyett.services.settings import client_for_batch
 from inyett.services.settings import get_settings
@@ -92,7 +96,8 @@ def add_open_invoice(company: Company, payee: tuple, number: str, amount: str, m
 
 
 def new_supplier(company: Company, name: str, orgnr: str, account_type: str, account: str):
-    return Supplier(
+    """A supplier whose account a second person has approved, so that it can be paid."""
+    supplier = Supplier(
         company=company,
         name=name,
         orgnr=orgnr,
@@ -100,6 +105,29 @@ def new_supplier(company: Company, name: str, orgnr: str, account_type: str, acc
         account_type=account_type,
         account=account,
     )
+    with_approved_account(supplier)
+    return supplier
+
+
+def with_approved_account(supplier: Supplier) -> Supplier:
+    """New `supplier` with its account approved by someone else than whoever entered it, as
+    a second payer does under Leverantörer och fakturor."""
+    account = payee_accounts.entered(supplier, "registrerare")
+    account.state = "approved"
+    account.approved_by = "godkannare"
+    account.approved_at = utcnow()
+    account.approval_note = "Bekräftat i test"
+    return supplier
+
+
+def approve_all_accounts() -> None:
+    """Approve every pending payee account, for tests of what happens after approval."""
+    db.session.execute(
+        update(PayeeAccount)
+        .where(PayeeAccount.state == "pending")
+        .values(state="approved", approved_by="godkannare", approved_at=utcnow())
+    )
+    db.session.commit()
 
 
 def activate_inyett(

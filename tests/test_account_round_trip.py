@@ -32,6 +32,7 @@ from inyett.services.ledger import SupplierInput
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import TODAY
 from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import with_approved_account
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 # Every account a file or Inyett gets is built and checked in a database: few examples, each
@@ -164,12 +165,14 @@ def pay(account_type: str, country: str, account: str, number: int):
             Supplier.account_type == account_type,
             Supplier.account == account,
         )
-    ) or Supplier(
-        company=company,
-        name=f"Mottagare {number}",
-        country=country,
-        account_type=account_type,
-        account=account,
+    ) or with_approved_account(
+        Supplier(
+            company=company,
+            name=f"Mottagare {number}",
+            country=country,
+            account_type=account_type,
+            account=account,
+        )
     )
     invoice = SupplierInvoice(
         company=company,

@@ -109,21 +109,20 @@ def test_a_known_name_and_account_without_the_orgnr_goes_to_the_known_supplier(c
 
 
 @pytest.mark.parametrize("orgnr", ["", "556677-8899"])
-def test_a_new_name_on_a_known_account_is_imported_and_flagged_naming_the_known_one(
+def test_a_new_name_on_a_known_account_is_refused_by_an_import_naming_the_known_one(
     company,  # noqa: F811
     orgnr,
 ):
     import_text(company, ledger.CSV_EXAMPLE)
-    imported = import_text(
-        company, HEADER + "\n" + row(name="Inkasso Nord AB", orgnr=orgnr, account="5050-1055")
-    )
-    assert imported.count == 1
-    assert imported.notices == [
-        "Rad 2: Bankgiro 5050-1055 är redan konto för Skatteverket (org.nr 202100-5448). "
-        "Inkasso Nord AB lades till som en ny leverantör med samma konto: kontrollera med "
-        "leverantören att det är rätt mottagare, till exempel ett factoringbolag."
-    ]
-    assert count(Supplier) == 4
+    errors = rejected_lines(company, row(name="Inkasso Nord AB", orgnr=orgnr, account="5050-1055"))
+    assert errors == {
+        2: [
+            "Bankgiro 5050-1055 används redan av Skatteverket (org.nr 202100-5448). En "
+            "leverantör som delar konto med en annan läggs inte in via import: lägg in den för "
+            "hand under Ny leverantör och kryssa i ”Leverantörerna delar konto” om det är rätt."
+        ]
+    }
+    assert count(Supplier) == 3
 
 
 def test_the_supplier_form_saves_a_known_name_with_a_new_account_and_warns_naming_it(
@@ -145,16 +144,26 @@ def test_the_supplier_form_saves_a_known_name_with_a_new_account_and_warns_namin
         assert count(Supplier) == 2
 
 
-def test_the_supplier_form_warns_about_a_new_name_on_a_known_account(app, client, auth):
+def test_the_supplier_form_refuses_a_new_name_on_a_known_account_unless_confirmed_shared(
+    app, client, auth
+):
     auth.login("betalare")
     auth.post("/reskontra/leverantorer?company=1", SUPPLIER_FORM, token_from="/reskontra")
+    other = {**SUPPLIER_FORM, "name": "Annat Namn AB", "orgnr": ""}
+    refused = auth.post("/reskontra/leverantorer?company=1", other, token_from="/reskontra")
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Bankgiro 5050-1055 används redan av Nytt AB (org.nr 556036-0793)." in page
+    assert "Leverantörerna delar konto" in page
     response = auth.post(
         "/reskontra/leverantorer?company=1",
-        {**SUPPLIER_FORM, "name": "Annat Namn AB", "orgnr": ""},
+        {**other, "shared_confirmed": "y"},
         token_from="/reskontra",
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Bankgiro 5050-1055 är redan konto för Nytt AB (org.nr 556036-0793)." in page
+    with app.app_context():
+        assert count(Supplier) == 2
 
 
 # Characters that show as nothing, or as something else on another screen or in the bank:

@@ -123,6 +123,9 @@ EXPECTED_ROLES = {
     "ledger.delete_invoice": {PAYER, ADMIN},
     "ledger.edit_supplier": {PAYER, ADMIN},
     "ledger.delete_supplier": {PAYER, ADMIN},
+    # Ändra konto and its approval: a payer or an admin, never the one who entered the account.
+    "ledger.change_account": {PAYER, ADMIN},
+    "ledger.approve_account": {PAYER, ADMIN},
     "payments.proposal": {PAYER, ADMIN},
     # Betalfiler: the payer's files, which the attester opens from the list; both may send a
     # payment again, undo it (README) and download an attested file for the bank.
@@ -696,6 +699,13 @@ FUZZED = {
     "ledger.delete_invoice": ("POST", "/reskontra/fakturor/{id}/ta-bort", "betalare", []),
     "ledger.edit_supplier": ("POST", "/reskontra/leverantorer/{id}", "betalare", ["name", "orgnr"]),
     "ledger.delete_supplier": ("POST", "/reskontra/leverantorer/{id}/ta-bort", "betalare", []),
+    "ledger.change_account": (
+        "POST",
+        "/reskontra/leverantorer/{id}/konto",
+        "betalare",
+        ["account_type", "account", "street", "post_code", "town", "bic", "shared_confirmed"],
+    ),
+    "ledger.approve_account": ("POST", "/reskontra/konton/{id}", "admin", ["note"]),
     "payments.proposal": (
         "POST",
         "/betalningar/forslag",

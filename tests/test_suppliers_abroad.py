@@ -21,6 +21,7 @@ from inyett.services.ledger import LedgerRejected
 from inyett.services.payments import PaymentRejected
 from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import PAYMENT_DATE
+from tests.payments_helpers import approve_all_accounts
 from tests.payments_helpers import create_file
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -70,6 +71,7 @@ def with_(data: ledger.SupplierInput, **changes) -> ledger.SupplierInput:
 
 
 def open_invoice(supplier: Supplier, currency="EUR", number="R-1") -> int:
+    """An open invoice from `supplier`, whose account a second person has approved."""
     invoice = SupplierInvoice(
         company=supplier.company,
         supplier=supplier,
@@ -81,6 +83,7 @@ def open_invoice(supplier: Supplier, currency="EUR", number="R-1") -> int:
     )
     db.session.add(invoice)
     db.session.commit()
+    approve_all_accounts()
     return invoice.id
 
 

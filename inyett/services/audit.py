@@ -24,6 +24,7 @@ KINDS = {
     "inyett_send": "Skickat till Inyett",
     "inyett_delete": "Borttaget hos Inyett",
     "ledger": "Reskontra",
+    "payee_account": "Mottagarkonto",
     "payment_file": "Betalfil",
     "attest": "Attest",
     "undo": "Ångra",

@@ -33,6 +33,7 @@ from inyett.models import Company
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services import audit
+from inyett.services import payee_accounts
 from inyett.services import payees
 
 CURRENCIES = ("SEK", "NOK", "EUR", "DKK", "USD", "GBP")
@@ -502,14 +503,28 @@ def _payee_channel(account_type: str) -> str:
 ADDED_MEANWHILE = "Någon annan lade just till samma uppgifter. Ladda om sidan och försök igen."
 
 
-def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Supplier:
+SHARED_LABEL = "Leverantörerna delar konto"
+
+
+def add_supplier(
+    company: Company, data: SupplierInput, *, actor: str, shared_confirmed: bool = False
+) -> Supplier:
     """Store a new supplier for the company, unless it has one with the same org.nr and
-    account already (the database holds that rule too, for two requests at once)."""
+    account already (the database holds that rule too, for two requests at once), or another
+    supplier is paid to the account and the payer has not confirmed that they share it. Its
+    account waits for a second person's approval (services.payee_accounts)."""
     fields = clean_supplier(data, company)
     refuse_known_payee(company, fields)
+    _refuse_shared_account(company, fields, shared_confirmed)
     supplier = Supplier(company=company, **fields)
     db.session.add(supplier)
-    audit.record("ledger", actor, f"Leverantören {supplier.name} lades till för {company.name}")
+    payee_accounts.entered(supplier, actor, shared_confirmed=shared_confirmed)
+    audit.record(
+        "ledger",
+        actor,
+        f"Leverantören {supplier.name} lades till för {company.name}, konto "
+        f"{_account_text(supplier)} (ej godkänt)" + _shared_words(shared_confirmed),
+    )
     try:
         db.session.commit()
     except IntegrityError:
@@ -518,6 +533,95 @@ def add_supplier(company: Company, data: SupplierInput, *, actor: str) -> Suppli
         refuse_known_payee(company, fields)
         raise LedgerRejected({"account": ADDED_MEANWHILE}) from None
     return supplier
+
+
+def change_account(
+    supplier: Supplier, data: SupplierInput, *, actor: str, shared_confirmed: bool = False
+) -> Supplier:
+    """Give the supplier a new payee account (only the account fields of `data` are used),
+    not paid to until a second person approves it; the old one is kept in the history."""
+    wanted = SupplierInput(
+        supplier.name,
+        supplier.orgnr or "",
+        supplier.country,
+        data.account_type,
+        data.account,
+        data.street,
+        data.post_code,
+        data.town,
+        data.bic,
+    )
+    fields = clean_supplier(wanted, supplier.company)
+    if all(fields[name] == getattr(supplier, name) for name in payee_accounts.ACCOUNT_FIELDS):
+        raise LedgerRejected({"account": "Kontot är detsamma som förut; inget ändrades."})
+    same_payee = (fields["account_type"], fields["account"]) == (
+        supplier.account_type,
+        supplier.account,
+    )
+    if not same_payee:
+        refuse_known_payee(supplier.company, fields)
+        _refuse_shared_account(supplier.company, fields, shared_confirmed, supplier.id)
+    old = _account_text(supplier)
+    if not payee_accounts.replace_current(supplier):
+        db.session.rollback()
+        raise LedgerRejected({"account": CHANGED_MEANWHILE})
+    for name in payee_accounts.ACCOUNT_FIELDS:
+        setattr(supplier, name, fields[name])
+    payee_accounts.entered(supplier, actor, shared_confirmed=shared_confirmed)
+    audit.record(
+        "payee_account",
+        actor,
+        f"Mottagarkontot för {supplier.name} ({supplier.company.name}) ändrades från {old} "
+        f"till {_account_text(supplier)}"
+        + (f", BIC {supplier.bic}" if supplier.bic else "")
+        + "; ej godkänt"
+        + _shared_words(shared_confirmed),
+    )
+    _commit_or_reject(lambda: LedgerRejected({"account": CHANGED_MEANWHILE}))
+    return supplier
+
+
+CHANGED_MEANWHILE = (
+    "Kontot hann ändras av någon annan, eller så finns leverantören redan med det kontot. "
+    "Ladda om sidan och se vad som gäller nu."
+)
+
+
+def _shared_words(shared_confirmed: bool) -> str:
+    return f"; ”{SHARED_LABEL}” bekräftat" if shared_confirmed else ""
+
+
+def _refuse_shared_account(
+    company: Company, fields: dict, confirmed: bool, supplier_id: int | None = None
+) -> None:
+    """Two suppliers on one account is how an invoice gets paid to someone else's account; a
+    factoring company is paid for many suppliers, so a person may confirm that it is right."""
+    if confirmed:
+        return
+    others = db.session.scalars(
+        select(Supplier).where(
+            Supplier.company_id == company.id,
+            Supplier.account_type == fields["account_type"],
+            Supplier.account == fields["account"],
+            Supplier.id != (supplier_id or 0),
+        )
+    ).all()
+    if others:
+        raise LedgerRejected(
+            {
+                "shared_confirmed": f"{_shared_account(fields, others)} Kryssa i "
+                f"”{SHARED_LABEL}” om de verkligen delar konto, till exempel ett factoringbolag."
+            }
+        )
+
+
+def _shared_account(fields: dict, others: list[Supplier]) -> str:
+    """`Bankgiro 5050-1055 används redan av Skatteverket (org.nr 202100-5448).`"""
+    owners = ", ".join(s.name + "".join(f" ({orgnr})" for orgnr in _orgnr_text(s)) for s in others)
+    account = formatting.account(fields["account"], fields["account_type"], fields["country"])
+    return (
+        f"{formatting.account_label(fields['account_type'])} {account} används redan av {owners}."
+    )
 
 
 def refuse_known_payee(company: Company, fields: dict, other_than: int | None = None) -> None:
@@ -628,13 +732,13 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
     """Import suppliers and invoices from a CSV file's bytes. Any bad row rejects the whole
     file: ImportRejected names every problem of every row."""
     rows, errors = _read_rows(_text_of(data), company)
-    suppliers, index = _match_suppliers(company, rows, errors)
+    suppliers = _match_suppliers(company, rows, errors)
     _find_duplicates(rows, suppliers, errors)
     if errors:
         raise ImportRejected(row_errors=errors)
     if not rows:
         raise ImportRejected(file_error="Filen har bara rubrikraden, inga fakturor.")
-    notices = _new_supplier_notices(rows, suppliers, index)
+    notices = _new_supplier_notices(rows, suppliers)
     stored = [
         ImportedRow(
             line,
@@ -648,15 +752,19 @@ def import_invoices(company: Company, data: bytes, *, actor: str) -> Imported:
     audit.record("ledger", actor, f"Import till {company.name}, fakturor: {len(rows)}")
     _commit_or_reject(
         lambda: ImportRejected(file_error=ADDED_MEANWHILE),
-        write=lambda: _store_invoices(company, rows, suppliers),
+        write=lambda: _store_invoices(company, rows, suppliers, actor),
     )
     return Imported(len(rows), notices[:MAX_NOTICES], max(0, len(notices) - MAX_NOTICES), stored)
 
 
-def _store_invoices(company: Company, rows, suppliers: list[Supplier]) -> None:
-    """The new suppliers (whose ids the invoices need), then every invoice in one INSERT of
-    many rows: as ORM objects, each would be a statement and a round trip of its own."""
-    db.session.add_all({id(s): s for s in suppliers if s.id is None}.values())
+def _store_invoices(company: Company, rows, suppliers: list[Supplier], actor: str) -> None:
+    """The new suppliers (whose ids the invoices need) with their accounts waiting for
+    approval, then every invoice in one INSERT of many rows: as ORM objects, each would be a
+    statement and a round trip of its own."""
+    new_suppliers = {id(s): s for s in suppliers if s.id is None}.values()
+    db.session.add_all(new_suppliers)
+    for supplier in new_suppliers:
+        payee_accounts.entered(supplier, actor)
     db.session.flush()
     db.session.execute(
         insert(SupplierInvoice),
@@ -667,23 +775,16 @@ def _store_invoices(company: Company, rows, suppliers: list[Supplier]) -> None:
     )
 
 
-def _new_supplier_notices(rows, suppliers: list[Supplier], index: "SupplierIndex") -> list[str]:
+def _new_supplier_notices(rows, suppliers: list[Supplier]) -> list[str]:
     """Per line, in line order: for each supplier this file adds (on the first line that names
-    it; suppliers already on file were told about when they were added) its account notice and
-    whose account it is if others have it, and that a line's invoice went to a supplier of
-    another name, whose name was kept."""
+    it; suppliers already on file were told about when they were added) its account notice,
+    and that a line's invoice went to a supplier of another name, whose name was kept."""
     notices, seen = [], set()
     for (line, fields, _invoice), supplier in zip(rows, suppliers, strict=True):
         if supplier.id is None and id(supplier) not in seen:
             seen.add(id(supplier))
-            on_account = index.by_account[supplier.account_type, supplier.account]
-            others = [s for s in on_account if s is not supplier]
-            for notice in (
-                account_notice(supplier),
-                _shared_account_notice(supplier, others) if others else None,
-            ):
-                if notice:
-                    notices.append(f"Rad {line}: {notice}")
+            if notice := account_notice(supplier):
+                notices.append(f"Rad {line}: {notice}")
         if fields["name"] != supplier.name:
             # The match is on org.nr and account, which is who gets paid; the name in the
             # file is dropped, so the user should know where the invoice went.
@@ -796,9 +897,9 @@ def _clean_row(row: dict, company: Company) -> tuple[dict, dict]:
     return supplier, invoice
 
 
-def _match_suppliers(company: Company, rows, errors: dict) -> tuple[list, "SupplierIndex"]:
+def _match_suppliers(company: Company, rows, errors: dict) -> list:
     """The supplier of each row (see _known_payee), a new one where none is known, None where
-    the row is refused; and the index of them all, the new ones too."""
+    the row is refused (also a new one on an account another supplier has)."""
     index = SupplierIndex(
         db.session.scalars(select(Supplier).where(Supplier.company_id == company.id))
     )
@@ -807,12 +908,20 @@ def _match_suppliers(company: Company, rows, errors: dict) -> tuple[list, "Suppl
         supplier, refusal = _known_payee(index, fields)
         if refusal:
             errors.setdefault(line, []).append(refusal)
+        elif supplier is None and (
+            shared := index.by_account.get((fields["account_type"], fields["account"]))
+        ):
+            errors.setdefault(line, []).append(
+                f"{_shared_account(fields, shared)} En leverantör som delar konto med en annan "
+                f"läggs inte in via import: lägg in den för hand under Ny leverantör och kryssa "
+                f"i ”{SHARED_LABEL}” om det är rätt."
+            )
         elif supplier is None:
             # Not in the session until its first invoice is: a rejected file leaves nothing.
             supplier = Supplier(company=company, **fields)
             index.add(supplier)
         matched.append(supplier)
-    return matched, index
+    return matched
 
 
 IMPORT_NO_NEW_ACCOUNT = "Ett nytt konto läggs inte in via import: kontrollera det med leverantören."

@@ -127,6 +127,7 @@ def find_payments(query: PaymentQuery) -> PaymentPage:
             selectinload(Payment.batch),
             selectinload(Payment.company),
             selectinload(Payment.payment_file),
+            selectinload(Payment.payee_account),
         )
         .order_by(*ORDERS[query.sort])
         .offset((query.page - 1) * PAGE_SIZE)

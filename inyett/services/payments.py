@@ -26,6 +26,7 @@ from inyett.models import Company
 from inyett.models import DebtorAccount
 from inyett.models import InyettBatch
 from inyett.models import InyettSettings
+from inyett.models import PayeeAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import PaymentInvoice
@@ -36,6 +37,7 @@ from inyett.services import companies
 from inyett.services import netting
 from inyett.services import notices
 from inyett.services import outbox
+from inyett.services import payee_accounts
 from inyett.services import payees
 from inyett.services import settings as settings_service
 
@@ -141,6 +143,7 @@ def create_payment_file(
         raise PaymentRejected(refusal, "payment_date")
     invoices = _invoices_of(company, invoice_ids)
     _refuse_unpayable(company, debtor_account, invoices, exchange_confirmed)
+    accounts = _approved_accounts(invoices)
     _dated_plan(company, debtor_account, invoices, payment_date, today)  # refuses before writing
     _take_out_of_open(invoices)
     # Read again now that they are ours: on SQLite nothing locked them when first read, and an
@@ -162,7 +165,7 @@ def create_payment_file(
     )
     db.session.add(payment_file)
     settings = settings_service.get_settings()
-    payments = _stored_payments(dated, payment_file, actor, settings.active)
+    payments = _stored_payments(dated, accounts, payment_file, actor, settings.active)
     if settings.active:
         _queue_batches(company, payment_file, payments, settings)
     # Named after the batches have their ids, so that each payment is written once more, not
@@ -630,6 +633,20 @@ def _refuse_unpayable(
             )
 
 
+def _approved_accounts(invoices: list[SupplierInvoice]) -> dict[int, PayeeAccount]:
+    """Each invoice's supplier's approved payee account, which its payment copies; or the
+    refusal naming the first whose account a second person has not approved. Locked for share
+    until the file is stored, so a change of account at the same moment waits for it."""
+    accounts = payee_accounts.approved_for({invoice.supplier_id for invoice in invoices}, lock=True)
+    for invoice in invoices:
+        if invoice.supplier_id not in accounts:
+            raise PaymentRejected(
+                f"Fakturan {invoice.invoice_number} från {invoice.supplier.name} kan inte "
+                f"betalas: {payee_accounts.not_approved_reason(invoice.supplier)}"
+            )
+    return accounts
+
+
 def _exchanged(debtor_account: DebtorAccount, invoices: list[SupplierInvoice]) -> bool:
     return any(invoice.currency != debtor_account.currency for invoice in invoices)
 
@@ -692,13 +709,17 @@ def _taken_meanwhile(invoice_ids: list[int]) -> PaymentRejected:
 
 def _stored_payments(
     dated: list[tuple[netting.PlannedPayment, date]],
+    accounts: dict[int, PayeeAccount],
     payment_file: PaymentFile,
     actor: str,
     inyett_active: bool,
 ) -> list[Payment]:
     try:
         payments = [
-            _payment_for(planned, day, payment_file, actor, inyett_active) for planned, day in dated
+            _payment_for(
+                planned, day, accounts[planned.main.supplier_id], payment_file, actor, inyett_active
+            )
+            for planned, day in dated
         ]
         db.session.flush()
     except IntegrityError:
@@ -712,6 +733,7 @@ def _stored_payments(
 def _payment_for(
     planned: netting.PlannedPayment,
     day: date,
+    account: PayeeAccount,
     payment_file: PaymentFile,
     actor: str,
     inyett_active: bool,
@@ -728,12 +750,13 @@ def _payment_for(
         supplier_name=supplier.name,
         supplier_orgnr=supplier.orgnr,
         supplier_country=supplier.country,
-        supplier_street=supplier.street,
-        supplier_post_code=supplier.post_code,
-        supplier_town=supplier.town,
-        supplier_bic=supplier.bic,
-        account_type=supplier.account_type,
-        account=supplier.account,
+        payee_account_id=account.id,
+        supplier_street=account.street,
+        supplier_post_code=account.post_code,
+        supplier_town=account.town,
+        supplier_bic=account.bic,
+        account_type=account.account_type,
+        account=account.account,
         invoice_number=invoice.invoice_number,
         # A netted payment is never paid by OCR (netting.why_not_payable): its message names
         # every invoice and credit note in it.

@@ -16,6 +16,7 @@ from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import database_id
 from inyett.services import attestation
+from inyett.services import payee_accounts
 from inyett.services import payments as payment_service
 from inyett.services.duplicates import OtherPayments
 from inyett.services.payment_list import FILTERS
@@ -192,6 +193,7 @@ def _render_row(payment: Payment, error: str | None = None):
 def _row_helpers(payments=()) -> dict:
     return {
         "other_payments": OtherPayments(payments),
+        "new_accounts": payee_accounts.NewAccounts(payments),
         "why_not_attestable": attestation.why_not_attestable,
         "needs_acknowledgement": attestation.needs_acknowledgement,
         "attestations_needed": attestation.attestations_needed,

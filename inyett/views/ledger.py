@@ -22,24 +22,29 @@ from inyett import formatting
 from inyett.access import roles_required
 from inyett.extensions import db
 from inyett.forms import ActionForm
+from inyett.forms import ApprovalForm
 from inyett.forms import ImportForm
 from inyett.forms import InvoiceFieldsForm
 from inyett.forms import InvoiceForm
+from inyett.forms import PayeeAccountForm
 from inyett.forms import SupplierForm
 from inyett.forms import SupplierIdentityForm
 from inyett.forms import show_refusals
 from inyett.models import Company
+from inyett.models import PayeeAccount
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.models import database_id
 from inyett.services import ledger
 from inyett.services import ledger_edits
+from inyett.services import payee_accounts
 from inyett.services.ledger import ImportRejected
 from inyett.services.ledger import LedgerRejected
 from inyett.services.ledger import SupplierInput
 from inyett.services.ledger_edits import HeldByPayment
 from inyett.services.ledger_edits import RowGone
 from inyett.services.paging import page_of
+from inyett.services.payee_accounts import ApprovalRefused
 from inyett.views import abort_without_companies
 
 bp = Blueprint("ledger", __name__, url_prefix="/reskontra")
@@ -63,18 +68,9 @@ def add_supplier():
         try:
             supplier = ledger.add_supplier(
                 company,
-                SupplierInput(
-                    form.name.data or "",
-                    form.orgnr.data or "",
-                    form.country.data or "",
-                    form.account_type.data or "",
-                    form.account.data or "",
-                    form.street.data or "",
-                    form.post_code.data or "",
-                    form.town.data or "",
-                    form.bic.data or "",
-                ),
+                _typed(form, form.name.data, form.orgnr.data, form.country.data),
                 actor=current_user.username,
+                shared_confirmed=form.shared_confirmed.data,
             )
         except LedgerRejected as rejected:
             show_refusals(form, rejected.errors)
@@ -85,6 +81,61 @@ def add_supplier():
                     flash(notice, "warning")
             return redirect(url_for("ledger.index", company=company.id))
     return _render(company, supplier_form=form), 422
+
+
+@bp.route("/leverantorer/<int:supplier_id>/konto", methods=["GET", "POST"])
+@roles_required("payer", "admin")
+def change_account(supplier_id: int):
+    """Ändra konto: a new payee account, paid to once a second person approves it."""
+    supplier = db.get_or_404(Supplier, supplier_id)
+    form = PayeeAccountForm(obj=None if request.method == "POST" else supplier)
+    if form.validate_on_submit():
+        try:
+            ledger.change_account(
+                supplier,
+                _typed(form),
+                actor=current_user.username,
+                shared_confirmed=form.shared_confirmed.data,
+            )
+        except LedgerRejected as rejected:
+            show_refusals(form, rejected.errors)
+        else:
+            flash(
+                f"Det nya kontot för {supplier.name} är sparat. Det betalas inte till förrän en "
+                "annan betalningsansvarig eller en administratör har godkänt det.",
+                "success",
+            )
+            return redirect(url_for("ledger.index", company=supplier.company_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("ledger/change_account.html", supplier=supplier, form=form), status
+
+
+@bp.route("/konton/<int:account_id>", methods=["GET", "POST"])
+@roles_required("payer", "admin")
+def approve_account(account_id: int):
+    """Godkänn mottagarkonto: the old and the new account side by side, and the note on how
+    the change was confirmed with the supplier."""
+    account = db.get_or_404(PayeeAccount, account_id)
+    form = ApprovalForm()
+    if form.validate_on_submit():
+        try:
+            payee_accounts.approve(account_id, actor=current_user.username, note=form.note.data)
+        except ApprovalRefused as refused:
+            form.note.errors = [*form.note.errors, str(refused)]
+        else:
+            flash(
+                f"Kontot {payee_accounts.describe(account)} för {account.supplier.name} är "
+                "godkänt och kan betalas till.",
+                "success",
+            )
+            return redirect(url_for("ledger.index", company=account.supplier.company_id))
+    return render_template(
+        "ledger/approve_account.html",
+        account=account,
+        previous=payee_accounts.previous(account),
+        form=form,
+        states=payee_accounts.STATES,
+    ), (422 if request.method == "POST" else 200)
 
 
 @bp.post("/fakturor")
@@ -306,6 +357,20 @@ def _render_row_page(template: str, form, holder, **row):
     return render_template(template, form=form, holder=holder, **row), status
 
 
+def _typed(form: PayeeAccountForm, name="", orgnr="", country="") -> SupplierInput:
+    return SupplierInput(
+        name or "",
+        orgnr or "",
+        country or "",
+        form.account_type.data or "",
+        form.account.data or "",
+        form.street.data or "",
+        form.post_code.data or "",
+        form.town.data or "",
+        form.bic.data or "",
+    )
+
+
 def _company() -> Company:
     """The company asked for, else the one last shown to this user, else the default. With no
     company at all there is no ledger: the page says who adds one, and nothing is stored."""
@@ -343,6 +408,7 @@ def _render(company: Company, **forms):
         request.args.get("leverantorssida", type=int),
     )
 
+    accounts = payee_accounts.current_of([s.id for s in suppliers.items])
     # Each list has its page in the address, so that paging one keeps the other where it was.
     shown = {"sida": invoices.number, "leverantorssida": suppliers.number}
 
@@ -362,6 +428,7 @@ def _render(company: Company, **forms):
         company=company,
         companies=db.session.scalars(select(Company).order_by(Company.name)).all(),
         suppliers=suppliers,
+        accounts=accounts,
         invoices=invoices,
         invoice_page_url=page_url("sida"),
         supplier_page_url=page_url("leverantorssida"),

@@ -35,6 +35,7 @@ from inyett.services import attestation
 from inyett.services import bank_delivery
 from inyett.services import ledger
 from inyett.services import netting
+from inyett.services import payee_accounts
 from inyett.services import payments as payment_service
 from inyett.services.attestation import why_file_not_ready
 from inyett.services.duplicates import OtherPayments
@@ -105,6 +106,8 @@ def proposal():
         due_by=request.values.get(DUE_BY, "").strip(),
         due_by_error=due_by_error,
         netted=netting.netted_on_page(invoices.items),
+        approved=payee_accounts.approved_for({i.supplier_id for i in invoices.items}),
+        not_approved_reason=payee_accounts.not_approved_reason,
         page_url=lambda number: url_for(
             "payments.proposal",
             company=company.id,

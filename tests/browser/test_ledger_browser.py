@@ -4,7 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from inyett.services import ledger
+from inyett.services import users
 from tests.browser.conftest import login
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +81,7 @@ def test_a_payer_corrects_an_invoice_and_removes_another(page):
     page.get_by_role("link", name="Ändra faktura K-1").click()
     page.fill("#amount", "0")
     page.get_by_role("button", name="Spara ändringen").click()
-    expect(page.get_by_text("Beloppet ska vara större än noll")).to_be_visible()
+    expect(page.get_by_text("Beloppet kan inte vara noll.")).to_be_visible()
     page.fill("#amount", "1 200,00")
     page.get_by_role("button", name="Spara ändringen").click()
     expect(page.get_by_text("Fakturan K-1 är ändrad.")).to_be_visible()
@@ -92,3 +94,55 @@ def test_a_payer_corrects_an_invoice_and_removes_another(page):
     expect(page.get_by_text("Fakturan K-2 är borttagen.")).to_be_visible()
     expect(page.locator("tr", has_text="K-2")).to_have_count(0)
     assert page.console_errors == []
+
+
+def test_one_payer_changes_a_suppliers_account_and_another_approves_it(browser, live):
+    app, base_url = live
+    with app.app_context():
+        users.create_user("betalare2", "payer", PASSWORD, "Bea Betalare")
+    first = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+    second = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+    entering, approving = first.new_page(), second.new_page()
+    login(entering, "betalare")
+    entering.goto("/reskontra")
+    entering.fill("#name", "Kontorsvaror AB")
+    entering.select_option("#account_type", "BGNR")
+    entering.fill("#account", "5050-1055")
+    entering.get_by_role("button", name="Spara leverantör").click()
+    row = entering.locator("tr", has_text="Kontorsvaror AB")
+    expect(row).to_contain_text("Ej godkänt")
+    # The first account is approved like any other before a change is tried.
+    login(approving, "betalare2")
+    approve(approving, "Kontorsvaror AB", "Ringde kontoret på numret i avtalet")
+
+    entering.goto("/reskontra")
+    row.get_by_role("link", name="Ändra konto").click()
+    entering.fill("#account", "5555-5551")
+    entering.get_by_role("button", name="Spara nytt konto").click()
+    expect(entering.get_by_text("Det nya kontot för Kontorsvaror AB är sparat.")).to_be_visible()
+    expect(row).to_contain_text("Ej godkänt")
+    row.get_by_role("link", name="Granska och godkänn").click()
+    expect(entering.get_by_text("Du lade själv in kontot.")).to_be_visible()
+
+    approving.goto("/reskontra")
+    approve(
+        approving,
+        "Kontorsvaror AB",
+        "Ringde Anna på 08-123 45 67 från avtalet",
+        ["5050-1055", "5555-5551"],
+    )
+    approving.screenshot(path=str(ARTIFACTS / "ledger-account-approved.png"), full_page=True)
+    first.close()
+    second.close()
+
+
+def approve(page, supplier: str, note: str, side_by_side=()):
+    page.goto("/reskontra")
+    row = page.locator("tr", has_text=supplier)
+    row.get_by_role("link", name="Granska och godkänn").click()
+    for account in side_by_side:
+        expect(page.locator("table")).to_contain_text(account)
+    page.get_by_label("Hur bekräftades kontot med leverantören?").fill(note)
+    page.get_by_role("button", name="Godkänn kontot").click()
+    expect(page.get_by_text("och kan betalas till.")).to_be_visible()
+    expect(page.locator("tr", has_text=supplier)).to_contain_text("Godkänt")
