@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inyett import formatting
 from inyett.extensions import db
+from inyett.models import PayeeAccount
 from inyett.models import Payment
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
@@ -284,6 +285,16 @@ def delete_supplier(supplier: Supplier, *, actor: str) -> None:
     _refuse(supplier_removal_holder(supplier))
     has_invoices = exists().where(SupplierInvoice.supplier_id == Supplier.id)
     try:
+        # Its account history goes with it: no payment can point at an account of a supplier
+        # that never had an invoice, and the Händelselogg keeps who entered and approved it.
+        db.session.execute(
+            delete(PayeeAccount)
+            .where(
+                PayeeAccount.supplier_id == supplier.id,
+                ~exists().where(SupplierInvoice.supplier_id == supplier.id),
+            )
+            .execution_options(synchronize_session=False)
+        )
         gone = db.session.execute(
             delete(Supplier)
             .where(Supplier.id == supplier.id, ~has_invoices)
