@@ -149,6 +149,23 @@ def test_an_import_row_whose_message_would_be_cut_is_refused_on_its_line(company
     ]
 
 
+def test_a_name_the_bank_file_writes_otherwise_is_shown_when_the_supplier_is_saved(
+    app, client, auth
+):
+    auth.login("betalare")
+    form = {"name": "Bygg & Montage – Café AB", "orgnr": "", "country": "SE"}
+    form |= {"account_type": "BGNR", "account": "5050-1055"}
+    response = auth.post("/reskontra/leverantorer?company=1", form, token_from="/reskontra")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "I betalfilen till banken står namnet som ”Bygg + Montage - Cafe AB”" in page
+    plain = auth.post(
+        "/reskontra/leverantorer?company=1",
+        {**form, "name": "Kontorsvaror AB", "account": "1234566", "account_type": "PGNR"},
+        token_from="/reskontra",
+    )
+    assert "I betalfilen till banken" not in client.get(plain.location).get_data(as_text=True)
+
+
 def test_add_supplier_view_shows_a_field_message_and_stores_nothing(app, client, auth):
     auth.login("betalare")
     response = auth.post(

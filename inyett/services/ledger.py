@@ -28,6 +28,7 @@ from inyett import formatting
 from inyett import money
 from inyett.account_numbers import InvalidNumber
 from inyett.bankfiles import profiles as bank_profiles
+from inyett.bankfiles.text import bank_text
 from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import Supplier
@@ -282,6 +283,19 @@ def _clean_bic(
             f"{payees.country_name(country)}, utanför SEPA, kräver den."
         )
     return None
+
+
+def bank_name_notice(supplier: Supplier) -> str | None:
+    """The supplier's name as the bank file carries it, when that is not the name typed: a
+    bank's character set has no & or é, and the payer should see what the bank will see."""
+    profile = bank_profiles.profile_for(None, supplier.company.country)
+    in_file = bank_text(profile, supplier.name)
+    if in_file == supplier.name:
+        return None
+    return (
+        f"I betalfilen till banken står namnet som ”{in_file}”: tecken som bankernas filer inte "
+        "tar emot skrivs om."
+    )
 
 
 def account_notice(supplier: Supplier) -> str | None:

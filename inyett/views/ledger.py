@@ -76,7 +76,8 @@ def add_supplier():
             show_refusals(form, rejected.errors)
         else:
             flash(ledger.saved_message(supplier), "success")
-            for notice in [ledger.account_notice(supplier), *ledger.look_alike_notices(supplier)]:
+            notices = [ledger.bank_name_notice(supplier), ledger.account_notice(supplier)]
+            for notice in [*notices, *ledger.look_alike_notices(supplier)]:
                 if notice:
                     flash(notice, "warning")
             return redirect(url_for("ledger.index", company=company.id))
