@@ -1,8 +1,10 @@
 import pytest
 from playwright.sync_api import expect
 
+from inyett.extensions import db
 from tests.browser.conftest import login
 from tests.payments_helpers import BANK_DAY_SOON
+from tests.payments_helpers import approve_all_accounts
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +18,7 @@ def add_invoice(page, number: str, amount: str, message: str) -> None:
     expect(page.get_by_text(f"Fakturan {number} sparades")).to_be_visible()
 
 
-def test_a_credit_note_is_entered_and_the_net_paid_on_the_due_date(page):
+def test_a_credit_note_is_entered_and_the_net_paid_on_the_due_date(page, live):
     login(page, "betalare")
     page.goto("/reskontra")
     page.fill("#name", "Kontorsvaror AB")
@@ -27,6 +29,10 @@ def test_a_credit_note_is_entered_and_the_net_paid_on_the_due_date(page):
     add_invoice(page, "F-1", "1 000,00", "Faktura F-1")
     add_invoice(page, "K-1", "-300,00", "Kredit K-1")
     expect(page.get_by_text("Kreditfaktura")).to_be_visible()
+    # A second person approves the new account (walked through in test_ledger_browser.py).
+    with live[0].app_context():
+        approve_all_accounts()
+        db.session.remove()
 
     page.goto("/betalningar/forslag")
     expect(page.locator(".netting")).to_contain_text("Fakt F-1 kredit K-1, netto 700,00 SEK")
