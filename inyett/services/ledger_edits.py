@@ -137,12 +137,17 @@ def edit_invoice(invoice: SupplierInvoice, data: InvoiceInput, *, actor: str) ->
 
 def _lost_to_a_payment(invoice: SupplierInvoice) -> None:
     """A payment took the invoice (or someone removed it) after we looked: nothing is written."""
-    invoice_id = invoice.id  # read before the rollback expires it
+    _lost(invoice, "Fakturan hann tas bort av någon annan.", invoice_holder)
+
+
+def _lost(row, gone: str, holder_of) -> None:
+    """The conditional write of `row` matched nothing: roll back and say why, read afresh."""
+    row_id = row.id  # read before the rollback expires it
     db.session.rollback()
-    if db.session.get(SupplierInvoice, invoice_id) is None:
-        raise RowGone("Fakturan hann tas bort av någon annan.")
-    db.session.refresh(invoice)
-    _refuse(invoice_holder(invoice))
+    if db.session.get(type(row), row_id) is None:
+        raise RowGone(gone)
+    db.session.refresh(row)
+    _refuse(holder_of(row))
     raise LedgerRejected({"": CHANGED_MEANWHILE})
 
 
@@ -250,13 +255,7 @@ def _has_invoice_in_payment():
 
 
 def _supplier_lost(supplier: Supplier) -> None:
-    supplier_id = supplier.id  # read before the rollback expires it
-    db.session.rollback()
-    if db.session.get(Supplier, supplier_id) is None:
-        raise RowGone("Leverantören hann tas bort av någon annan.")
-    db.session.refresh(supplier)
-    _refuse(supplier_removal_holder(supplier))
-    raise LedgerRejected({"": CHANGED_MEANWHILE})
+    _lost(supplier, "Leverantören hann tas bort av någon annan.", supplier_removal_holder)
 
 
 def supplier_removal_holder(supplier: Supplier) -> Holder | None:

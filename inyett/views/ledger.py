@@ -212,21 +212,14 @@ def edit_invoice(invoice_id: int):
     """Ändra faktura: the fields of Ny faktura, checked the same way."""
     invoice = _stored(SupplierInvoice, invoice_id)
     form = InvoiceFieldsForm(obj=None if request.method == "POST" else _invoice_as_typed(invoice))
-
-    def render(holder):
-        return _render_row_page("ledger/edit.html", form, holder, invoice=invoice)
-
-    if form.validate_on_submit():
-        done = _apply(
-            lambda: ledger_edits.edit_invoice(invoice, form.typed(), actor=current_user.username),
-            form,
-            render,
-            invoice.company_id,
-            f"Fakturan {invoice.invoice_number} är ändrad.",
-        )
-        if done:
-            return done
-    return render(ledger_edits.invoice_holder(invoice))
+    return _row_page(
+        "ledger/edit.html",
+        form,
+        lambda: ledger_edits.edit_invoice(invoice, form.typed(), actor=current_user.username),
+        lambda: ledger_edits.invoice_holder(invoice),
+        f"Fakturan {invoice.invoice_number} är ändrad.",
+        invoice=invoice,
+    )
 
 
 @bp.route("/fakturor/<int:invoice_id>/ta-bort", methods=["GET", "POST"])
@@ -234,22 +227,14 @@ def edit_invoice(invoice_id: int):
 def delete_invoice(invoice_id: int):
     """Ta bort faktura, after a confirmation that names it."""
     invoice = _stored(SupplierInvoice, invoice_id)
-    form = ActionForm()
-
-    def render(holder):
-        return _render_row_page("ledger/delete.html", form, holder, invoice=invoice)
-
-    if form.validate_on_submit():
-        done = _apply(
-            lambda: ledger_edits.delete_invoice(invoice, actor=current_user.username),
-            form,
-            render,
-            invoice.company_id,
-            f"Fakturan {invoice.invoice_number} är borttagen.",
-        )
-        if done:
-            return done
-    return render(ledger_edits.invoice_holder(invoice))
+    return _row_page(
+        "ledger/delete.html",
+        ActionForm(),
+        lambda: ledger_edits.delete_invoice(invoice, actor=current_user.username),
+        lambda: ledger_edits.invoice_holder(invoice),
+        f"Fakturan {invoice.invoice_number} är borttagen.",
+        invoice=invoice,
+    )
 
 
 @bp.route("/leverantorer/<int:supplier_id>", methods=["GET", "POST"])
@@ -259,23 +244,16 @@ def edit_supplier(supplier_id: int):
     supplier = _stored(Supplier, supplier_id)
     typed = None if request.method == "POST" else _supplier_as_typed(supplier)
     form = SupplierIdentityForm(obj=typed)
-
-    def render(holder):
-        return _render_row_page("ledger/edit.html", form, holder, supplier=supplier)
-
-    if form.validate_on_submit():
-        done = _apply(
-            lambda: ledger_edits.edit_supplier(
-                supplier, form.name.data or "", form.orgnr.data or "", actor=current_user.username
-            ),
-            form,
-            render,
-            supplier.company_id,
-            f"Leverantören {supplier.name} är ändrad.",
-        )
-        if done:
-            return done
-    return render(ledger_edits.supplier_holder(supplier))
+    return _row_page(
+        "ledger/edit.html",
+        form,
+        lambda: ledger_edits.edit_supplier(
+            supplier, form.name.data or "", form.orgnr.data or "", actor=current_user.username
+        ),
+        lambda: ledger_edits.supplier_holder(supplier),
+        f"Leverantören {supplier.name} är ändrad.",
+        supplier=supplier,
+    )
 
 
 @bp.route("/leverantorer/<int:supplier_id>/ta-bort", methods=["GET", "POST"])
@@ -283,22 +261,29 @@ def edit_supplier(supplier_id: int):
 def delete_supplier(supplier_id: int):
     """Ta bort leverantör, after a confirmation that names it."""
     supplier = _stored(Supplier, supplier_id)
-    form = ActionForm()
+    return _row_page(
+        "ledger/delete.html",
+        ActionForm(),
+        lambda: ledger_edits.delete_supplier(supplier, actor=current_user.username),
+        lambda: ledger_edits.supplier_removal_holder(supplier),
+        f"Leverantören {supplier.name} är borttagen.",
+        supplier=supplier,
+    )
+
+
+def _row_page(template: str, form, change, holder_now, done_message: str, **row):
+    """An edit or removal page of one invoice or supplier (`row`): the change made when the
+    form is posted, else the page again, saying which payment holds the row if one does."""
 
     def render(holder):
-        return _render_row_page("ledger/delete.html", form, holder, supplier=supplier)
+        return _render_row_page(template, form, holder, **row)
 
     if form.validate_on_submit():
-        done = _apply(
-            lambda: ledger_edits.delete_supplier(supplier, actor=current_user.username),
-            form,
-            render,
-            supplier.company_id,
-            f"Leverantören {supplier.name} är borttagen.",
-        )
+        (stored,) = row.values()
+        done = _apply(change, form, render, stored.company_id, done_message)
         if done:
             return done
-    return render(ledger_edits.supplier_removal_holder(supplier))
+    return render(holder_now())
 
 
 def _apply(change, form, render, company_id: int, done_message: str):
