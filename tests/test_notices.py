@@ -42,9 +42,10 @@ from tests.payments_helpers import stored_batch_id
 BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
 BASE_URL = "https://inyett.bolaget.se"
 # What a subject must never show: the test invoices' amounts and every account number in play.
+# Each must start a word, so a file name stamped with the clock (…-20261201234704-…) is not one.
 AMOUNTS_AND_ACCOUNTS = re.compile(
-    r"18\s?450|999,50|1\s?234|0,10|50501055|5050-1055|1234566|50001234560|SE4550|"
-    r"6000123456789|55555551|5555-5551"
+    r"(?<![\w-])(?:18\s?450|999,50|1\s?234|0,10|50501055|5050-1055|1234566|50001234560|SE4550|"
+    r"6000123456789|55555551|5555-5551)"
 )
 
 
