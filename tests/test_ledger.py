@@ -1006,3 +1006,25 @@ def test_a_copy_an_earlier_version_stored_twice_is_marked_where_invoices_are_lis
             html.count('BM-5521 <span class="badge badge-warning">dubblett från tidigare version')
             == 1
         ), page
+
+
+def test_a_supplier_stored_by_a_double_click_between_the_checks_is_told_as_one_that_exists(
+    company, monkeypatch
+):
+    import_text(company, ledger.CSV_EXAMPLE)
+    first_check = ledger.refuse_known_payee
+    calls = []
+
+    def before_the_other_request_committed(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > 1:
+            first_check(*args, **kwargs)
+
+    # The other click's commit lands after this request's known-payee check, before its
+    # shared-account check: the person is told the supplier exists, not asked to confirm sharing.
+    monkeypatch.setattr(ledger, "refuse_known_payee", before_the_other_request_committed)
+    data = ledger.SupplierInput("Skatteverket", "202100-5448", "SE", "BGNR", "5050-1055")
+    with pytest.raises(LedgerRejected) as rejected:
+        ledger.add_supplier(company, data, actor="b")
+    assert rejected.value.errors["account"].startswith("Leverantören finns redan: Skatteverket")
+    assert count(Supplier) == 3

@@ -529,7 +529,13 @@ def add_supplier(
     account waits for a second person's approval (services.payee_accounts)."""
     fields = clean_supplier(data, company)
     refuse_known_payee(company, fields)
-    _refuse_shared_account(company, fields, shared_confirmed)
+    try:
+        _refuse_shared_account(company, fields, shared_confirmed)
+    except LedgerRejected:
+        # A double click's other request may have stored this very supplier since the first
+        # check; that is a supplier that exists, not one to confirm a shared account with.
+        refuse_known_payee(company, fields)
+        raise
     supplier = Supplier(company=company, **fields)
     db.session.add(supplier)
     payee_accounts.entered(supplier, actor, shared_confirmed=shared_confirmed)
