@@ -156,18 +156,19 @@ def pay_attest_undo_and_download() -> None:
     def attest(payment):
         attestation.attest(payment, user=attester, acknowledged=payment.warning_count > 0)
 
-    first = paid(sweden, invoices(sweden, "2026-1101", "K-88"))
-    # Every copy of BM-5521 the commit's demo holds, with a payment above the limit.
-    second = paid(sweden, invoices(sweden, "BM-5521", "BM-5522", "S-100"))
-    queued = paid(sweden, invoices(sweden, "V-7"))
+    numbers = _numbers_to_pay(demo_made_a_file=db.session.scalar(select(Payment.id).limit(1)))
+    first = paid(sweden, invoices(sweden, *numbers["first"]))
+    second = paid(sweden, invoices(sweden, *numbers["second"]))
+    held_company = norway if numbers["queued_abroad"] else sweden
+    queued = paid(held_company, invoices(held_company, *numbers["queued"]))
     send_everything_but(queued)
     for payment in first.payments:
         attest(payment)
     if download_for_bank := _download_for_bank(attestation):
         download_for_bank(first, actor="betalare")
     by_number = {payment.invoice_number: payment for payment in second.payments}
-    attest(by_number["BM-5522"])
-    payments.undo_payment(by_number["S-100"], actor="betalare")
+    attest(by_number[numbers["attested"]])
+    payments.undo_payment(by_number[numbers["undone"]], actor="betalare")
     db.session.commit()
     send_everything_but(queued)
     failed = paid(norway, invoices(norway, "N-2001"))
@@ -175,6 +176,29 @@ def pay_attest_undo_and_download() -> None:
     db.session.refresh(failed)
     assert {p.inyett_state for p in failed.payments} == {"failed"}, failed.payments
     assert db.session.scalar(select(Payment.id).where(Payment.status == "attested"))
+
+
+def _numbers_to_pay(demo_made_a_file) -> dict:
+    """The invoices each of the script's files pays. Since 1.1.0 the demo pays the Swedish
+    company's first invoices in a file of its own and leaves fewer open beside it."""
+    if demo_made_a_file:
+        return {
+            "first": ("2026-1201",),
+            "second": ("BM-5530", "V-8", "S-101"),
+            "attested": "V-8",
+            "undone": "S-101",
+            "queued": ("N-2002",),
+            "queued_abroad": True,
+        }
+    return {
+        "first": ("2026-1101", "K-88"),
+        # Every copy of BM-5521 the commit's demo holds, with a payment above the limit.
+        "second": ("BM-5521", "BM-5522", "S-100"),
+        "attested": "BM-5522",
+        "undone": "S-100",
+        "queued": ("V-7",),
+        "queued_abroad": False,
+    }
 
 
 def _create_file(payments, company, invoice_ids):
