@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from inyett import api_client
+from inyett import dates
 from inyett.extensions import db
 from inyett.models import AuditEntry
 from inyett.models import Company
@@ -16,6 +17,7 @@ from inyett.services.payments import undo_payment
 from tests.conftest import Auth
 from tests.payments_helpers import BANK_DAY_SOON
 from tests.payments_helpers import SATURDAY_SOON
+from tests.payments_helpers import TODAY
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
@@ -35,12 +37,7 @@ PROPOSAL = "/betalningar/forslag"
 def test_the_proposal_offers_the_next_bank_day_of_the_companys_country(
     app, client, auth, monkeypatch, country, today, proposed
 ):
-    class Today(date):
-        @classmethod
-        def today(cls):
-            return today
-
-    monkeypatch.setattr("inyett.views.payments.date", Today)
+    monkeypatch.setattr(dates, "today_in_sweden", lambda: today)
     with app.app_context():
         db.session.get(Company, 1).country = country
         db.session.commit()
@@ -49,6 +46,34 @@ def test_the_proposal_offers_the_next_bank_day_of_the_companys_country(
     page = client.get(PROPOSAL).get_data(as_text=True)
     assert f'name="payment_date" type="text" value="{proposed}"' in page
     assert 'checked id="when-0" name="when" type="radio" value="forfallodag"' in page
+
+
+def test_after_midnight_in_sweden_the_servers_date_is_yesterday_and_refused(
+    app, client, auth, monkeypatch
+):
+    """At 00:30 in Stockholm a server on UTC is still on yesterday; the bank is not, and the
+    file is re-dated at download by Sweden's day, so yesterday is not a payment date."""
+    servers_day = date.today()
+    monkeypatch.setattr(dates, "today_in_sweden", lambda: servers_day + timedelta(days=1))
+    with app.app_context():
+        activate_inyett()
+        invoice_ids = add_invoices()
+    auth.login("betalare")
+    response = auth.post(
+        PROPOSAL,
+        {
+            "company": "1",
+            "debtor_account": "1",
+            "payment_date": servers_day.isoformat(),
+            "when": "samma-dag",
+            "invoice_ids": invoice_ids[:1],
+        },
+        token_from=PROPOSAL,
+    )
+    assert response.status_code == 422
+    assert "Betaldatum kan inte ligga bakåt i tiden." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(PaymentFile.id)) is None
 
 
 def test_a_payer_creates_a_payment_file_from_the_proposal(app, client, auth):
@@ -307,7 +332,7 @@ def test_a_payment_date_more_than_a_year_ahead_is_refused_at_the_field(app, clie
     with app.app_context():
         invoice_id = add_invoices()[0]
     auth.login("betalare")
-    latest = date.today() + timedelta(days=365)
+    latest = TODAY + timedelta(days=365)
     response = auth.post(
         PROPOSAL,
         {

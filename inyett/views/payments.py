@@ -70,7 +70,7 @@ def proposal():
         companies=companies,
         debtor_accounts=company.debtor_accounts,
         company=company.id,
-        payment_date=bank_calendar.next_bank_day(company.country, date.today()),
+        payment_date=bank_calendar.next_bank_day(company.country, dates.today_in_sweden()),
         debtor_account=company.debtor_accounts[0].id if company.debtor_accounts else None,
     )
     if form.validate_on_submit():
@@ -81,7 +81,7 @@ def proposal():
                 form.chosen_date,
                 debtor_account_id=form.debtor_account.data,
                 actor=current_user.username,
-                today=date.today(),
+                today=dates.today_in_sweden(),
                 exchange_confirmed=form.exchange_confirmed.data,
             )
         except PaymentRejected as rejected:
