@@ -13,6 +13,8 @@ from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import PaymentFile
 from inyett.models import SupplierInvoice
+from inyett.services import payments as payment_service
+from inyett.services.payments import PaymentRejected
 from inyett.services.payments import undo_payment
 from tests.conftest import Auth
 from tests.payments_helpers import BANK_DAY_SOON
@@ -559,3 +561,64 @@ def test_a_file_the_schema_refuses_is_a_swedish_answer_and_nothing_is_saved(app,
         assert db.session.scalars(select(Payment)).all() == []
         assert db.session.scalars(select(PaymentFile)).all() == []
         assert all(i.status == "open" for i in db.session.scalars(select(SupplierInvoice)))
+
+
+def file_after_a_shared_batch_undo() -> tuple[int, list[int]]:
+    """A file of three payments whose shared batch Inyett dropped when the third was undone;
+    the first had been attested on the answer that is now gone."""
+    activate_inyett(one_payment_per_batch=False)
+    payment_file = create_file(add_invoices()[:3])
+    first, second, third = payment_file.payments
+    first.batch.state = "deleted"
+    for payment in (first, second):
+        payment.inyett_state, payment.batch = "removed", None
+    first.status, first.attested_by = "attested", "attestant"
+    db.session.commit()
+    undo_payment(third, actor="attestant")
+    return payment_file.id, [first.id, second.id]
+
+
+def test_skicka_igen_alla_sends_every_dropped_payment_in_a_batch_of_its_own(app, client, auth):
+    with app.app_context():
+        file_id, dropped_ids = file_after_a_shared_batch_undo()
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "2 betalningar i filen togs bort hos Inyett när en delad batch ångrades." in html
+    assert f'hx-post="{page}/skicka-igen"' in html and "Skicka igen alla (2)" in html
+    response = auth.post(f"{page}/skicka-igen", headers=HTMX, token_from=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2 betalningar skickas till Inyett igen, var och en i en egen batch." in html
+    assert "Skicka igen alla" not in html and html.count("Köad – ej skickad") == 2
+    with app.app_context():
+        resent = [db.session.get(Payment, i) for i in dropped_ids]
+        assert {p.inyett_state for p in resent} == {"queued"}
+        assert len({p.batch_id for p in resent}) == 2
+        # Attested on an answer Inyett no longer has: it waits for a new attest.
+        assert (resent[0].status, resent[0].attested_by) == ("awaiting_attest", None)
+        trail = db.session.scalars(
+            select(AuditEntry.summary).where(AuditEntry.summary.contains("Skicka igen alla"))
+        ).all()
+        assert len(trail) == 2
+        assert any("attesten av attestant gäller inte längre" in entry for entry in trail)
+    again = auth.post(f"{page}/skicka-igen", headers=HTMX, token_from=page)
+    assert again.status_code == 409
+    assert "Ingen betalning i filen behöver skickas igen." in again.get_data(as_text=True)
+
+
+def test_skicka_igen_alla_while_one_was_sent_again_meanwhile_sends_none(app, client, auth):
+    with app.app_context():
+        file_id, (first_id, second_id) = file_after_a_shared_batch_undo()
+        seen = db.session.get(PaymentFile, file_id)
+        assert len([p for p in seen.payments if p.inyett_state == "removed"]) == 2
+        with app.app_context():
+            payment_service.resend(db.session.get(Payment, second_id), actor="admin")
+        with pytest.raises(PaymentRejected, match="^Någon annan hann skicka igen"):
+            payment_service.resend_removed(seen, actor="betalare")
+        assert db.session.get(Payment, first_id).inyett_state == "removed"
+    auth.login("betalare")
+    page = f"/betalningar/filer/{file_id}"
+    response = auth.post(f"{page}/skicka-igen", token_from=page)
+    assert response.status_code == 302 and response.headers["Location"] == page
+    assert "1 betalning skickas till Inyett igen" in client.get(page).get_data(as_text=True)

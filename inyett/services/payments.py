@@ -535,42 +535,93 @@ def resend(payment: Payment, *, actor: str) -> None:
         return
     if payment.inyett_state != "removed":
         raise PaymentRejected("Betalningen behöver inte skickas igen.")
+    settings = _active_settings()
+    _take_for_resend(payment)
+    _queue_batches(payment.company, payment.payment_file, [payment], settings, single=True)
+    audit.record(
+        "inyett_send",
+        actor,
+        f"{payment.external_id} köad igen som egen batch" + _forget_attests(payment),
+    )
+    commit_or_explain()
+
+
+def resend_removed(payment_file: PaymentFile, *, actor: str) -> int:
+    """ "Skicka igen alla": every payment of the file that a shared batch's undo dropped at
+    Inyett, queued again in one action, each in a batch of its own (as Skicka igen does) so
+    that a later undo drops no other. Of two at once exactly one sends; returns how many."""
+    dropped = [
+        p for p in payment_file.payments if p.status != "undone" and p.inyett_state == "removed"
+    ]
+    if not dropped:
+        raise PaymentRejected("Ingen betalning i filen behöver skickas igen.")
+    settings = _active_settings()
+    if not _take_removed([p.id for p in dropped]):
+        # Someone sent or undid one of them meanwhile: send none, and show what is there now.
+        db.session.rollback()
+        raise PaymentRejected(
+            "Någon annan hann skicka igen eller ångra betalningar i filen. "
+            "Sidan visar nu hur det står; välj Skicka igen alla på nytt om något återstår."
+        )
+    for payment in dropped:
+        db.session.refresh(payment)
+    _queue_batches(payment_file.company, payment_file, dropped, settings, single=True)
+    for payment in dropped:
+        # One entry per payment, as if sent again on its own row: each has its own trail.
+        audit.record(
+            "inyett_send",
+            actor,
+            f"{payment.external_id} köad igen som egen batch (Skicka igen alla i betalfil "
+            f"{payment_file.message_id})" + _forget_attests(payment),
+        )
+    commit_or_explain()
+    return len(dropped)
+
+
+def _active_settings() -> InyettSettings:
     settings = settings_service.get_settings()
     if not settings.active:
         raise PaymentRejected("Inyett-kopplingen är inte aktiv.")
-    _take_for_resend(payment)
-    _queue_batches(payment.company, payment.payment_file, [payment], settings, single=True)
-    summary = f"{payment.external_id} köad igen som egen batch"
+    return settings
+
+
+def _forget_attests(payment: Payment) -> str:
+    """A payment sent anew was attested on an answer Inyett has since dropped: the new answer
+    must be seen by an attester before the file can go to the bank. Returns what the audit
+    entry adds."""
+    forgotten = ""
     if payment.status == "attested":
-        # It was attested on an answer Inyett has since dropped: the new answer must be seen
-        # by an attester before the file can go to the bank.
-        summary += f"; attesten av {payment.attested_by} gäller inte längre"
+        forgotten += f"; attesten av {payment.attested_by} gäller inte längre"
         payment.status = "awaiting_attest"
         payment.attested_by = payment.attested_at = None
         payment.warnings_acknowledged = False
     if payment.first_attested_by:
-        summary += f"; den första attesten av {payment.first_attested_by} gäller inte längre"
+        forgotten += f"; den första attesten av {payment.first_attested_by} gäller inte längre"
         payment.first_attested_by = payment.first_attested_at = None
-    audit.record("inyett_send", actor, summary)
-    commit_or_explain()
+    return forgotten
 
 
 def _take_for_resend(payment: Payment) -> None:
-    # One conditional UPDATE: of two resends (or a resend and an undo) only one matches.
+    if not _take_removed([payment.id]):
+        db.session.rollback()
+        raise PaymentRejected(_explain_lost_resend(payment))
+    db.session.refresh(payment)
+
+
+def _take_removed(payment_ids: list[int]) -> bool:
+    """Mark removed payments queued again, all or none: one conditional UPDATE, so that of two
+    resends (or a resend and an undo) only one matches."""
     result = db.session.execute(
         update(Payment)
         .where(
-            Payment.id == payment.id,
+            Payment.id.in_(payment_ids),
             Payment.status != "undone",
             Payment.inyett_state == "removed",
         )
         .values(inyett_state="queued", inyett_error=None, version=Payment.version + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise PaymentRejected(_explain_lost_resend(payment))
-    db.session.refresh(payment)
+    return result.rowcount == len(payment_ids)
 
 
 def _explain_lost_resend(payment: Payment) -> str:

@@ -202,18 +202,38 @@ def redate(file_id: int):
         )
     except (PaymentRejected, dates.InvalidDate) as refused:
         status = 409 if isinstance(refused, PaymentRejected) and not refused.field else 422
-        if is_htmx_request():
-            return _render_file_page(payment_file, error=str(refused)), status
-        flash(str(refused), "error")
-    else:
-        message = (
-            f"Betaldatum ändrat från {seen_date.isoformat()} till {new_date.isoformat()}. "
-            "Filen är byggd om med det nya datumet och kan laddas ner."
-        )
-        if is_htmx_request():
-            return _render_file_page(payment_file, message=message)
-        flash(message, "success")
-    return redirect(url_for("payments.payment_file", file_id=file_id))
+        return _after_file_action(payment_file, error=str(refused), status=status)
+    return _after_file_action(
+        payment_file,
+        message=f"Betaldatum ändrat från {seen_date.isoformat()} till {new_date.isoformat()}. "
+        "Filen är byggd om med det nya datumet och kan laddas ner.",
+    )
+
+
+@bp.post("/filer/<int:file_id>/skicka-igen")
+@roles_required(*FILE_USERS)
+def resend_removed(file_id: int):
+    """Skicka igen alla: every payment a shared batch's undo dropped at Inyett, sent again."""
+    payment_file = _payment_file(file_id)
+    try:
+        count = payment_service.resend_removed(payment_file, actor=current_user.username)
+    except PaymentRejected as refused:
+        return _after_file_action(payment_file, error=str(refused), status=409)
+    worker.notify(current_app)
+    return _after_file_action(
+        payment_file,
+        message=f"{plural(count, 'betalning', 'betalningar')} skickas till Inyett igen, var och "
+        "en i en egen batch. Attestera dem när Inyett har svarat.",
+    )
+
+
+def _after_file_action(payment_file: PaymentFile, *, error=None, message=None, status=409):
+    """htmx gets the file drawn again with the outcome; a plain form the page, with it flashed."""
+    if is_htmx_request():
+        page = _render_file_page(payment_file, error=error, message=message)
+        return (page, status) if error else page
+    flash(error or message, "error" if error else "success")
+    return redirect(url_for("payments.payment_file", file_id=payment_file.id))
 
 
 @bp.post("/filer/<int:file_id>/pain001.xml")

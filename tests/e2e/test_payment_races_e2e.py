@@ -19,6 +19,7 @@ from inyett.extensions import db
 from inyett.models import Company
 from inyett.models import InyettBatch
 from inyett.models import Payment
+from inyett.models import PaymentFile
 from inyett.models import PaymentInvoice
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
@@ -521,3 +522,39 @@ def test_one_file_imported_twice_at_once_is_imported_once(server, logins):
             == ROUNDS
         )
         db.session.remove()
+
+
+def test_two_skicka_igen_alla_at_once_send_each_dropped_payment_once(server, logins):
+    app, _url = server
+    with app.app_context():
+        activate_inyett(one_payment_per_batch=False)
+    payer, second_payer = logins("betalare"), logins("admin")
+    for _ in range(ROUNDS):
+        with app.app_context():
+            payment_file = create_file(add_invoices()[:3])
+            for payment in payment_file.payments:
+                payment.inyett_state = "removed"
+            payment_file.payments[0].batch.state = "deleted"
+            for payment in payment_file.payments:
+                payment.batch = None
+            db.session.commit()
+            file_id = payment_file.id
+            batches_before = db.session.scalar(select(func.count(InyettBatch.id)))
+            db.session.remove()
+        page = f"/betalningar/filer/{file_id}"
+        answers = at_once(
+            *(row_post(b, f"{page}/skicka-igen", page) for b in (payer, second_payer))
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], answers
+        loser = next(a for a in answers if a.status_code == 409)
+        assert (
+            "Någon annan hann skicka igen eller ångra betalningar i filen." in loser.text
+            or "Ingen betalning i filen behöver skickas igen." in loser.text
+        )
+        with app.app_context():
+            payments_now = db.session.get(PaymentFile, file_id).payments
+            assert {p.inyett_state for p in payments_now} == {"queued"}
+            assert len({p.batch_id for p in payments_now}) == 3
+            batches_after = db.session.scalar(select(func.count(InyettBatch.id)))
+            db.session.remove()
+        assert batches_after - batches_before == 3
