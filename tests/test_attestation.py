@@ -5,6 +5,7 @@ import pytest
 import responses
 from sqlalchemy import event
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from inyett.extensions import db
 from inyett.models import AuditEntry
@@ -257,6 +258,38 @@ def test_filters_search_and_paging(ctx):
     assert find_payments(PaymentQuery(page=2)).payments == []
     attestation.attest(payment_file.payments[1], user=user("attestant"), acknowledged=False)
     assert find_payments(PaymentQuery(status="attesterade")).total == 1
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("1234567806", ["F-1001"]),  # Skatteverket's OCR
+        ("1234 5678 06", ["F-1001"]),  # as printed on the giro slip
+        ("5050-1055", ["F-1001"]),  # the bankgiro as the list shows it
+        ("123456-6", ["F-1002"]),  # a plusgiro number part
+        ("SE45 5000 0000 0583", ["F-1004"]),  # an IBAN as grouped on an invoice
+        ("5000-1234560", ["F-1003"]),  # clearing number and account
+        ("123", []),  # too short to be an OCR or account: would match half the list
+    ],
+)
+def test_the_search_finds_a_payment_by_its_ocr_or_payee_account(ctx, search, found):
+    answered_file()
+    payments = find_payments(PaymentQuery(search=search)).payments
+    assert [p.invoice_number for p in payments] == found
+
+
+def test_the_answer_filters_include_fel_borttagen_and_ej_aktiv(ctx):
+    failed, removed, inactive, answered = answered_file().payments
+    failed.inyett_state, removed.inyett_state, inactive.inyett_state = (
+        "failed",
+        "removed",
+        "inactive",
+    )
+    db.session.commit()
+    for filter_, payment in (("fel", failed), ("borttagen", removed), ("ej-aktiv", inactive)):
+        assert find_payments(PaymentQuery(filter=filter_)).payments == [payment]
+        assert PaymentQuery.from_args(MultiDict({"filter": filter_})).filter == filter_
+    assert answered not in find_payments(PaymentQuery(filter="fel")).payments
 
 
 @pytest.mark.parametrize(

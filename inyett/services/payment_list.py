@@ -23,7 +23,12 @@ FILTERS = {
     "varningar": "Med varningar",
     "utan-varningar": "Utan varningar",
     "vantar": "Köad eller väntar på svar",
+    "fel": "Fel",
+    "borttagen": "Borttagen hos Inyett",
+    "ej-aktiv": "Ej aktiv (ej kontrollerad)",
 }
+# The filters that are one Inyett state each, with the words the list shows for it.
+STATE_FILTERS = {"fel": "failed", "borttagen": "removed", "ej-aktiv": "inactive"}
 STATUSES = {"att-attestera": "Att attestera", "attesterade": "Attesterade"}
 SORTS = {"datum": "Betaldatum", "fil": "Betalfil, senaste först"}
 
@@ -148,23 +153,38 @@ def _conditions(query: PaymentQuery) -> list:
         conditions += [Payment.inyett_state == "answered", Payment.warning_count == 0]
     elif query.filter == "vantar":
         conditions.append(Payment.inyett_state.in_(("queued", "awaiting_answer")))
+    elif query.filter in STATE_FILTERS:
+        conditions.append(Payment.inyett_state == STATE_FILTERS[query.filter])
     if query.search:
         conditions.append(_search_condition(query.search))
     return conditions
 
 
 def _search_condition(text: str):
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = _containing(text)
     matches = [
         Payment.supplier_name.ilike(pattern, escape="\\"),
         Payment.invoice_number.ilike(pattern, escape="\\"),
     ]
+    # OCR numbers and accounts are stored without the spaces, hyphens and dots they are printed
+    # with (`5050-1055`, `SE45 5000 …`, `1234 5678 06`); fewer than four characters would
+    # match a part of nearly every one.
+    compact = re.sub(r"[\s.\-]", "", text)
+    if len(compact) >= 4 and compact.isalnum():
+        compact_pattern = _containing(compact)
+        matches.append(Payment.ocr.ilike(compact_pattern, escape="\\"))
+        matches.append(Payment.account.ilike(compact_pattern, escape="\\"))
     amount = _as_amount(text)
     if amount is not None:
         value, currency = amount
         match = Payment.amount == value
         matches.append(and_(match, Payment.currency == currency) if currency else match)
     return or_(*matches)
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, its own % and _ taken as they are."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 # An amount as the list shows it (`1 234,50 SEK`) or as people type it (`SEK 1234,50`): the
