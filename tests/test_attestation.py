@@ -376,6 +376,17 @@ def test_htmx_filter_requests_get_only_the_list(app, client, auth):
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_back_to_a_list_htmx_no_longer_holds_gets_the_whole_page(app, client, auth):
+    with app.app_context():
+        answered_file(warn_first=True)
+    login_attester(client, auth)
+    restore = {**HTMX, "HX-History-Restore-Request": "true"}
+    html = client.get("/attest?filter=varningar", headers=restore).get_data(as_text=True)
+    assert html.startswith("<!doctype html>")
+    assert '<option value="varningar" selected>Med varningar</option>' in html
+    assert ">1 betalning<" in html
+
+
 def test_attest_view_replaces_the_row(app, client, auth):
     with app.app_context():
         payment_id = answered_file().payments[1].id

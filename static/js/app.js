@@ -91,3 +91,29 @@
     });
   });
 })();
+
+// A filter form's choices live in its controls' properties, which htmx's history snapshot (the
+// page's HTML as first drawn) does not keep: Back and Forward would show a list under filters
+// it was not made with. After htmx restores a page, each form that puts its filters in the
+// address takes them from the restored address again; a control the address does not name
+// keeps what the page was first drawn with, which is what that address showed.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:historyRestore", function () {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form[hx-push-url]").forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (control) {
+        if (!control.name || !("value" in control)) return;
+        if (params.has(control.name)) {
+          control.value = params.get(control.name);
+        } else if (control.tagName === "SELECT") {
+          var drawn = control.querySelector("option[selected]") || control.options[0];
+          if (drawn) control.value = drawn.value;
+        } else {
+          control.value = control.defaultValue;
+        }
+      });
+    });
+  });
+})();

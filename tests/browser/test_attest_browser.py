@@ -217,6 +217,47 @@ def test_the_dropdown_filters_and_the_order_update_the_list_and_the_url(page, li
     assert page.console_errors == []
 
 
+def test_back_and_forward_restore_the_list_and_its_filter_controls(page, live):
+    payments_in_file(live, warned=True)
+    login(page, "attestant")
+    page.goto("/attest")
+    count = page.locator("#list-summary .count")
+    expect(count).to_have_text("5 betalningar")
+    page.evaluate("window.notReloaded = true")
+    page.select_option("#filter", label="Med varningar")
+    expect(count).to_have_text("1 betalning")
+    page.fill("#search", "Plusgiro")
+    expect(count).to_have_text("0 betalningar")
+    expect(page).to_have_url(re.compile(r"sok=Plusgiro"))
+
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"sok=Plusgiro"))
+    expect(count).to_have_text("1 betalning")
+    expect(page.locator("#filter option:checked")).to_have_text("Med varningar")
+    expect(page.locator("#search")).to_have_value("")
+    page.go_back()
+    expect(count).to_have_text("5 betalningar")
+    expect(page.locator("#filter option:checked")).to_have_text("Alla")
+    page.go_forward()
+    expect(count).to_have_text("1 betalning")
+    expect(page.locator("#filter option:checked")).to_have_text("Med varningar")
+    page.go_forward()
+    expect(count).to_have_text("0 betalningar")
+    expect(page.locator("#search")).to_have_value("Plusgiro")
+    # htmx restored each step from its history, without loading the page anew.
+    assert page.evaluate("window.notReloaded") is True
+    # A step htmx no longer holds (its cache is per tab and small) is asked of the server,
+    # which answers with the whole page, not the list alone.
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+    page.go_back()
+    expect(count).to_have_text("1 betalning")
+    expect(page.locator("#filter option:checked")).to_have_text("Med varningar")
+    expect(page.locator("#search")).to_have_value("")
+    expect(page.locator("#payment-list")).to_have_count(1)
+    expect(page.locator("header.topbar")).to_have_count(1)
+    assert page.console_errors == []
+
+
 def test_skicka_igen_replaces_its_row_without_reload(page, live):
     app, _ = live
     ids = payments_in_file(live)
