@@ -20,6 +20,7 @@ from inyett.services.payment_list import find_payments
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import undo_payment
 from tests.conftest import INYETT_URL
+from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import activate_inyett
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import add_many_invoices
@@ -667,3 +668,53 @@ def test_the_lists_count_and_sums_follow_an_undo_in_place(app, client, auth):
     assert attested_only.status_code == 200
     assert '"count">0 betalningar<' in attested_only.get_data(as_text=True)
     assert "Summa" not in attested_only.get_data(as_text=True)
+
+
+def test_the_attest_that_makes_a_file_ready_says_so_under_its_row_with_the_download(
+    app, client, auth
+):
+    with app.app_context():
+        first, last = answered_file().payments[:2]
+        payment_file = first.payment_file
+        for payment in payment_file.payments[2:]:
+            attestation.attest(payment, user=user("attestant"), acknowledged=False)
+        first_id, last_id, file_id = first.id, last.id, payment_file.id
+        message_id = payment_file.message_id
+    login_attester(client, auth)
+    not_yet = auth.post(f"/attest/{first_id}/attestera", headers=HTMX, token_from="/attest")
+    assert "Filen är klar för banken" not in not_yet.get_data(as_text=True)
+    html = auth.post(f"/attest/{last_id}/attestera", headers=HTMX, token_from="/attest").get_data(
+        as_text=True
+    )
+    assert html.strip().startswith(f'<tr id="payment-{last_id}"')
+    ready = html[html.index(f'id="file-ready-{file_id}"') :]
+    assert f"Filen är klar för banken:</strong> betalfil {message_id}, Testbolaget AB" in ready
+    assert "4 betalningar, summa" in ready
+    assert f'action="/betalningar/filer/{file_id}/pain001.xml"' in ready
+    assert 'name="seen_downloads" value="0"' in ready
+    assert "Ladda ner betalfil för banken (pain.001)" in ready
+    # Downloaded from there, the same place then says when and by whom.
+    download = auth.post(
+        f"/betalningar/filer/{file_id}/pain001.xml",
+        {"seen_date": PAYMENT_DATE.isoformat(), "seen_downloads": "0"},
+        token_from="/attest",
+    )
+    assert download.status_code == 200 and message_id in download.get_data(as_text=True)
+    again = client.get(f"/attest/filer/{file_id}/klar?rad=1").get_data(as_text=True)
+    assert again.strip().startswith(f'<tr id="file-ready-{file_id}"')
+    assert f"Betalfil {message_id} laddades ner för banken" in again and "av Attestant" in again
+
+
+def test_attestera_markerade_that_makes_a_file_ready_says_so_above_the_list(app, client, auth):
+    with app.app_context():
+        payment_file = answered_file()
+        reviewed = [f"{p.id}:{p.version}" for p in payment_file.payments]
+        message_id = payment_file.message_id
+    login_attester(client, auth)
+    html = auth.post(
+        "/attest/attestera-markerade", {"reviewed": reviewed}, headers=HTMX, token_from="/attest"
+    ).get_data(as_text=True)
+    result = html[: html.index("</div>\n", html.index("file-ready"))]
+    assert "4 betalningar attesterade." in result
+    assert f"Filen är klar för banken:</strong> betalfil {message_id}" in result
+    assert "Ladda ner betalfil för banken (pain.001)" in result

@@ -438,7 +438,7 @@ def test_undoing_the_attested_payment_with_fel_makes_the_file_ready_for_the_bank
     assert "Attesten av attestant gäller inte längre." in confirmation
     auth.post(f"/betalningar/{failed_id}/angra", headers=HTMX, token_from=page)
     status = client.get(f"/betalningar/filer/{file_id}/status", headers=HTMX).get_data(as_text=True)
-    assert "Klar för banken" in status and "Ladda ner betalfil för banken" in status
+    assert "Filen är klar för banken." in status and "Ladda ner betalfil för banken" in status
 
 
 def test_totals_on_the_proposal_the_file_page_and_the_files_list(app, client, auth):
@@ -528,7 +528,7 @@ def test_file_page_rows_keep_account_numbers_whole_and_name_the_co_removed_cause
     assert "när betalningen till Skatteverket (faktura F-1001) ångrades." in row
     assert "Skicka igen" in row
     assert "1 av 1 betalning har tagits bort hos Inyett med en delad batch" in html
-    assert "Klar för banken" not in html
+    assert "lar för banken" not in html
 
 
 def test_a_file_the_schema_refuses_is_a_swedish_answer_and_nothing_is_saved(app, client, auth):

@@ -4,6 +4,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import render_template
+from flask import render_template_string
 from flask import request
 from flask import url_for
 from flask_login import current_user
@@ -14,8 +15,10 @@ from inyett.extensions import db
 from inyett.htmx import is_htmx_request
 from inyett.models import Company
 from inyett.models import Payment
+from inyett.models import PaymentFile
 from inyett.models import database_id
 from inyett.services import attestation
+from inyett.services import bank_delivery
 from inyett.services import payee_accounts
 from inyett.services import payments as payment_service
 from inyett.services.duplicates import OtherPayments
@@ -32,6 +35,12 @@ bp = Blueprint("attest", __name__, url_prefix="/attest")
 
 ATTESTERS = ("attester", "admin")
 ROW_TEMPLATE = "partials/attest/payment-row.html"
+ATTESTED_ROW_TEMPLATE = "partials/attest/attested-row.html"
+# What partials/attest/file-ready.html needs besides the file.
+FILE_READY_HELPERS = {
+    "date_problem": bank_delivery.date_problem,
+    "last_download": bank_delivery.last_download,
+}
 
 
 @bp.get("")
@@ -87,7 +96,37 @@ def attest(payment_id: int):
     except PaymentRejected as rejected:
         db.session.refresh(payment)
         return _render_row(payment, error=str(rejected)), 409
-    return _render_row(payment)
+    ready = _ready_for_bank([payment])
+    return row_actions.render_row(
+        ATTESTED_ROW_TEMPLATE,
+        payment,
+        None,
+        {**_row_helpers([payment]), "ready_file": ready[0] if ready else None},
+    )
+
+
+@bp.get("/filer/<int:file_id>/klar")
+@roles_required(*ATTESTERS)
+def file_ready(file_id: int):
+    """What the list says of a file ready for the bank, asked for again after its download."""
+    payment_file = db.session.get(PaymentFile, file_id) or abort(404)
+    return render_template_string(
+        '{% from "partials/attest/file-ready.html" import file_ready with context %}'
+        "{{ file_ready(f, row) }}",
+        f=payment_file,
+        row=request.args.get("rad") == "1",
+        **FILE_READY_HELPERS,
+    )
+
+
+def _ready_for_bank(attested: list[Payment]) -> list[PaymentFile]:
+    """The files of `attested` that can now go to the bank and have not been downloaded."""
+    files = {p.payment_file_id: p.payment_file for p in attested if p.payment_file is not None}
+    return [
+        f
+        for f in files.values()
+        if not f.download_count and attestation.why_file_not_ready(f) is None
+    ]
 
 
 @bp.get("/granska-markerade")
@@ -143,7 +182,11 @@ def _reviewed(value: str) -> attestation.Reviewed:
 def _bulk_result(error: str | None = None, outcome=None) -> str:
     payments = [*outcome.attested, *(p for p, _ in outcome.refused)] if outcome else []
     return render_template(
-        "partials/attest/bulk-result.html", error=error, outcome=outcome, **_row_helpers(payments)
+        "partials/attest/bulk-result.html",
+        error=error,
+        outcome=outcome,
+        ready_files=_ready_for_bank(outcome.attested) if outcome else [],
+        **_row_helpers(payments),
     )
 
 
@@ -200,4 +243,5 @@ def _row_helpers(payments=()) -> dict:
         "waiting_states": attestation.WAITING_STATES,
         "why_not_undoable": payment_service.why_not_undoable,
         "needs_administrator": row_actions.needs_administrator,
+        **FILE_READY_HELPERS,
     }

@@ -101,13 +101,22 @@
       openDialog(dialog);
       return;
     }
+    // The attest that made its file ready for the bank brings the download under its row:
+    // that is the next thing to do, so it is said, and focus goes there.
+    var ready = done.action && element.nextElementSibling;
+    ready = ready && ready.matches(".file-ready-row") ? ready : null;
     if (done.action) {
       var status = element.matches("[role=status]") ? null : element.querySelector("[role=status]");
-      announce(element.getAttribute("data-announce") || (status && status.textContent.trim()));
+      var said = element.getAttribute("data-announce") || (status && status.textContent.trim()) || "";
+      announce(ready ? said + " " + ready.querySelector("[role=status]").textContent.trim() : said);
     }
     var returnTo = opener && opener.id === done.id && !done.action ? opener.label : null;
     if (opener && opener.id === done.id) opener = null;
-    if (done.hadFocus && element.matches(".payment-row")) focusInRow(element, returnTo);
+    if (done.hadFocus && ready) {
+      ready.querySelector("button, a").focus();
+    } else if (done.hadFocus && element.matches(".payment-row")) {
+      focusInRow(element, returnTo);
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,7 +1,7 @@
 // "Ladda ner betalfil för banken" on a form with data-refresh-after-download="<selector>".
 // The first download closes the file to undo, so once the file has come the element the
-// attribute names is drawn again from the server: the page then shows the file as downloaded
-// and offers no Ångra. A refusal (a stale page, a file not ready, a date that has passed) is
+// attribute names is drawn again from the server (from the address in data-refresh-from, or
+// else the page's own): the page then shows the file as downloaded and offers no Ångra. A refusal (a stale page, a file not ready, a date that has passed) is
 // shown in the page's error box, as for htmx requests, and the element is drawn again. Without JavaScript the form still posts and the file still
 // downloads.
 (function () {
@@ -18,7 +18,7 @@
     return link.href;
   }
 
-  function showRefusal(response, selector) {
+  function showRefusal(response, selector, source) {
     var type = response.headers.get("Content-Type") || "";
     if (response.ok || type.indexOf("text/html") !== 0) {
       // No error fragment (e.g. a redirect): the page as the server now draws it says why.
@@ -36,7 +36,7 @@
       // then naming that download; or dated on a day that has passed, the new date offered),
       // then the reason: an htmx request hides the error box when it starts.
       return htmx
-        .ajax("GET", window.location.pathname, { target: selector, select: selector, swap: "outerHTML" })
+        .ajax("GET", source, { target: selector, select: selector, swap: "outerHTML" })
         .then(show, show);
     });
   }
@@ -47,6 +47,7 @@
     event.preventDefault();
     document.getElementById("global-error").hidden = true;
     var selector = form.getAttribute("data-refresh-after-download");
+    var source = form.getAttribute("data-refresh-from") || window.location.pathname + window.location.search;
     // Asked as htmx asks, so that a refusal comes back as a fragment with its reason.
     fetch(form.action, {
       method: "POST",
@@ -56,11 +57,11 @@
     }).then(
       function (response) {
         var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/xml") !== 0) return showRefusal(response, selector);
+        if (!response.ok || type.indexOf("application/xml") !== 0) return showRefusal(response, selector, source);
         return response.blob().then(function (blob) {
           var url = save(blob, response.headers.get("Content-Disposition"));
           return htmx
-            .ajax("GET", window.location.pathname, { target: selector, select: selector, swap: "outerHTML" })
+            .ajax("GET", source, { target: selector, select: selector, swap: "outerHTML" })
             .then(function () { URL.revokeObjectURL(url); });
         });
       },

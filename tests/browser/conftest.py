@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -6,6 +8,11 @@ from tests.conftest import PASSWORD
 from tests.live_server import live_app
 from tests.live_server import serve
 
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Table rules axe files as experimental or best practice, so not under the tags: a cell without a
+# header, or an empty header, leaves a screen reader naming nothing.
+AXE_RULES = ["td-has-header", "empty-table-header"]
 SIMULATOR_KEY = "browser-nyckel-123456"
 ABORTED_BY_SYNC = {"htmx:sendAbort", "htmx:afterRequest"}
 # As root, Debian's chromium needs --no-sandbox; the rest keeps it off the (closed) network.
@@ -75,3 +82,14 @@ def login(page, username):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+def axe_violations(page):
+    # Evaluated rather than added as a <script>: the app's CSP (rightly) refuses inline scripts.
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    found = []
+    for run_only in ({"type": "tag", "values": AXE_TAGS}, {"type": "rule", "values": AXE_RULES}):
+        results = page.evaluate("runOnly => axe.run(document, {runOnly})", run_only)
+        found += [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in results["violations"]]
+    return found

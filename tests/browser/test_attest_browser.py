@@ -14,6 +14,7 @@ from inyett.services.outbox import process_due
 from inyett.services.settings import client_for_batch
 from inyett.services.settings import get_settings
 from tests.browser.conftest import SIMULATOR_KEY
+from tests.browser.conftest import axe_violations
 from tests.browser.conftest import login
 from tests.payments_helpers import PAYMENT_DATE
 from tests.payments_helpers import TODAY
@@ -80,6 +81,32 @@ def test_attest_replaces_only_its_row(page, live):
     expect(row(page, ids[1])).to_contain_text("Attesterad")
     assert row(page, ids[2]).inner_html() == other_before
     assert page.evaluate("window.notReloaded") is True
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)])
+def test_the_last_attest_of_a_file_offers_its_download_under_the_row(page, live, size):
+    ids = payments_in_file(live)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    login(page, "attestant")
+    page.goto("/attest")
+    for payment_id in ids[:-1]:
+        row(page, payment_id).get_by_role("button", name="Attestera").click()
+        expect(row(page, payment_id)).to_contain_text("Attesterad")
+    expect(page.locator(".file-ready")).to_have_count(0)
+    row(page, ids[-1]).get_by_role("button", name="Attestera").click()
+    ready = page.locator(".file-ready-row")
+    expect(ready).to_contain_text("Filen är klar för banken: betalfil")
+    download = ready.get_by_role("button", name="Ladda ner betalfil för banken (pain.001)")
+    expect(download).to_be_focused()
+    expect(download).to_be_in_viewport()
+    expect(page.locator("#announcer")).to_contain_text("Filen är klar för banken")
+    assert axe_violations(page) == []
+    with page.expect_download() as downloaded:
+        page.keyboard.press("Enter")
+    assert downloaded.value.suggested_filename.endswith(".xml")
+    expect(ready).to_contain_text("laddades ner för banken")
+    expect(ready.get_by_role("link", name="Öppna betalfilen")).to_be_visible()
     assert page.console_errors == []
 
 
@@ -469,7 +496,13 @@ def test_select_all_reviews_the_warnings_and_attests_every_row_in_one_go(page, l
     expect(review).to_be_visible()
     review.get_by_label("Jag har granskat varningarna för de markerade betalningarna").check()
     attest.click()
-    expect(page.locator("#bulk-result")).to_have_text("5 betalningar attesterade.")
+    expect(page.locator("#bulk-result > p")).to_have_text("5 betalningar attesterade.")
+    # Every payment of the file is attested: the download is offered where the answer is.
+    ready = page.locator("#bulk-result .file-ready")
+    expect(ready).to_contain_text("Filen är klar för banken: betalfil")
+    expect(
+        ready.get_by_role("button", name="Ladda ner betalfil för banken (pain.001)")
+    ).to_be_visible()
     expect(page.get_by_role("dialog")).to_have_count(0)
     for payment_id in ids:
         expect(row(page, payment_id)).to_contain_text("Attesterad")

@@ -12,6 +12,7 @@ from inyett.extensions import db
 from inyett.models import DebtorAccount
 from inyett.models import Payment
 from inyett.models import User
+from tests.browser.conftest import axe_violations
 from tests.browser.conftest import login
 from tests.browser.test_attest_browser import payments_in_file
 from tests.browser.test_attest_browser import row
@@ -21,11 +22,6 @@ from tests.payments_helpers import add_invoices
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# Table rules axe files as experimental or best practice, so not under the tags: a cell without a
-# header, or an empty header, leaves a screen reader naming nothing.
-AXE_RULES = ["td-has-header", "empty-table-header"]
 SIZES = {
     "small-laptop": (1280, 800),
     "laptop": (1366, 768),
@@ -63,17 +59,6 @@ def assert_in_view_without_scrolling(page, locator):
 
 def assert_no_sideways_scroll(page):
     assert page.evaluate(SIDEWAYS_SCROLLERS) == [], page.url
-
-
-def axe_violations(page):
-    # Evaluated rather than added as a <script>: the app's CSP (rightly) refuses inline scripts.
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    found = []
-    for run_only in ({"type": "tag", "values": AXE_TAGS}, {"type": "rule", "values": AXE_RULES}):
-        results = page.evaluate("runOnly => axe.run(document, {runOnly})", run_only)
-        found += [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in results["violations"]]
-    return found
 
 
 def first_and_last(page):
