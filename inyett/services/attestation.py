@@ -25,11 +25,11 @@ from inyett.models import User
 from inyett.models import utcnow
 from inyett.services import attest_rights
 from inyett.services import audit
+from inyett.services.attest_rights import ATTESTER_ROLES
 from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import explain_lost_race
 
-ATTESTER_ROLES = ("attester", "admin")
 WAITING_STATES = ("queued", "awaiting_answer")
 # Inyett has not checked these: it has not answered, could not take the payment, or dropped it
 # with a shared batch when another payment was undone. Each must be sent again or undone first.
