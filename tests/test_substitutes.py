@@ -1,9 +1,12 @@
 """Ersättare: during a period someone attests with the rights of a user who is away."""
 
+import threading
 from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from inyett.extensions import db
@@ -15,6 +18,8 @@ from inyett.services.attest_rights import RightRejected
 from inyett.services.payments import PaymentRejected
 from tests.conftest import PASSWORD
 from tests.conftest import Auth
+from tests.e2e.conftest import Browserless
+from tests.live_server import serve
 from tests.test_attest_rights import the_test_company
 from tests.test_attestation import answered_file
 from tests.test_attestation import user
@@ -288,3 +293,45 @@ def test_a_payer_has_no_substitutes_page(app, auth):
 def test_the_substitutes_page_is_linked_beside_ones_name(app, auth):
     auth.login("attestant")
     assert f'href="{MINE}">Mina ersättare</a>' in auth.client.get("/").get_data(as_text=True)
+
+
+ROUNDS = 5
+
+
+def test_a_double_click_on_lagg_till_ersattare_stores_the_substitute_once(app):
+    """Both clicks' requests of one browser session, released together against the app served
+    over HTTP: one stores the substitute, the other is told it is there already."""
+    admin_id = user_id(app, "admin")
+    with serve(app) as url:
+        first_click = Browserless(url)
+        first_click.login("attestant")
+        second_click = requests.Session()
+        second_click.cookies.update(first_click.session.cookies)
+        for round_number in range(ROUNDS):
+            day = (date(2026, 12, 1) + timedelta(days=round_number)).isoformat()
+            form = {"substitute": admin_id, "fran": day, "till": day}
+            form["csrf_token"] = first_click.token(MINE)
+            start, answers = threading.Barrier(2), []
+
+            def click(session, form=form, start=start, answers=answers):
+                start.wait(timeout=30)
+                answers.append(
+                    session.post(url + MINE, data=form, allow_redirects=False, timeout=30)
+                )
+
+            threads = [
+                threading.Thread(target=click, args=(session,))
+                for session in (first_click.session, second_click)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(answer.status_code for answer in answers) == [302, 422]
+            refused = next(answer for answer in answers if answer.status_code == 422)
+            assert f"Admin är redan din ersättare {day}–{day}." in refused.text
+        first_click.close()
+        second_click.close()
+    with app.app_context():
+        assert len(attest_rights.substitutions_of(user("attestant"))) == ROUNDS
+    assert len(audited(app, "är ersättare för Attestant")) == ROUNDS

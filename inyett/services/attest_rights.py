@@ -311,7 +311,15 @@ def set_substitute(owner: User, substitute: User, starts_on, ends_on, actor: Use
         f"{substitute.display_name} ({substitute.username}) är ersättare för "
         f"{owner.display_name} ({owner.username}) {starts_on}–{ends_on}",
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same substitute for the same period is there already, as from a double click.
+        db.session.rollback()
+        whose = "din ersättare" if actor.id == owner.id else f"ersättare för {owner.display_name}"
+        raise RightRejected(
+            f"{substitute.display_name} är redan {whose} {starts_on}–{ends_on}.", "substitute"
+        ) from None
     return substitution
 
 
