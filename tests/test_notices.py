@@ -493,8 +493,13 @@ def test_the_summary_leaves_out_a_payment_whose_first_of_two_attestations_was_th
 
 @pytest.mark.parametrize(
     ("today", "told"),
-    [(date(2026, 11, 20), True), (date(2026, 11, 24), True), (date(2026, 11, 25), False)],
-    ids=["first day", "last day", "day after"],
+    [
+        (date(2026, 11, 19), False),
+        (date(2026, 11, 20), True),
+        (date(2026, 11, 24), True),
+        (date(2026, 11, 25), False),
+    ],
+    ids=["day before", "first day", "last day", "day after"],
 )
 def test_a_substitute_is_told_with_the_owners_rights_only_during_the_period(
     ctx, mailbox, swedish_today, today, told
@@ -502,7 +507,7 @@ def test_a_substitute_is_told_with_the_owners_rights_only_during_the_period(
     users.create_user("bo", "attester", PASSWORD, "Bo Ersättare")
     bo = limit_attester(username="bo")  # no right at all of his own
     bo.email = "bo@bolaget.se"
-    swedish_today.set(date(2026, 11, 20))
+    swedish_today.set(date(2026, 11, 19))
     attest_rights.set_substitute(
         user("attestant"), bo, date(2026, 11, 20), date(2026, 11, 24), actor=user("admin")
     )
@@ -514,3 +519,21 @@ def test_a_substitute_is_told_with_the_owners_rights_only_during_the_period(
     assert len(mail) == told
     if told:
         assert "4 betalningar väntar på attest" in body(mail[0])
+
+
+def test_an_admin_who_made_the_file_is_not_told_about_it_nor_counts_it_in_the_summary(
+    ctx, app, mailbox
+):
+    app.extensions.pop("inyett_summary_day")
+    create_file(add_invoices(), actor="admin")  # an admin standing in for the payer
+    create_file(add_invoices())  # the payer's
+    attest_notices.tell_about_ready_files(utcnow())
+    attest_notices.send_daily_summaries(stockholm(7, 1))
+    notices.deliver_due()
+
+    subjects = [mail["Subject"] for mail in mailbox.to("admin@bolaget.se")]
+    assert subjects == [
+        "Betalningar att attestera: Testbolaget AB",
+        "Att attestera 2026-11-24: 4 betalningar",
+    ]
+    assert "8 betalningar väntar på din attest" in body(mailbox.to("admin2@bolaget.se")[-1])
