@@ -148,6 +148,17 @@ class Substitution(db.Model):
     inclusive (a holiday), within the substitute's own role."""
 
     __tablename__ = "substitutions"
+    # The same substitute for the same period once: a double click adds one.
+    __table_args__ = (
+        Index(
+            "uq_substitutions_period",
+            "owner_id",
+            "substitute_id",
+            "starts_on",
+            "ends_on",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -20,6 +20,8 @@ from inyett.models import Company
 from inyett.models import Payment
 from inyett.models import SupplierInvoice
 from inyett.services import ledger
+from inyett.services import users
+from tests.conftest import PASSWORD
 from tests.schema_helpers import expression_indexes_unreflected
 from tests.schema_helpers import schema_differences
 from tests.upgrade_fixtures import upgraded_from
@@ -268,3 +270,47 @@ def _insert_old_payment(external_id: str, company_id: int, invoice_id: int, stat
         },
     )
     db.session.commit()
+
+
+def test_an_upgrade_over_a_substitute_stored_twice_for_a_period_keeps_one(app):
+    with app.app_context():
+        _empty_database()
+        upgrade(revision="b2c4e6f8a013")  # before one substitute per period
+        owner, substitute = (
+            users.create_user(name, "attester", PASSWORD, name.capitalize()).id
+            for name in ("anna", "bo")
+        )
+        periods = [("2026-07-01", "2026-07-21")] * 2 + [("2026-08-01", "2026-08-07")]
+        for starts_on, ends_on in periods:
+            db.session.execute(
+                text(
+                    "INSERT INTO substitutions (owner_id, substitute_id, starts_on, ends_on) "
+                    "VALUES (:owner, :substitute, :starts_on, :ends_on)"
+                ),
+                {
+                    "owner": owner,
+                    "substitute": substitute,
+                    "starts_on": starts_on,
+                    "ends_on": ends_on,
+                },
+            )
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+
+        kept = db.session.execute(text("SELECT id, starts_on FROM substitutions ORDER BY id")).all()
+        assert [(row.id, str(row.starts_on)) for row in kept] == [
+            (1, "2026-07-01"),
+            (3, "2026-08-01"),
+        ]
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text(
+                    "INSERT INTO substitutions (owner_id, substitute_id, starts_on, ends_on) "
+                    "VALUES (:owner, :substitute, '2026-08-01', '2026-08-07')"
+                ),
+                {"owner": owner, "substitute": substitute},
+            )
+            db.session.flush()
+        db.session.rollback()

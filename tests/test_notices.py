@@ -6,8 +6,10 @@ import re
 import socket
 import threading
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from decimal import Decimal
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -19,11 +21,14 @@ from sqlalchemy import select
 from inyett.config import configuration_problems
 from inyett.extensions import db
 from inyett.formatting import STOCKHOLM
+from inyett.models import Company
 from inyett.models import InyettBatch
 from inyett.models import Notice
 from inyett.models import User
 from inyett.models import utcnow
 from inyett.services import attest_notices
+from inyett.services import attest_rights
+from inyett.services import attestation
 from inyett.services import notices
 from inyett.services import settings as settings_service
 from inyett.services import users
@@ -33,11 +38,14 @@ from tests.conftest import PASSWORD
 from tests.conftest import Auth
 from tests.conftest import make_app
 from tests.payments_helpers import activate_inyett
+from tests.payments_helpers import add_company
 from tests.payments_helpers import add_invoices
 from tests.payments_helpers import create_file
 from tests.payments_helpers import drain
 from tests.payments_helpers import its_own_answer
 from tests.payments_helpers import stored_batch_id
+from tests.test_attest_rights import limit_attester
+from tests.test_attestation import user
 
 BATCHES = f"{INYETT_URL}/3/SE/payment-control/batches"
 BASE_URL = "https://inyett.bolaget.se"
@@ -421,3 +429,111 @@ def test_every_user_turns_their_own_notices_on_and_off(app):
         payer = db.session.scalar(select(User).where(User.username == "betalare"))
         assert payer.notices_enabled is False
     assert auth.post("/konto/aviseringar", {"email": "ingen adress"}).status_code == 422
+
+
+def limited(username: str, max_amount: str | None = None, company_name="Testbolaget AB"):
+    """Limit the user to one right in the named company (SEK), up to max_amount."""
+    company = db.session.scalar(select(Company).where(Company.name == company_name))
+    limit = None if max_amount is None else Decimal(max_amount)
+    return limit_attester(company, "SEK", limit, username=username)
+
+
+def test_a_ready_file_is_told_only_to_those_whose_rights_cover_a_payment_with_their_count(
+    ctx, mailbox
+):
+    add_company("Andra bolaget AB", "2021005448")
+    limited("attestant", company_name="Andra bolaget AB")  # no right in Testbolaget AB
+    limited("admin2", "0.05")  # below every payment (the smallest is 0,10)
+    limited("admin", "1000")  # covers 999,50 and 0,10 of the four
+    db.session.commit()
+    payment_file = create_file(add_invoices())
+    attest_notices.run_round()
+
+    told = {rcpts[0]: body(message) for rcpts, message in mailbox.messages}
+    assert sorted(told) == ["admin@bolaget.se"]  # attestant2 attests all but turned notices off
+    assert "2 betalningar väntar på attest" in told["admin@bolaget.se"]
+    assert f"betalfil {payment_file.message_id} för Testbolaget AB" in told["admin@bolaget.se"]
+
+
+def test_the_daily_summary_counts_only_what_each_person_may_attest(ctx, app, mailbox):
+    app.extensions.pop("inyett_summary_day")
+    add_company("Andra bolaget AB", "2021005448")
+    limited("attestant", company_name="Andra bolaget AB")
+    limited("admin2", "0.05")
+    limited("admin", "1000")
+    db.session.commit()
+    create_file(add_invoices())
+    attest_notices.tell_about_ready_files(utcnow())
+    db.session.execute(Notice.__table__.delete())
+    db.session.commit()
+
+    attest_notices.send_daily_summaries(stockholm(7, 1))
+    notices.deliver_due()
+
+    assert sorted(rcpt for rcpts, _ in mailbox.messages for rcpt in rcpts) == ["admin@bolaget.se"]
+    (mail,) = mailbox.to("admin@bolaget.se")
+    assert mail["Subject"] == "Att attestera 2026-11-24: 2 betalningar"
+    assert f"- Testbolaget AB: 2 betalningar, {BASE_URL}/attest?bolag=1" in body(mail)
+
+
+def test_the_summary_leaves_out_a_payment_whose_first_of_two_attestations_was_theirs(
+    ctx, app, mailbox
+):
+    app.extensions.pop("inyett_summary_day")
+    company = db.session.scalar(select(Company).where(Company.name == "Testbolaget AB"))
+    attest_rights.set_dual_limit(company, "SEK", Decimal("10000"), actor=user("admin"))
+    large = create_file(add_invoices()).payments[0]  # 18 450,00 SEK: needs two
+    attestation.attest(large, user=user("attestant"), acknowledged=False)
+    attest_notices.send_daily_summaries(stockholm(7, 1))
+    notices.deliver_due()
+
+    assert "3 betalningar väntar på din attest" in body(mailbox.to("attestant@bolaget.se")[0])
+    assert "4 betalningar väntar på din attest" in body(mailbox.to("admin@bolaget.se")[0])
+
+
+@pytest.mark.parametrize(
+    ("today", "told"),
+    [
+        (date(2026, 11, 19), False),
+        (date(2026, 11, 20), True),
+        (date(2026, 11, 24), True),
+        (date(2026, 11, 25), False),
+    ],
+    ids=["day before", "first day", "last day", "day after"],
+)
+def test_a_substitute_is_told_with_the_owners_rights_only_during_the_period(
+    ctx, mailbox, swedish_today, today, told
+):
+    users.create_user("bo", "attester", PASSWORD, "Bo Ersättare")
+    bo = limit_attester(username="bo")  # no right at all of his own
+    bo.email = "bo@bolaget.se"
+    swedish_today.set(date(2026, 11, 19))
+    attest_rights.set_substitute(
+        user("attestant"), bo, date(2026, 11, 20), date(2026, 11, 24), actor=user("admin")
+    )
+    swedish_today.set(today)
+    create_file(add_invoices())
+    attest_notices.run_round()
+
+    mail = mailbox.to("bo@bolaget.se")
+    assert len(mail) == told
+    if told:
+        assert "4 betalningar väntar på attest" in body(mail[0])
+
+
+def test_an_admin_who_made_the_file_is_not_told_about_it_nor_counts_it_in_the_summary(
+    ctx, app, mailbox
+):
+    app.extensions.pop("inyett_summary_day")
+    create_file(add_invoices(), actor="admin")  # an admin standing in for the payer
+    create_file(add_invoices())  # the payer's
+    attest_notices.tell_about_ready_files(utcnow())
+    attest_notices.send_daily_summaries(stockholm(7, 1))
+    notices.deliver_due()
+
+    subjects = [mail["Subject"] for mail in mailbox.to("admin@bolaget.se")]
+    assert subjects == [
+        "Betalningar att attestera: Testbolaget AB",
+        "Att attestera 2026-11-24: 4 betalningar",
+    ]
+    assert "8 betalningar väntar på din attest" in body(mailbox.to("admin2@bolaget.se")[-1])

@@ -23,6 +23,7 @@ from inyett.models import InyettBatch
 from inyett.models import InyettSettings
 from inyett.models import Payment
 from inyett.models import PaymentFile
+from inyett.models import Substitution
 from inyett.models import Supplier
 from inyett.models import SupplierInvoice
 from inyett.services.ledger import CSV_COLUMNS
@@ -100,6 +101,10 @@ EXPECTED_ROLES = {
     # Mina aviseringar: everyone sets their own address and notices.
     "account.notices": LOGGED_IN,
     "account.change_notices": LOGGED_IN,
+    # Mina ersättare: whoever attests names their own substitute; a payer has no right to lend.
+    "account.substitutes": {ATTESTER, ADMIN},
+    "account.add_substitute": {ATTESTER, ADMIN},
+    "account.remove_substitute": {ATTESTER, ADMIN},
     # Attesträtt is set by admins only: an attester may not raise their own limit.
     "users.set_attest_scope": {ADMIN},
     "users.grant_attest_right": {ADMIN},
@@ -625,6 +630,13 @@ FUZZED = {
         "attestant",
         ["email", "notices_enabled"],
     ),
+    "account.add_substitute": (
+        "POST",
+        "/konto/ersattare",
+        "attestant",
+        ["substitute", "fran", "till"],
+    ),
+    "account.remove_substitute": ("POST", "/konto/ersattare/{id}/ta-bort", "attestant", []),
     "companies.create": (
         "POST",
         "/systeminstallningar/bolag",
@@ -790,6 +802,10 @@ def snapshot():
         tuple(
             (a.id, a.company_id, a.account_type, a.account, a.currency, a.bic)
             for a in db.session.scalars(select(DebtorAccount).order_by(DebtorAccount.id))
+        ),
+        tuple(
+            (s.id, s.owner_id, s.substitute_id, s.starts_on, s.ends_on)
+            for s in db.session.scalars(select(Substitution).order_by(Substitution.id))
         ),
     )
 

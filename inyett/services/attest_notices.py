@@ -22,8 +22,8 @@ from inyett.models import User
 from inyett.models import utcnow
 from inyett.services import notices
 from inyett.services.attestation import ATTESTER_ROLES
-from inyett.services.attestation import NOT_ATTESTABLE_STATES
 from inyett.services.attestation import WAITING_STATES
+from inyett.services.attestation import attestable_by
 
 # The summary goes at the first round after this hour, Swedish time, once a day per user.
 SUMMARY_HOUR = 7
@@ -36,13 +36,6 @@ def run_round(now: datetime | None = None) -> int:
     send_daily_summaries(now or utcnow())
     # Read the clock again: the notices just written are due from when they were written.
     return notices.deliver_due(now)
-
-
-def _attestable():
-    return (
-        Payment.status == "awaiting_attest",
-        Payment.inyett_state.not_in(NOT_ATTESTABLE_STATES),
-    )
 
 
 def _nothing_waits_for_inyett():
@@ -80,17 +73,25 @@ def tell_about_ready_files(now: datetime) -> None:
 
 
 def _tell_attesters(payment_file: PaymentFile) -> None:
-    count, warned = db.session.execute(
-        select(func.count(Payment.id), _warned_count()).where(
-            Payment.payment_file_id == payment_file.id, *_attestable()
-        )
-    ).one()
-    if not count:
+    """Tell each attester who may attest some of the file's payments how many, as they see it
+    in the attest list: what others created, within their own rights or a stand-in's."""
+    if not notices.enabled():
         return
+    for attester in notices.recipients(User.role.in_(ATTESTER_ROLES)):
+        count, warned = db.session.execute(
+            select(func.count(Payment.id), _warned_count()).where(
+                Payment.payment_file_id == payment_file.id, *attestable_by(attester)
+            )
+        ).one()
+        if count:
+            _tell_about_file(attester, payment_file, count, warned)
+
+
+def _tell_about_file(attester: User, payment_file: PaymentFile, count: int, warned: int) -> None:
     company = payment_file.company.name
     warnings = f", {warned} med varningar att granska" if warned else ""
     notices.queue(
-        notices.recipients(User.role.in_(ATTESTER_ROLES), User.username != payment_file.created_by),
+        [attester],
         "file_ready",
         f"Betalningar att attestera: {company}",
         f"Inyett har kontrollerat betalfil {payment_file.message_id} för {company}, och "
@@ -113,30 +114,26 @@ def send_daily_summaries(now: datetime) -> None:
     done = current_app.extensions.setdefault("inyett_summary_day", {})
     if local.hour < SUMMARY_HOUR or done.get("day") == day or not notices.enabled():
         return
-    waiting = db.session.execute(
-        select(Company.id, Company.name, Payment.created_by, func.count(Payment.id))
-        .join(Company, Company.id == Payment.company_id)
-        .where(*_attestable())
-        .group_by(Company.id, Company.name, Payment.created_by)
-        .order_by(Company.name, Company.id)
-    ).all()
     for attester in notices.recipients(User.role.in_(ATTESTER_ROLES)):
-        per_company: dict[tuple[int, str], int] = {}
-        for company_id, name, created_by, count in waiting:
-            if created_by != attester.username:  # nobody attests their own
-                per_company[company_id, name] = per_company.get((company_id, name), 0) + count
+        per_company = db.session.execute(
+            select(Company.id, Company.name, func.count(Payment.id))
+            .join(Company, Company.id == Payment.company_id)
+            .where(*attestable_by(attester))
+            .group_by(Company.id, Company.name)
+            .order_by(Company.name, Company.id)
+        ).all()
         if per_company:
             _summarise_for(attester, per_company, day)
     db.session.commit()
     done["day"] = day
 
 
-def _summarise_for(attester: User, per_company: dict, day: str) -> None:
-    total = sum(per_company.values())
+def _summarise_for(attester: User, per_company: list, day: str) -> None:
+    total = sum(count for _id, _name, count in per_company)
     lines = [
         f"- {name}: {plural(count, 'betalning', 'betalningar')}, "
         f"{notices.link('attest.index', bolag=company_id)}"
-        for (company_id, name), count in per_company.items()
+        for company_id, name, count in per_company
     ]
     notices.queue(
         [attester],

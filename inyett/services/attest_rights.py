@@ -27,9 +27,16 @@ from inyett.models import User
 from inyett.services import audit
 from inyett.services.ledger import CURRENCIES
 
+ATTESTER_ROLES = ("attester", "admin")
+
 
 class RightRejected(Exception):
-    """An admin's change to a right that cannot be made; the message is Swedish."""
+    """A change to a right or a substitute that cannot be made; the message is Swedish, and
+    `field` names the form field it is about, when one is."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def why_no_right(payment: Payment, user: User) -> str | None:
@@ -57,13 +64,18 @@ def _why_not_own(payment: Payment, user: User) -> str | None:
 
 
 def standing_in_for(user: User) -> list[User]:
-    """The enabled users whose substitute `user` is today (Swedish time)."""
+    """The enabled attesters whose substitute `user` is today (Swedish time). An owner who is
+    no longer an attester lends nothing: a payer's "all companies" is no attest right."""
     today = dates.today_in_sweden()
     return list(
         db.session.scalars(
             select(User)
             .join(Substitution, Substitution.owner_id == User.id)
-            .where(*_substituting(user, today), User.is_enabled.is_(True))
+            .where(
+                *_substituting(user, today),
+                User.is_enabled.is_(True),
+                User.role.in_(ATTESTER_ROLES),
+            )
         )
     )
 
@@ -85,6 +97,7 @@ def covers_payment(user: User):
         *_substituting(user, dates.today_in_sweden()),
         owner.id == Substitution.owner_id,
         owner.is_enabled.is_(True),
+        owner.role.in_(ATTESTER_ROLES),
         _rights_cover(owner),
     )
     return or_(mine, theirs)
@@ -159,7 +172,7 @@ def grant(
     user: User, company: Company, currency: str, max_amount: Decimal | None, actor: User
 ) -> AttestRight:
     """Give (or change) the user's right in a company and currency."""
-    if user.role not in ("attester", "admin"):
+    if user.role not in ATTESTER_ROLES:
         raise RightRejected(f"{user.username} är inte attestant och kan inte ha attesträtt.")
     if currency not in CURRENCIES:
         raise RightRejected(f"Valutan ska vara en av {', '.join(CURRENCIES)}.")
@@ -259,16 +272,35 @@ def substitutions_of(owner: User) -> list[Substitution]:
     )
 
 
-def set_substitute(owner: User, substitute: User, starts_on, ends_on, actor: User) -> Substitution:
-    """From starts_on to ends_on (inclusive) the substitute attests with the owner's rights."""
-    if substitute.id == owner.id:
-        raise RightRejected("Välj någon annan än användaren själv som ersättare.")
-    if substitute.role not in ("attester", "admin"):
-        raise RightRejected(
-            f"{substitute.username} är inte attestant och kan inte vara ersättare för attest."
+def standing_in_periods(substitute: User) -> list[Substitution]:
+    """The periods, today's and later ones, in which `substitute` stands in for someone."""
+    return list(
+        db.session.scalars(
+            select(Substitution)
+            .where(
+                Substitution.substitute_id == substitute.id,
+                Substitution.ends_on >= dates.today_in_sweden(),
+            )
+            .order_by(Substitution.starts_on, Substitution.id)
         )
-    if ends_on < starts_on:
-        raise RightRejected("Till och med kan inte vara före Från och med.")
+    )
+
+
+def possible_substitutes(owner: User) -> list[User]:
+    """Who can be named the owner's substitute: the other attesters and admins."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_(ATTESTER_ROLES), User.id != owner.id)
+            .order_by(User.username)
+        )
+    )
+
+
+def set_substitute(owner: User, substitute: User, starts_on, ends_on, actor: User) -> Substitution:
+    """From starts_on to ends_on (inclusive) the substitute attests with the owner's rights;
+    set by the owner themself or by an admin (`actor`, whom the audit log names)."""
+    _check_substitution(owner, substitute, starts_on, ends_on, actor)
     substitution = Substitution(
         owner=owner, substitute=substitute, starts_on=starts_on, ends_on=ends_on
     )
@@ -279,14 +311,51 @@ def set_substitute(owner: User, substitute: User, starts_on, ends_on, actor: Use
         f"{substitute.display_name} ({substitute.username}) är ersättare för "
         f"{owner.display_name} ({owner.username}) {starts_on}–{ends_on}",
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same substitute for the same period is there already, as from a double click.
+        db.session.rollback()
+        whose = "din ersättare" if actor.id == owner.id else f"ersättare för {owner.display_name}"
+        raise RightRejected(
+            f"{substitute.display_name} är redan {whose} {starts_on}–{ends_on}.", "substitute"
+        ) from None
     return substitution
 
 
+def _check_substitution(owner: User, substitute: User, starts_on, ends_on, actor: User) -> None:
+    if owner.role not in ATTESTER_ROLES:
+        raise RightRejected(
+            f"{owner.username} är inte attestant och har ingen attesträtt som en ersättare kan "
+            "använda."
+        )
+    if substitute.id == owner.id:
+        yourself = "dig själv" if actor.id == owner.id else "användaren själv"
+        raise RightRejected(f"Välj någon annan än {yourself} som ersättare.", "substitute")
+    if substitute.role not in ATTESTER_ROLES:
+        raise RightRejected(
+            f"{substitute.username} är inte attestant och kan inte vara ersättare för attest.",
+            "substitute",
+        )
+    if ends_on < starts_on:
+        raise RightRejected("Till och med kan inte vara före Från och med.", "till")
+    today = dates.today_in_sweden()
+    if ends_on < today:
+        raise RightRejected(
+            f"Perioden slutade {ends_on}, före i dag ({today}). Ange en period som inte redan "
+            "är slut.",
+            "till",
+        )
+
+
 def remove_substitute(owner: User, substitution_id: int, actor: User) -> bool:
+    """Remove one of the owner's substitutes; False when it was already gone. Someone else's
+    is refused, whoever asks, so that an id posted by hand removes nothing it should not."""
     substitution = db.session.get(Substitution, substitution_id)
-    if substitution is None or substitution.owner_id != owner.id:
+    if substitution is None:
         return False
+    if substitution.owner_id != owner.id:
+        raise RightRejected("Ersättaren hör till en annan användare och togs inte bort.")
     audit.record(
         "user",
         actor.username,

@@ -10,6 +10,7 @@ from dataclasses import field
 
 from sqlalchemy import exists
 from sqlalchemy import not_
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
@@ -24,11 +25,11 @@ from inyett.models import User
 from inyett.models import utcnow
 from inyett.services import attest_rights
 from inyett.services import audit
+from inyett.services.attest_rights import ATTESTER_ROLES
 from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import explain_lost_race
 
-ATTESTER_ROLES = ("attester", "admin")
 WAITING_STATES = ("queued", "awaiting_answer")
 # Inyett has not checked these: it has not answered, could not take the payment, or dropped it
 # with a shared batch when another payment was undone. Each must be sent again or undone first.
@@ -56,6 +57,19 @@ def _above_dual_limit():
         DualAttestLimit.currency == Payment.currency,
         Payment.amount > DualAttestLimit.above_amount,
     )
+
+
+def attestable_by(user: User) -> list:
+    """The payments `user` may attest now, as conditions on Payment: waiting, checked by Inyett,
+    not their own, within their rights (or those of someone they stand in for today), and not
+    one whose first of two attestations they gave. The same rules why_not_attestable tells."""
+    return [
+        Payment.status == "awaiting_attest",
+        Payment.created_by != user.username,
+        Payment.inyett_state.not_in(NOT_ATTESTABLE_STATES),
+        attest_rights.covers_payment(user),
+        or_(Payment.first_attested_by.is_(None), Payment.first_attested_by != user.username),
+    ]
 
 
 def why_not_attestable(payment: Payment, user: User) -> str | None:
@@ -193,13 +207,7 @@ def _mark_attested(
     longer hold in the database, because someone else got there first. Above the company's
     dual limit the first attestation is a step of its own, and the second must be another's."""
     acknowledges = needs_acknowledgement(payment)
-    conditions = [
-        Payment.id == payment.id,
-        Payment.status == "awaiting_attest",
-        Payment.created_by != user.username,
-        Payment.inyett_state.not_in(NOT_ATTESTABLE_STATES),
-        attest_rights.covers_payment(user),
-    ]
+    conditions = [Payment.id == payment.id, *attestable_by(user)]
     if not acknowledged:
         conditions.append(Payment.warning_count == 0)
     if expected_version is not None:

@@ -28,6 +28,7 @@ from inyett.services import companies
 from inyett.services import users
 from inyett.services.attest_rights import RightRejected
 from inyett.services.users import UserRejected
+from inyett.views import substitutes
 
 bp = Blueprint("users", __name__, url_prefix="/systeminstallningar/anvandare")
 
@@ -226,22 +227,11 @@ def revoke_attest_right(user_id: int, right_id: int):
 def add_substitute(user_id: int):
     """Someone attests with the user's rights while they are away."""
     user = _user(user_id)
-    form = SubstituteForm()
-    _substitute_choices(form, user)
-    if form.validate_on_submit():
-        substitute = db.session.get(User, form.substitute.data)
-        if substitute is None:
-            form.substitute.errors.append("Välj en ersättare.")
-        else:
-            try:
-                attest_rights.set_substitute(
-                    user, substitute, form.fran.data, form.till.data, actor=current_user
-                )
-            except RightRejected as rejected:
-                form.substitute.errors.append(str(rejected))
-            else:
-                flash(f"{substitute.username} är ersättare för {user.username}.", "success")
-                return redirect(url_for("users.edit", user_id=user.id, _anchor="ersattare"))
+    form = substitutes.substitute_form(user, posted=True)
+    substitute = substitutes.name_substitute(user, form)
+    if substitute is not None:
+        flash(f"{substitute.username} är ersättare för {user.username}.", "success")
+        return redirect(url_for("users.edit", user_id=user.id, _anchor="ersattare"))
     forms = {"substitute_form": form}
     return _render_user(user, RoleForm(role=user.role), NewPasswordForm(), **forms), 422
 
@@ -251,22 +241,16 @@ def add_substitute(user_id: int):
 def remove_substitute(user_id: int, substitution_id: int):
     user = _user(user_id)
     if ActionForm().validate_on_submit():
-        if attest_rights.remove_substitute(user, substitution_id, actor=current_user):
-            flash("Ersättaren är borttagen.", "success")
+        try:
+            removed = attest_rights.remove_substitute(user, substitution_id, actor=current_user)
+        except RightRejected as rejected:
+            flash(str(rejected), "error")
         else:
-            flash("Ersättaren var redan borttagen.", "info")
+            if removed:
+                flash("Ersättaren är borttagen.", "success")
+            else:
+                flash("Ersättaren var redan borttagen.", "info")
     return redirect(url_for("users.edit", user_id=user.id, _anchor="ersattare"))
-
-
-def _substitute_choices(form: SubstituteForm, user: User) -> None:
-    form.substitute.choices = [
-        SelectChoice("", "Välj ersättare"),
-        *(
-            SelectChoice(u.id, f"{u.display_name} ({u.username})")
-            for u in users.all_users()
-            if u.role in ("attester", "admin") and u.id != user.id
-        ),
-    ]
 
 
 def _company_choices(form: AttestRightForm) -> None:
@@ -317,8 +301,7 @@ def _render_user(
         right_form = AttestRightForm()
         _company_choices(right_form)
     if substitute_form is None:
-        substitute_form = SubstituteForm(formdata=None)
-        _substitute_choices(substitute_form, user)
+        substitute_form = substitutes.substitute_form(user)
     return render_template(
         "settings/user.html",
         user=user,

@@ -276,7 +276,13 @@ PAGES = {
         "/betalningar/filer",
         "/betalningar/filer/{file}",
     ],
-    "attestant": ["/", "/attest", "/betalningar/filer", "/betalningar/filer/{file}"],
+    "attestant": [
+        "/",
+        "/attest",
+        "/betalningar/filer",
+        "/betalningar/filer/{file}",
+        "/konto/ersattare",
+    ],
 }
 
 
@@ -331,6 +337,21 @@ STATES = {
         open_undo_dialog,
     ],
     "/betalningar/filer/{file}": [open_undo_dialog],
+    "/konto/ersattare": [
+        lambda page: (
+            page.get_by_role("button", name="Lägg till ersättare").click(),
+            expect(page.locator(".field-error").first).to_be_visible(),
+        ),
+        lambda page: (
+            page.get_by_label("Ersättare").select_option(label="Admin (admin)"),
+            page.get_by_label("Från och med").fill("2026-12-21"),
+            page.get_by_label("Till och med").fill("2027-01-06"),
+            page.get_by_role("button", name="Lägg till ersättare").click(),
+            expect(
+                page.get_by_text("Admin är din ersättare 2026-12-21–2027-01-06.")
+            ).to_be_visible(),
+        ),
+    ],
 }
 
 
