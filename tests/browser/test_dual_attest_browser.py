@@ -14,11 +14,11 @@ from inyett.models import User
 from inyett.services import attest_rights
 from inyett.services import attestation
 from inyett.services import users
+from tests.browser.conftest import axe_violations
 from tests.browser.conftest import login
 from tests.browser.test_attest_browser import payments_in_file
 from tests.browser.test_attest_browser import row
 from tests.browser.test_layout_browser import SIZES
-from tests.browser.test_layout_browser import axe_violations
 from tests.browser.test_layout_browser import resize
 from tests.conftest import PASSWORD
 
@@ -82,10 +82,12 @@ def test_two_attesters_attest_a_large_payment_and_then_the_file_is_ready(page, l
     expect(payment).to_contain_text("av berit")
     expect(payment).to_contain_text("och attestant")
     expect(payment).not_to_contain_text("av 2 attester")
+    # The second attest was the file's last: its download is offered under the row.
+    expect(page.locator(".file-ready-row")).to_contain_text("Filen är klar för banken: betalfil")
 
     page.goto(f"/betalningar/filer/{file_id}")
     status = page.locator("#file-status")
-    expect(status.get_by_text("Klar för banken")).to_be_visible()
+    expect(status.get_by_text("Filen är klar för banken.")).to_be_visible()
     expect(
         status.get_by_role("button", name="Ladda ner betalfil för banken (pain.001)")
     ).to_be_visible()
