@@ -60,8 +60,10 @@ from datetime import UTC
 from datetime import datetime
 from decimal import Decimal
 
+from flask import Blueprint
 from flask import Flask
 from flask import Response
+from flask import current_app
 from flask import g
 from flask import jsonify
 from flask import request
@@ -229,228 +231,264 @@ def parse_faults(values: dict) -> Faults:
     return Faults(**parsed)
 
 
+class Simulator:
+    """What one simulator app holds: the environments and their batches, the rules' settings,
+    and the faults in force; one lock for all of it, as the server answers on many threads."""
+
+    def __init__(self, settings: dict):
+        self.lock = threading.Lock()
+        self.environments = {
+            "production": Environment(settings["INYETT_SIMULATOR_API_KEY"]),
+            "test": Environment(settings["INYETT_SIMULATOR_TEST_API_KEY"]),
+        }
+        self.analysis_seconds = float(settings["INYETT_SIMULATOR_ANALYSIS_SECONDS"])
+        self.amount_limit = Decimal(str(settings["INYETT_SIMULATOR_AMOUNT_LIMIT"]))
+        self.configured_faults = parse_faults(
+            {name: settings[key] for name, key in FAULT_SETTINGS.items() if key in settings}
+        )
+        self.chaos = Chaos(self.configured_faults)
+
+
+DEFAULT_SETTINGS = {
+    "INYETT_SIMULATOR_API_KEY": "demo-nyckel-inyett",
+    "INYETT_SIMULATOR_TEST_API_KEY": "demo-nyckel-inyett-test",
+    "INYETT_SIMULATOR_ANALYSIS_SECONDS": "2.0",
+    "INYETT_SIMULATOR_AMOUNT_LIMIT": "100000.00",
+}
+
+api = Blueprint("inyett_api", __name__)
+control = Blueprint("simulator_control", __name__, url_prefix="/_simulator")
+
+
 def create_app(config: dict | None = None) -> Flask:
     """The simulator app; `config` overrides the INYETT_SIMULATOR_* environment variables."""
-    settings = {
-        "INYETT_SIMULATOR_API_KEY": "demo-nyckel-inyett",
-        "INYETT_SIMULATOR_TEST_API_KEY": "demo-nyckel-inyett-test",
-        "INYETT_SIMULATOR_ANALYSIS_SECONDS": "2.0",
-        "INYETT_SIMULATOR_AMOUNT_LIMIT": "100000.00",
-    }
+    settings = dict(DEFAULT_SETTINGS)
     known = {*settings, *FAULT_SETTINGS.values()}
     settings.update({key: os.environ[key] for key in known if key in os.environ})
     settings.update(config or {})
     app = Flask(__name__)
-    lock = threading.Lock()
-    environments = {
-        "production": Environment(settings["INYETT_SIMULATOR_API_KEY"]),
-        "test": Environment(settings["INYETT_SIMULATOR_TEST_API_KEY"]),
+    app.extensions["inyett_simulator"] = Simulator(settings)
+    # On the app, not the blueprint: a call to an unknown address meets the faults too.
+    app.before_request(_simulate_faults)
+    app.after_request(_fault_after_effect)
+    app.register_blueprint(api)
+    app.register_blueprint(control)
+    return app
+
+
+def _state() -> Simulator:
+    return current_app.extensions["inyett_simulator"]
+
+
+def _error(status: int, message: str):
+    return jsonify({"code": status, "message": message}), status
+
+
+def _environment_for(name: str, country: str):
+    """The environment, or an error answer for an unknown one, a bad key or country."""
+    environments = _state().environments
+    if name not in environments:
+        return None, _error(404, "Not found")
+    env = environments[name]
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if key != env.api_key:
+        if name == "test" and key == environments["production"].api_key:
+            return None, _error(403, "Key has no access to the test environment")
+        return None, _error(401, "Invalid or missing API key")
+    if country not in ("SE", "NO"):
+        return None, _error(404, "Unknown profile country")
+    return env, None
+
+
+def _simulate_faults():
+    if request.path.startswith("/_simulator"):
+        return None
+    state = _state()
+    with state.lock:
+        faults, outage_until = state.chaos.faults, state.chaos.outage_until
+        fault = faults.draw(state.chaos.rng)
+        after_effect = state.chaos.rng.random() < 0.5
+    if faults.latency_ms:
+        time.sleep(faults.latency_ms / 1000)
+    if time.monotonic() < outage_until:
+        return _error(503, "Service unavailable")
+    if fault == "rate_limit":
+        answer = _error(429, "Too many requests")
+        return answer[0], 429, {"Retry-After": str(faults.retry_after_seconds)}
+    if fault is None:
+        return None
+    if after_effect:
+        g.fault_after_effect = fault
+        return None
+    return _faulty_answer(fault, faults, _error(504, "Gateway timeout"))
+
+
+def _fault_after_effect(response):
+    fault = g.pop("fault_after_effect", None)
+    return response if fault is None else _faulty_answer(fault, _state().chaos.faults, response)
+
+
+def _faulty_answer(fault: str, faults: Faults, late_answer) -> Response:
+    if fault == "error":
+        return current_app.make_response(_error(500, "Internal server error"))
+    if fault == "drop":
+        # Headers promise more than is sent, and the connection closes: the client sees a
+        # connection broken mid-answer, on werkzeug's server and on waitress alike.
+        cut = Response(b'{"co', status=200, mimetype="application/json")
+        cut.headers["Content-Length"] = "1000"
+        cut.headers["Connection"] = "close"
+        return cut
+    time.sleep(faults.timeout_seconds)
+    return current_app.make_response(late_answer)
+
+
+BATCHES = "/<int:version>/<country>/payment-control/batches"
+PRODUCTION = {"env_name": "production"}
+
+
+@api.post(f"/<env_name>{BATCHES}")
+@api.post(BATCHES, defaults=PRODUCTION)
+def create_batch(env_name: str, version: int, country: str):
+    """Store a batch for analysis; 409 if the id exists, 400 if a field is wrong."""
+    if version not in (2, 3):
+        return _error(404, "Not found")
+    env, failure = _environment_for(env_name, country)
+    if failure:
+        return failure
+    body = request.get_json(silent=True)
+    problem = _validate_batch(body)
+    if problem:
+        return _error(400, problem)
+    batch_id = str(body.get("externalId") or f"sim-{time.time_ns()}")
+    with _state().lock:
+        env.create_calls[batch_id] = env.create_calls.get(batch_id, 0) + 1
+        if batch_id in env.batches:
+            return _error(409, "Batch already exists")
+        env.batches[batch_id] = Batch(
+            external_id=batch_id,
+            country=country,
+            debtor_account=str(body["debtorAccount"]),
+            transactions=list(body["transactions"]),
+            created=time.monotonic(),
+            created_at=datetime.now(UTC).isoformat(),
+        )
+    return jsonify({"code": 200, "externalBatchId": batch_id})
+
+
+@api.delete(f"/<env_name>{BATCHES}/<batch_id>")
+@api.delete(f"{BATCHES}/<batch_id>", defaults=PRODUCTION)
+def delete_batch(env_name: str, version: int, country: str, batch_id: str):
+    """Hide a batch from future analysis."""
+    env, failure = _environment_for(env_name, country)
+    if failure:
+        return failure
+    with _state().lock:
+        batch = env.batches.get(batch_id)
+        if batch is None or batch.deleted:
+            return _error(404, "Batch not found")
+        batch.deleted = True
+    return jsonify({"code": 200})
+
+
+@api.get(f"/<env_name>{BATCHES}/<batch_id>/warnings")
+@api.get(f"{BATCHES}/<batch_id>/warnings", defaults=PRODUCTION)
+def batch_warnings(env_name: str, version: int, country: str, batch_id: str):
+    """The analysis of a batch: Pending at first, then each transaction's warnings."""
+    env, failure = _environment_for(env_name, country)
+    if failure:
+        return failure
+    state = _state()
+    with state.lock:
+        batch = env.batches.get(batch_id)
+        if batch is None or batch.deleted:
+            return _error(404, "Batch not found")
+        if time.monotonic() - batch.created < state.analysis_seconds:
+            return jsonify({"externalBatchId": batch_id, "status": "Pending", "transactions": []})
+        history = _history(batch, [b for b in env.batches.values() if not b.deleted])
+        transactions = [
+            {
+                "externalId": t.get("externalId"),
+                "warnings": [
+                    _warning(code, state.amount_limit)
+                    for code in _warnings_for(t, batch, history, state.amount_limit)
+                ],
+            }
+            for t in batch.transactions
+        ]
+    return jsonify(
+        {"externalBatchId": batch_id, "status": "Analysed", "transactions": transactions}
+    )
+
+
+def _warning(code: str, amount_limit: Decimal) -> dict:
+    name, _, category = WARNINGS[code]
+    return {
+        "code": code,
+        "name": name,
+        "description": _description(code, amount_limit),
+        "category": category,
     }
-    analysis_seconds = float(settings["INYETT_SIMULATOR_ANALYSIS_SECONDS"])
-    amount_limit = Decimal(str(settings["INYETT_SIMULATOR_AMOUNT_LIMIT"]))
-    configured_faults = parse_faults(
-        {name: settings[key] for name, key in FAULT_SETTINGS.items() if key in settings}
-    )
-    chaos = Chaos(configured_faults)
 
-    def error(status: int, message: str):
-        return jsonify({"code": status, "message": message}), status
 
-    def environment_for(name: str, country: str):
-        """The environment, or an error answer for a bad key or country."""
-        env = environments[name]
-        key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if key != env.api_key:
-            if name == "test" and key == environments["production"].api_key:
-                return None, error(403, "Key has no access to the test environment")
-            return None, error(401, "Invalid or missing API key")
-        if country not in ("SE", "NO"):
-            return None, error(404, "Unknown profile country")
-        return env, None
-
-    @app.before_request
-    def simulate_faults():
-        if request.path.startswith("/_simulator"):
-            return None
-        with lock:
-            faults, outage_until = chaos.faults, chaos.outage_until
-            fault = faults.draw(chaos.rng)
-            after_effect = chaos.rng.random() < 0.5
-        if faults.latency_ms:
-            time.sleep(faults.latency_ms / 1000)
-        if time.monotonic() < outage_until:
-            return error(503, "Service unavailable")
-        if fault == "rate_limit":
-            answer = error(429, "Too many requests")
-            return answer[0], 429, {"Retry-After": str(faults.retry_after_seconds)}
-        if fault is None:
-            return None
-        if after_effect:
-            g.fault_after_effect = fault
-            return None
-        return faulty_answer(fault, faults, error(504, "Gateway timeout"))
-
-    @app.after_request
-    def fault_after_effect(response):
-        fault = g.pop("fault_after_effect", None)
-        return response if fault is None else faulty_answer(fault, chaos.faults, response)
-
-    def faulty_answer(fault: str, faults: Faults, late_answer) -> Response:
-        if fault == "error":
-            return app.make_response(error(500, "Internal server error"))
-        if fault == "drop":
-            # Headers promise more than is sent, and the connection closes: the client sees a
-            # connection broken mid-answer, on werkzeug's server and on waitress alike.
-            cut = Response(b'{"co', status=200, mimetype="application/json")
-            cut.headers["Content-Length"] = "1000"
-            cut.headers["Connection"] = "close"
-            return cut
-        time.sleep(faults.timeout_seconds)
-        return app.make_response(late_answer)
-
-    @app.post("/<env_name>/<int:version>/<country>/payment-control/batches")
-    @app.post(
-        "/<int:version>/<country>/payment-control/batches", defaults={"env_name": "production"}
-    )
-    def create_batch(env_name: str, version: int, country: str):
-        """Store a batch for analysis; 409 if the id exists, 400 if a field is wrong."""
-        if env_name not in environments or version not in (2, 3):
-            return error(404, "Not found")
-        env, failure = environment_for(env_name, country)
-        if failure:
-            return failure
-        body = request.get_json(silent=True)
-        problem = _validate_batch(body)
-        if problem:
-            return error(400, problem)
-        batch_id = str(body.get("externalId") or f"sim-{time.time_ns()}")
-        with lock:
-            env.create_calls[batch_id] = env.create_calls.get(batch_id, 0) + 1
-            if batch_id in env.batches:
-                return error(409, "Batch already exists")
-            env.batches[batch_id] = Batch(
-                external_id=batch_id,
-                country=country,
-                debtor_account=str(body["debtorAccount"]),
-                transactions=list(body["transactions"]),
-                created=time.monotonic(),
-                created_at=datetime.now(UTC).isoformat(),
-            )
-        return jsonify({"code": 200, "externalBatchId": batch_id})
-
-    @app.delete("/<env_name>/<int:version>/<country>/payment-control/batches/<batch_id>")
-    @app.delete(
-        "/<int:version>/<country>/payment-control/batches/<batch_id>",
-        defaults={"env_name": "production"},
-    )
-    def delete_batch(env_name: str, version: int, country: str, batch_id: str):
-        """Hide a batch from future analysis."""
-        if env_name not in environments:
-            return error(404, "Not found")
-        env, failure = environment_for(env_name, country)
-        if failure:
-            return failure
-        with lock:
-            batch = env.batches.get(batch_id)
-            if batch is None or batch.deleted:
-                return error(404, "Batch not found")
-            batch.deleted = True
-        return jsonify({"code": 200})
-
-    @app.get("/<env_name>/<int:version>/<country>/payment-control/batches/<batch_id>/warnings")
-    @app.get(
-        "/<int:version>/<country>/payment-control/batches/<batch_id>/warnings",
-        defaults={"env_name": "production"},
-    )
-    def batch_warnings(env_name: str, version: int, country: str, batch_id: str):
-        """The analysis of a batch: Pending at first, then each transaction's warnings."""
-        if env_name not in environments:
-            return error(404, "Not found")
-        env, failure = environment_for(env_name, country)
-        if failure:
-            return failure
-        with lock:
-            batch = env.batches.get(batch_id)
-            if batch is None or batch.deleted:
-                return error(404, "Batch not found")
-            if time.monotonic() - batch.created < analysis_seconds:
-                return jsonify(
-                    {"externalBatchId": batch_id, "status": "Pending", "transactions": []}
-                )
-            history = _history(batch, [b for b in env.batches.values() if not b.deleted])
-            transactions = [
-                {
-                    "externalId": t.get("externalId"),
-                    "warnings": [
-                        {
-                            "code": code,
-                            "name": WARNINGS[code][0],
-                            "description": _description(code, amount_limit),
-                            "category": WARNINGS[code][2],
-                        }
-                        for code in _warnings_for(t, batch, history, amount_limit)
-                    ],
-                }
-                for t in batch.transactions
-            ]
+@control.get("/batches")
+def inspect_batches():
+    """What the simulator holds, per environment (no key needed: tests and demo only)."""
+    state = _state()
+    with state.lock:
         return jsonify(
-            {"externalBatchId": batch_id, "status": "Analysed", "transactions": transactions}
+            {
+                name: [_inspected(batch, env) for batch in env.batches.values()]
+                for name, env in state.environments.items()
+            }
         )
 
-    @app.get("/_simulator/batches")
-    def inspect_batches():
-        """What the simulator holds, per environment (no key needed: tests and demo only)."""
-        with lock:
-            return jsonify(
-                {
-                    name: [
-                        {
-                            "externalId": b.external_id,
-                            "country": b.country,
-                            "deleted": b.deleted,
-                            "createdAt": b.created_at,
-                            "createCalls": env.create_calls.get(b.external_id, 0),
-                            "transactions": [t.get("externalId") for t in b.transactions],
-                            # What each transaction pays, so that a test can tell whose it is
-                            # when two installations used the same ids.
-                            "amounts": [t.get("amount") for t in b.transactions],
-                            "invoiceNrs": [t.get("invoiceNr") for t in b.transactions],
-                        }
-                        for b in env.batches.values()
-                    ]
-                    for name, env in environments.items()
-                }
-            )
 
-    @app.post("/_simulator/reset")
-    def reset():
-        """Forget every batch, and go back to the faults set at start."""
-        with lock:
-            for env in environments.values():
-                env.batches.clear()
-                env.create_calls.clear()
-            chaos.set(configured_faults)
-        return jsonify({"code": 200})
+def _inspected(batch: Batch, env: Environment) -> dict:
+    return {
+        "externalId": batch.external_id,
+        "country": batch.country,
+        "deleted": batch.deleted,
+        "createdAt": batch.created_at,
+        "createCalls": env.create_calls.get(batch.external_id, 0),
+        "transactions": [t.get("externalId") for t in batch.transactions],
+        # What each transaction pays, so that a test can tell whose it is when two
+        # installations used the same ids.
+        "amounts": [t.get("amount") for t in batch.transactions],
+        "invoiceNrs": [t.get("invoiceNr") for t in batch.transactions],
+    }
 
-    @app.get("/_simulator/faults")
-    def current_faults():
-        """The faults in force, and the seconds left of an outage."""
-        with lock:
-            left = max(0.0, chaos.outage_until - time.monotonic())
-            return jsonify({**asdict(chaos.faults), "outage_seconds": round(left, 3)})
 
-    @app.post("/_simulator/faults")
-    def set_faults():
-        """Replace the faults; `outage_seconds` starts an outage of that length now."""
-        try:
-            faults = parse_faults(request.get_json(silent=True) or {})
-        except ValueError as bad:
-            return error(400, str(bad))
-        with lock:
-            chaos.set(faults)
-        return current_faults()
+@control.post("/reset")
+def reset():
+    """Forget every batch, and go back to the faults set at start."""
+    state = _state()
+    with state.lock:
+        for env in state.environments.values():
+            env.batches.clear()
+            env.create_calls.clear()
+        state.chaos.set(state.configured_faults)
+    return jsonify({"code": 200})
 
-    return app
+
+@control.get("/faults")
+def current_faults():
+    """The faults in force, and the seconds left of an outage."""
+    chaos = _state().chaos
+    with _state().lock:
+        left = max(0.0, chaos.outage_until - time.monotonic())
+        return jsonify({**asdict(chaos.faults), "outage_seconds": round(left, 3)})
+
+
+@control.post("/faults")
+def set_faults():
+    """Replace the faults; `outage_seconds` starts an outage of that length now."""
+    try:
+        faults = parse_faults(request.get_json(silent=True) or {})
+    except ValueError as bad:
+        return _error(400, str(bad))
+    with _state().lock:
+        _state().chaos.set(faults)
+    return current_faults()
 
 
 def _validate_batch(body) -> str | None:
