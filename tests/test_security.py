@@ -143,10 +143,12 @@ EXPECTED_ROLES = {
     "payments.resend": {PAYER, ATTESTER, ADMIN},
     "payments.download": {PAYER, ATTESTER, ADMIN},
     "payments.redate": {PAYER, ATTESTER, ADMIN},
+    "payments.resend_removed": {PAYER, ATTESTER, ADMIN},
     # Attest av leverantörsbetalningar: the attester; never the payer (segregation of duties).
     "attest.index": {ATTESTER, ADMIN},
     "attest.summary": {ATTESTER, ADMIN},
     "attest.row": {ATTESTER, ADMIN},
+    "attest.file_ready": {ATTESTER, ADMIN},
     "attest.attest": {ATTESTER, ADMIN},
     "attest.review_selected": {ATTESTER, ADMIN},
     "attest.attest_selected": {ATTESTER, ADMIN},
@@ -725,6 +727,7 @@ FUZZED = {
         ["company", "when", "payment_date", "invoice_ids", "debtor_account", "forfaller"],
     ),
     "payments.resend": ("POST", "/betalningar/{id}/skicka-igen", "betalare", []),
+    "payments.resend_removed": ("POST", "/betalningar/filer/{id}/skicka-igen", "betalare", []),
     "payments.undo": ("POST", "/betalningar/{id}/angra", "betalare", ["version"]),
     "payments.download": (
         "POST",
@@ -746,6 +749,7 @@ FUZZED = {
         ["bolag", "sok", "filter", "status", "sida"],
     ),
     "attest.row": ("GET", "/attest/{id}", "attestant", UNREAD),
+    "attest.file_ready": ("GET", "/attest/filer/{id}/klar", "attestant", ["rad"]),
     "attest.confirm_undo": ("GET", "/attest/{id}/angra", "attestant", UNREAD),
     "attest.review_selected": ("GET", "/attest/granska-markerade", "attestant", ["payment_ids"]),
     "attest.attest": ("POST", "/attest/{id}/attestera", "attestant", ["acknowledged", "version"]),

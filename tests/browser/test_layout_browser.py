@@ -291,6 +291,13 @@ def check_here(page, checked):
     to the end first: the attest list's bulk bar sticks to the window's foot by design, and
     axe counts the row scrolled under it as a target too close to the bar's button (keyboard
     focus is kept clear of it by scroll-padding-bottom)."""
+    # On a loaded machine the text a state waits for can show before the page's stylesheet has
+    # loaded (after a plain form's POST), or while an htmx answer is still swapping or settling;
+    # axe would then measure targets that are not drawn as users see them.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     checked.append((page.url, axe_violations(page)))
     resize(page, ZOOMED)
