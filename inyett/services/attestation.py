@@ -27,6 +27,7 @@ from inyett.services import audit
 from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import explain_lost_race
+from inyett.services.payments import why_not_undoable
 
 ATTESTER_ROLES = ("attester", "admin")
 WAITING_STATES = ("queued", "awaiting_answer")
@@ -81,6 +82,28 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
         # The Inyett column says why it was removed; this says what to do about it.
         return "Inte kontrollerad av Inyett. Skicka igen eller ångra den."
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class RowState:
+    """What a payment's row in the attest list offers `user`, in one call per row: the row
+    asked each of these of the payment (acknowledgement twice), a template call each, a tenth
+    of the list's rendering."""
+
+    blocked: str | None
+    needs_two: bool
+    needs_acknowledgement: bool
+    undo_refused: str | None
+
+
+def row_state(payment: Payment, user: User) -> RowState:
+    return RowState(
+        blocked=why_not_attestable(payment, user),
+        # Asked only while it awaits attestation: the limits are read per company.
+        needs_two=payment.status == "awaiting_attest" and attestations_needed(payment) == 2,
+        needs_acknowledgement=needs_acknowledgement(payment),
+        undo_refused=why_not_undoable(payment),
+    )
 
 
 def attest(

@@ -17,7 +17,6 @@ from inyett.models import Payment
 from inyett.models import database_id
 from inyett.services import attestation
 from inyett.services import payee_accounts
-from inyett.services import payments as payment_service
 from inyett.services.duplicates import OtherPayments
 from inyett.services.payment_list import FILTERS
 from inyett.services.payment_list import SORTS
@@ -194,10 +193,9 @@ def _row_helpers(payments=()) -> dict:
     return {
         "other_payments": OtherPayments(payments),
         "new_accounts": payee_accounts.NewAccounts(payments),
+        "row_state": attestation.row_state,
         "why_not_attestable": attestation.why_not_attestable,
         "needs_acknowledgement": attestation.needs_acknowledgement,
-        "attestations_needed": attestation.attestations_needed,
         "waiting_states": attestation.WAITING_STATES,
-        "why_not_undoable": payment_service.why_not_undoable,
         "needs_administrator": row_actions.needs_administrator,
     }
