@@ -193,9 +193,7 @@ def _row_helpers(payments=()) -> dict:
     return {
         "other_payments": OtherPayments(payments),
         "new_accounts": payee_accounts.NewAccounts(payments),
-        "row_state": attestation.row_state,
-        "why_not_attestable": attestation.why_not_attestable,
-        "needs_acknowledgement": attestation.needs_acknowledgement,
+        "row_state": attestation.RowStates(current_user).of,
         "waiting_states": attestation.WAITING_STATES,
         "needs_administrator": row_actions.needs_administrator,
     }
