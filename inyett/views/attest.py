@@ -193,7 +193,9 @@ def _row_helpers(payments=()) -> dict:
     return {
         "other_payments": OtherPayments(payments),
         "new_accounts": payee_accounts.NewAccounts(payments),
-        "row_state": attestation.RowStates(current_user).of,
+        # The user itself, not the proxy: asked four times in each row, the proxy looked the
+        # user up again each time.
+        "row_state": attestation.RowStates(current_user._get_current_object()).of,
         "waiting_states": attestation.WAITING_STATES,
         "needs_administrator": row_actions.needs_administrator,
     }
