@@ -144,8 +144,7 @@ def register_blueprints(app: Flask) -> None:
 
 ROW_MACROS = {
     "macros/rows.html": (
-        "refresh_while_waiting",
-        "row_announcement",
+        "row_attributes",
         "undo_button",
         "account_cell",
     ),
