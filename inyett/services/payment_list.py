@@ -120,13 +120,24 @@ def find_payments(query: PaymentQuery) -> PaymentPage:
     """One page of payments matching the query, with the count and sums of all of them, in
     three queries however long the list."""
     summary = summarize(query)
+    # The page's ids first, walking the list's index, and only those rows joined to what each
+    # has one of: with the joins in the same query as the LIMIT, PostgreSQL joined and sorted
+    # every payment of the list (7 500 in the benchmark: 38 ms a page instead of 6).
+    page_ids = (
+        select(Payment.id)
+        .where(*_conditions(query))
+        .order_by(*ORDERS[query.sort])
+        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .subquery()
+    )
     payments = db.session.scalars(
         select(Payment)
-        .where(*_conditions(query))
+        .join(page_ids, Payment.id == page_ids.c.id)
         .options(
-            # What each row has one of comes in the page's own query (a query of its own for
-            # each was a third of the time the page took in the database); the warnings, of
-            # which a row may have many, in one more.
+            # What a row has one of comes in the page's own query (a query of its own for each
+            # was a third of the time the page took in the database); the warnings, of which a
+            # row may have many, in one more.
             joinedload(Payment.batch),
             joinedload(Payment.company),
             joinedload(Payment.payment_file),
@@ -134,8 +145,6 @@ def find_payments(query: PaymentQuery) -> PaymentPage:
             selectinload(Payment.warnings),
         )
         .order_by(*ORDERS[query.sort])
-        .offset((query.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
     ).all()
     return PaymentPage(payments=list(payments), summary=summary, query=query)
 
