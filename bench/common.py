@@ -3,6 +3,7 @@ figures come from the data the tests check), bulk payments, the Inyett simulator
 of its own, and a line about the machine. Each benchmark is a plain script that prints its
 figures: `.venv/bin/python -m bench.NAME`."""
 
+import contextvars
 import os
 import platform
 import socket
@@ -18,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import requests
+from flask.testing import FlaskClient
 from sqlalchemy import insert
 from sqlalchemy import select
 
@@ -57,11 +59,24 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+class ServedClient(FlaskClient):
+    """A test client whose requests run as the server runs each: in an app context of its own,
+    with its own `g`, logged-in user and database session. Flask would otherwise run them in
+    the benchmark's app context, and keep those, and every object the session loaded, from
+    one request to the next."""
+
+    def open(self, *args, **kwargs):
+        # A context in which no app context is current yet, as in a server's thread.
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @contextmanager
 def bench_app(folder: str, **config):
     """The test suite's app and data (users of each role, Testbolaget AB) on an empty database
-    (INYETT_DATABASE_URL when set, else SQLite in `folder`), inside an app context."""
+    (INYETT_DATABASE_URL when set, else SQLite in `folder`), inside an app context; its test
+    client is a ServedClient."""
     app = make_app(Path(folder), **config)
+    app.test_client_class = ServedClient
     with app.app_context():
         try:
             yield app

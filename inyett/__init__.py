@@ -16,6 +16,7 @@ from inyett import cli
 from inyett import errors
 from inyett import formatting
 from inyett import logs
+from inyett import row_urls
 from inyett import security
 from inyett import warning_texts
 from inyett import worker
@@ -143,8 +144,7 @@ def register_blueprints(app: Flask) -> None:
 
 ROW_MACROS = {
     "macros/rows.html": (
-        "refresh_while_waiting",
-        "row_announcement",
+        "row_attributes",
         "undo_button",
         "account_cell",
     ),
@@ -155,9 +155,10 @@ ROW_MACROS = {
 def register_template_globals(app: Flask) -> None:
     app.add_template_global(warning_texts.describe, "describe_warning")
     app.add_template_global(warning_texts.DUPLICATE_CODES, "duplicate_codes")
-    # The payment rows' macros as globals, imported once here: the row templates are included
-    # once per row (50 on a page of the attest list), and an import in each cost a sixth of
-    # the page's rendering.
+    app.add_template_global(row_urls.payment_url, "payment_url")
+    # The payment rows' macros as globals, imported once here: the row macros run once per row
+    # (50 on a page of the attest list), and an import in each cost a sixth of the page's
+    # rendering.
     for template_name, macro_names in ROW_MACROS.items():
         module = app.jinja_env.get_template(template_name).module
         for name in macro_names:

@@ -17,6 +17,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SWEDISH = Locale.parse("sv_SE")
 TWO_DECIMALS = parse_pattern("#,##0.00")
 WHOLE = parse_pattern("#,##0")
+SWEDISH_SIGNS = str.maketrans({",": "\N{NO-BREAK SPACE}", ".": ","})
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -30,6 +31,11 @@ def amount(value: Decimal | None) -> str:
     """`1 234,50` with a non-breaking space, always two decimals."""
     if value is None:
         return ""
+    if isinstance(value, Decimal | int):
+        # Python's own formatting, in Swedish signs: the same text as babel's for every Decimal
+        # and int (both round half to even), at a tenth of the cost, which on the attest list
+        # (50 amounts a page) was still a tenth of the rendering.
+        return f"{value:,.2f}".translate(SWEDISH_SIGNS)
     return TWO_DECIMALS.apply(value, SWEDISH)
 
 

@@ -21,6 +21,8 @@ from inyett.services.payments import PaymentRejected
 from tests.payments_helpers import add_company
 from tests.test_attestation import HTMX
 from tests.test_attestation import answered_file
+from tests.test_attestation import many_answered_files
+from tests.test_attestation import queries_for
 from tests.test_attestation import user
 from tests.test_payment_views import row_of
 
@@ -197,6 +199,22 @@ def test_the_row_shows_the_reason_instead_of_the_action(app, client, auth):
     response = auth.post(f"/attest/{large}/attestera", headers=HTMX, token_from="/attest")
     assert response.status_code == 409
     assert "Över din attestgräns" in response.get_data(as_text=True)
+
+
+def test_a_limited_attesters_list_takes_as_many_queries_for_fifty_rows_as_for_two(
+    app, client, auth
+):
+    # Each row without the attester's right asks whether someone they stand in for has it.
+    with app.app_context():
+        many_answered_files(files=1, invoices_per_file=2)
+        limit_attester()
+    auth.login("attestant")
+    for_two = queries_for(app, client, "/attest")
+    with app.app_context():
+        many_answered_files(files=3, invoices_per_file=20)
+    html = client.get("/attest").get_data(as_text=True)
+    assert html.count("Du har ingen attesträtt för Testbolaget AB.") == 2 * 50  # title and text
+    assert queries_for(app, client, "/attest") == for_two
 
 
 def test_an_admin_sets_the_rights_on_anvandare(app, client, auth):

@@ -1,6 +1,9 @@
 from collections import namedtuple
 from decimal import Decimal
 
+from inyett.formatting import SWEDISH
+from inyett.formatting import TWO_DECIMALS
+from inyett.formatting import amount
 from inyett.formatting import paying_account
 from inyett.formatting import plural
 from inyett.formatting import totals
@@ -14,6 +17,23 @@ def test_plural_fits_the_word_to_the_count():
     assert plural(1, "betalning", "betalningar") == "1 betalning"
     assert plural(0, "betalning", "betalningar") == "0 betalningar"
     assert plural(2, "faktura", "fakturor") == "2 fakturor"
+
+
+def test_an_amount_is_written_in_swedish_with_two_decimals():
+    assert amount(Decimal("1234567.5")) == "1\xa0234\xa0567,50"
+    assert amount(Decimal("-1234.5")) == "-1\xa0234,50"
+    assert amount(Decimal("0.10")) == "0,10"
+    assert amount(15000) == "15\xa0000,00"
+    assert amount(None) == ""
+
+
+def test_an_amount_reads_as_babel_writes_it_in_swedish_for_every_kind_of_value():
+    # The list formats amounts itself, for speed; what a user reads must not change with it.
+    values = [Decimal(n) / 1000 for n in range(-25_000, 25_000, 7)]
+    values += [Decimal("0.005"), Decimal("0.015"), Decimal("1E+3"), Decimal("999999999999.99")]
+    values += [0, 7, -12, 1_000_000, 2.675]
+    for value in values:
+        assert amount(value) == TWO_DECIMALS.apply(value, SWEDISH), value
 
 
 def test_totals_sum_exactly_per_currency_in_swedish_style():

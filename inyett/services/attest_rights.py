@@ -39,13 +39,17 @@ class RightRejected(Exception):
         self.field = field
 
 
-def why_no_right(payment: Payment, user: User) -> str | None:
+def why_no_right(
+    payment: Payment, user: User, stood_in_for: list[User] | None = None
+) -> str | None:
     """The Swedish reason the user's rights do not cover the payment, or None when they do,
-    their own or those of someone they stand in for today."""
+    their own or those of someone they stand in for today: `stood_in_for`, when a list has read
+    them once for all its rows, else read here."""
     reason = _why_not_own(payment, user)
-    if reason and any(_why_not_own(payment, owner) is None for owner in standing_in_for(user)):
+    if reason is None:
         return None
-    return reason
+    owners = standing_in_for(user) if stood_in_for is None else stood_in_for
+    return None if any(_why_not_own(payment, owner) is None for owner in owners) else reason
 
 
 def _why_not_own(payment: Payment, user: User) -> str | None:

@@ -7,6 +7,7 @@ lets exactly one of them win (on SQLite and PostgreSQL alike) and the other is t
 
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 
 from sqlalchemy import exists
 from sqlalchemy import not_
@@ -29,6 +30,7 @@ from inyett.services.attest_rights import ATTESTER_ROLES
 from inyett.services.payments import CHANGED_MEANWHILE
 from inyett.services.payments import PaymentRejected
 from inyett.services.payments import explain_lost_race
+from inyett.services.payments import why_not_undoable
 
 WAITING_STATES = ("queued", "awaiting_answer")
 # Inyett has not checked these: it has not answered, could not take the payment, or dropped it
@@ -72,8 +74,11 @@ def attestable_by(user: User) -> list:
     ]
 
 
-def why_not_attestable(payment: Payment, user: User) -> str | None:
-    """The Swedish reason `user` cannot attest `payment` now, or None when they can."""
+def why_not_attestable(
+    payment: Payment, user: User, stood_in_for: list[User] | None = None
+) -> str | None:
+    """The Swedish reason `user` cannot attest `payment` now, or None when they can;
+    `stood_in_for` as attest_rights.why_no_right takes it."""
     if user.role not in ATTESTER_ROLES:
         return "Bara attestanter kan attestera."
     if payment.status == "attested":
@@ -84,7 +89,7 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
         return "Du skapade betalningen och kan inte attestera den själv."
     if payment.first_attested_by == user.username:
         return "Du har gett den första attesten. En annan attestant behöver ge den andra."
-    no_right = attest_rights.why_no_right(payment, user)
+    no_right = attest_rights.why_no_right(payment, user, stood_in_for)
     if no_right:
         return no_right
     if payment.inyett_state in WAITING_STATES:
@@ -95,6 +100,40 @@ def why_not_attestable(payment: Payment, user: User) -> str | None:
         # The Inyett column says why it was removed; this says what to do about it.
         return "Inte kontrollerad av Inyett. Skicka igen eller ångra den."
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class RowState:
+    """What a payment's row in a list offers the user, asked in one call per row: the row
+    asked each of these of the payment (acknowledgement twice), a template call each, a tenth
+    of the attest list's rendering."""
+
+    blocked: str | None
+    needs_two: bool
+    needs_acknowledgement: bool
+    undo_refused: str | None
+
+
+class RowStates:
+    """The RowState of each row of a list for `user`. Whom the user stands in for is read once
+    for the list: asked per row, it was a query in every row their own rights did not cover."""
+
+    def __init__(self, user: User):
+        self._user = user
+
+    @cached_property
+    def _stood_in_for(self) -> list[User]:
+        # Own rights that cover every company leave nothing for anyone else's to cover.
+        return [] if self._user.attests_all_companies else attest_rights.standing_in_for(self._user)
+
+    def of(self, payment: Payment) -> RowState:
+        return RowState(
+            blocked=why_not_attestable(payment, self._user, self._stood_in_for),
+            # Asked only while it awaits attestation: the limits are read per company.
+            needs_two=payment.status == "awaiting_attest" and attestations_needed(payment) == 2,
+            needs_acknowledgement=needs_acknowledgement(payment),
+            undo_refused=why_not_undoable(payment),
+        )
 
 
 def attest(

@@ -11,6 +11,7 @@ from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from inyett.extensions import db
@@ -121,22 +122,34 @@ def summarize(query: PaymentQuery) -> Summary:
 
 
 def find_payments(query: PaymentQuery) -> PaymentPage:
-    """One page of payments matching the query, with the count and sums of all of them, in as
-    few queries as there are tables the page shows, however long the list."""
+    """One page of payments matching the query, with the count and sums of all of them, in
+    three queries however long the list."""
     summary = summarize(query)
-    payments = db.session.scalars(
-        select(Payment)
+    # The page's ids first, walking the list's index, and only those rows joined to what each
+    # has one of: with the joins in the same query as the LIMIT, PostgreSQL joined and sorted
+    # every payment of the list (7 500 in the benchmark: 38 ms a page instead of 9).
+    page_ids = (
+        select(Payment.id)
         .where(*_conditions(query))
-        .options(
-            selectinload(Payment.warnings),
-            selectinload(Payment.batch),
-            selectinload(Payment.company),
-            selectinload(Payment.payment_file),
-            selectinload(Payment.payee_account),
-        )
         .order_by(*ORDERS[query.sort])
         .offset((query.page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
+        .subquery()
+    )
+    payments = db.session.scalars(
+        select(Payment)
+        .join(page_ids, Payment.id == page_ids.c.id)
+        .options(
+            # What a row has one of comes in the page's own query (a query of its own for each
+            # was a third of the time the page took in the database); the warnings, of which a
+            # row may have many, in one more.
+            joinedload(Payment.batch),
+            joinedload(Payment.company),
+            joinedload(Payment.payment_file),
+            joinedload(Payment.payee_account),
+            selectinload(Payment.warnings),
+        )
+        .order_by(*ORDERS[query.sort])
     ).all()
     return PaymentPage(payments=list(payments), summary=summary, query=query)
 

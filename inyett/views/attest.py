@@ -20,7 +20,6 @@ from inyett.models import database_id
 from inyett.services import attestation
 from inyett.services import bank_delivery
 from inyett.services import payee_accounts
-from inyett.services import payments as payment_service
 from inyett.services.duplicates import OtherPayments
 from inyett.services.payment_list import FILTERS
 from inyett.services.payment_list import SORTS
@@ -237,11 +236,10 @@ def _row_helpers(payments=()) -> dict:
     return {
         "other_payments": OtherPayments(payments),
         "new_accounts": payee_accounts.NewAccounts(payments),
-        "why_not_attestable": attestation.why_not_attestable,
-        "needs_acknowledgement": attestation.needs_acknowledgement,
-        "attestations_needed": attestation.attestations_needed,
+        # The user itself, not the proxy: asked four times in each row, the proxy looked the
+        # user up again each time.
+        "row_state": attestation.RowStates(current_user._get_current_object()).of,
         "waiting_states": attestation.WAITING_STATES,
-        "why_not_undoable": payment_service.why_not_undoable,
         "needs_administrator": row_actions.needs_administrator,
         **FILE_READY_HELPERS,
     }
