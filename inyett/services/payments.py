@@ -127,16 +127,7 @@ def create_payment_file(
     or on its due date when that is None (netting.payment_date). An invoice in another currency
     than the account's is paid only when the company has no account in its currency and the
     payer has confirmed (`exchange_confirmed`) that the bank exchanges it."""
-    company = db.session.get(Company, company_id)
-    if company is None:
-        raise PaymentRejected("Bolaget finns inte.")
-    if not company.debtor_accounts:
-        raise PaymentRejected(
-            f"{company.name} har inget eget konto att betala från. "
-            "En administratör lägger till det under Systeminställningar › Bolag."
-        )
-    debtor_account = _debtor_account(company, debtor_account_id)
-    _refuse_incomplete_account(debtor_account)
+    company, debtor_account = _company_and_paying_account(company_id, debtor_account_id)
     if payment_date is not None and (
         refusal := why_not_a_payment_date(company.country, payment_date, today)
     ):
@@ -631,6 +622,23 @@ def _explain_lost_resend(payment: Payment) -> str:
     if payment.inyett_state not in ("failed", "removed"):
         return "Betalningen hann skickas igen av någon annan."
     return CHANGED_MEANWHILE
+
+
+def _company_and_paying_account(
+    company_id: int, debtor_account_id: int
+) -> tuple[Company, DebtorAccount]:
+    """The company and the account of its own that pays, complete as the bank needs it."""
+    company = db.session.get(Company, company_id)
+    if company is None:
+        raise PaymentRejected("Bolaget finns inte.")
+    if not company.debtor_accounts:
+        raise PaymentRejected(
+            f"{company.name} har inget eget konto att betala från. "
+            "En administratör lägger till det under Systeminställningar › Bolag."
+        )
+    debtor_account = _debtor_account(company, debtor_account_id)
+    _refuse_incomplete_account(debtor_account)
+    return company, debtor_account
 
 
 def _debtor_account(company: Company, debtor_account_id: int) -> DebtorAccount:
