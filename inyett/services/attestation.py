@@ -294,6 +294,13 @@ def _attest_summary(payment: Payment, user: User, first_of_two: bool) -> str:
     return summary
 
 
+def files_ready_for_bank(attested: list[Payment]) -> list[PaymentFile]:
+    """The files of `attested` that can now go to the bank and have not been downloaded: what
+    the attest list offers to download where the attest was made."""
+    files = {p.payment_file_id: p.payment_file for p in attested if p.payment_file is not None}
+    return [f for f in files.values() if not f.download_count and why_file_not_ready(f) is None]
+
+
 def why_file_not_ready(payment_file: PaymentFile) -> str | None:
     """Why the file cannot go to the bank yet (Swedish), or None when it is ready."""
     remaining = [p for p in payment_file.payments if p.status != "undone"]

@@ -4,7 +4,6 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import render_template
-from flask import render_template_string
 from flask import request
 from flask import url_for
 from flask_login import current_user
@@ -95,7 +94,7 @@ def attest(payment_id: int):
     except PaymentRejected as rejected:
         db.session.refresh(payment)
         return _render_row(payment, error=str(rejected)), 409
-    ready = _ready_for_bank([payment])
+    ready = attestation.files_ready_for_bank([payment])
     return row_actions.render_row(
         ATTESTED_ROW_TEMPLATE,
         payment,
@@ -109,23 +108,12 @@ def attest(payment_id: int):
 def file_ready(file_id: int):
     """What the list says of a file ready for the bank, asked for again after its download."""
     payment_file = db.session.get(PaymentFile, file_id) or abort(404)
-    return render_template_string(
-        '{% from "partials/attest/file-ready.html" import file_ready with context %}'
-        "{{ file_ready(f, row) }}",
+    return render_template(
+        "partials/attest/file-ready-alone.html",
         f=payment_file,
         row=request.args.get("rad") == "1",
         **FILE_READY_HELPERS,
     )
-
-
-def _ready_for_bank(attested: list[Payment]) -> list[PaymentFile]:
-    """The files of `attested` that can now go to the bank and have not been downloaded."""
-    files = {p.payment_file_id: p.payment_file for p in attested if p.payment_file is not None}
-    return [
-        f
-        for f in files.values()
-        if not f.download_count and attestation.why_file_not_ready(f) is None
-    ]
 
 
 @bp.get("/granska-markerade")
@@ -184,7 +172,7 @@ def _bulk_result(error: str | None = None, outcome=None) -> str:
         "partials/attest/bulk-result.html",
         error=error,
         outcome=outcome,
-        ready_files=_ready_for_bank(outcome.attested) if outcome else [],
+        ready_files=attestation.files_ready_for_bank(outcome.attested) if outcome else [],
         **_row_helpers(payments),
     )
 
