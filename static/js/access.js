@@ -105,8 +105,9 @@
     // that is the next thing to do, so it is said, and focus goes there.
     var ready = done.action && element.nextElementSibling;
     ready = ready && ready.matches(".file-ready-row") ? ready : null;
+    var status = null;
     if (done.action) {
-      var status = element.matches("[role=status]") ? null : element.querySelector("[role=status]");
+      status = element.matches("[role=status]") ? null : element.querySelector("[role=status]");
       var said = element.getAttribute("data-announce") || (status && status.textContent.trim()) || "";
       announce(ready ? said + " " + ready.querySelector("[role=status]").textContent.trim() : said);
     }
@@ -116,6 +117,11 @@
       ready.querySelector("button, a").focus();
     } else if (done.hadFocus && element.matches(".payment-row")) {
       focusInRow(element, returnTo);
+    } else if (done.hadFocus && status && !element.contains(document.activeElement)) {
+      // A whole part of the page drawn again (a file after Skicka igen alla or a new date):
+      // the button pressed is gone, so focus goes to what the action answered.
+      status.setAttribute("tabindex", "-1");
+      status.focus();
     }
   });
 

@@ -110,6 +110,35 @@ def test_the_last_attest_of_a_file_offers_its_download_under_the_row(page, live,
     assert page.console_errors == []
 
 
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)])
+def test_skicka_igen_alla_sends_the_dropped_payments_and_focuses_its_answer(page, live, size):
+    app, _ = live
+    ids = payments_in_file(live, one_payment_per_batch=False)
+    with app.app_context():
+        dropped = [db.session.get(Payment, payment_id) for payment_id in ids[1:3]]
+        for payment in dropped:
+            payment.inyett_state = "removed"
+        file_id = dropped[0].payment_file_id
+        db.session.commit()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    login(page, "betalare")
+    page.goto(f"/betalningar/filer/{file_id}")
+    expect(page.locator("#file-status")).to_contain_text(
+        "2 betalningar i filen togs bort hos Inyett när en delad batch ångrades."
+    )
+    resend_all = page.get_by_role("button", name="Skicka igen alla (2)")
+    expect(resend_all).to_be_in_viewport()
+    resend_all.focus()
+    page.keyboard.press("Enter")
+    answer = page.locator("#file-status [role=status]")
+    expect(answer).to_contain_text("2 betalningar skickas till Inyett igen")
+    expect(answer).to_be_focused()
+    expect(page.locator("#announcer")).to_contain_text("2 betalningar skickas till Inyett igen")
+    expect(page.get_by_role("button", name="Skicka igen alla (2)")).to_have_count(0)
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
 def test_undo_confirmation_lists_co_removed_payments_and_replaces_their_rows(page, live):
     ids = payments_in_file(live, one_payment_per_batch=False)
     login(page, "attestant")
